@@ -1,0 +1,1 @@
+"""Boolean circuits as networkx graphs: schema, builders, lowering, metrics, reference evaluator."""

@@ -1,0 +1,84 @@
+"""Circuit metrics: depth, size, fan-in, gate counts, and each gate's support."""
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from expressivity.circuits.schema import NONLINEAR_GATES
+
+
+def node_depths(circuit: nx.DiGraph, count_not: bool = False) -> dict:
+    """Depth of every node (see the depth convention in :mod:`expressivity.circuits.schema`)."""
+    depths: dict = {}
+    for node in nx.topological_sort(circuit):
+        data = circuit.nodes[node]
+        gate = data["gate"]
+        if gate in ("input", "const"):
+            depths[node] = 0
+        else:
+            deepest = max(depths[operand] for operand in data["operands"])
+            counts = gate in NONLINEAR_GATES or (count_not and gate == "not")
+            depths[node] = deepest + 1 if counts else deepest
+    return depths
+
+
+def depth(circuit: nx.DiGraph, count_not: bool = False) -> int:
+    """Longest path to an output, counting AND/OR/XOR gates (and NOT if ``count_not``).
+
+    >>> from expressivity.circuits.build import xor_tree, parity_dnf
+    >>> depth(xor_tree(5)), depth(parity_dnf(3)), depth(parity_dnf(3), count_not=True)
+    (3, 2, 3)
+    """
+    depths = node_depths(circuit, count_not)
+    return max((depths[output] for output in circuit.graph["outputs"]), default=0)
+
+
+def gates(circuit: nx.DiGraph) -> list:
+    """The gate nodes (everything but inputs and constants)."""
+    return [node for node, gate in circuit.nodes(data="gate") if gate not in ("input", "const")]
+
+
+def size(circuit: nx.DiGraph) -> int:
+    """Number of gates, NOT included (inputs and constants are not gates)."""
+    return len(gates(circuit))
+
+
+def gate_counts(circuit: nx.DiGraph) -> Counter:
+    """How many gates of each kind."""
+    return Counter(circuit.nodes[node]["gate"] for node in gates(circuit))
+
+
+def fan_in(circuit: nx.DiGraph) -> int:
+    """The largest number of operands of any gate (0 for a circuit with no gates)."""
+    return max((len(circuit.nodes[node]["operands"]) for node in gates(circuit)), default=0)
+
+
+def supports(circuit: nx.DiGraph) -> dict:
+    """Each node's support (receptive field): the frozenset of input bits it reads, directly or not.
+
+    >>> from expressivity.circuits.build import xor_tree
+    >>> sorted(supports(xor_tree(4))[("xor", 2, 0)])
+    [0, 1, 2, 3]
+    """
+    result: dict = {}
+    for node in nx.topological_sort(circuit):
+        data = circuit.nodes[node]
+        if data["gate"] == "input":
+            result[node] = frozenset((data["index"],))
+        elif data["gate"] == "const":
+            result[node] = frozenset()
+        else:
+            result[node] = frozenset().union(*(result[operand] for operand in data["operands"]))
+    return result
+
+
+def summary(circuit: nx.DiGraph) -> dict:
+    """Depth, size, fan-in and gate counts as a plain dict."""
+    return {
+        "n_inputs": circuit.graph["n_inputs"],
+        "depth": depth(circuit),
+        "size": size(circuit),
+        "fan_in": fan_in(circuit),
+        "gates": dict(sorted(gate_counts(circuit).items())),
+    }

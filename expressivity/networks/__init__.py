@@ -1,0 +1,1 @@
+"""Networks: exact ReLU gadgets, layered networks, shallow constructions."""

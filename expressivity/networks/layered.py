@@ -1,0 +1,247 @@
+"""A layered ReLU network with exact (integer) weights, and its torch and ONNX forms.
+
+``LayeredNet`` is the record every construction in the toolkit produces: the
+compiler (circuits of any depth), the shallow constructions, and networks found
+by search.  It computes
+
+    h_0 = x,   h_l = relu(W_l h_{l-1} + b_l)  (l = 1..D),   y = W_out h_D + b_out [+ S x]
+
+with ``D`` hidden layers, an affine output, and an optional direct (skip)
+connection ``S`` from the input to the output.  Weight matrices are
+``scipy.sparse.csr_array`` so that networks with a million units stay small;
+their dtype is int64 for exact constructions and float64 for trained ones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Largest dense parameter count that ``to_torch`` will materialise.
+MAX_DENSE_PARAMETERS = 200_000_000
+#: Integers below this magnitude are exact in float64.
+FLOAT64_EXACT = 2**53
+
+
+def as_csr(matrix: Any, dtype=None) -> sp.csr_array:
+    """Any dense or sparse matrix as a ``csr_array`` (int64 if integral, else float64)."""
+    csr = sp.csr_array(matrix)
+    if dtype is None:
+        dtype = np.int64 if np.issubdtype(csr.dtype, np.integer) or csr.dtype == bool else np.float64
+    csr = csr.astype(dtype)
+    csr.eliminate_zeros()
+    csr.sort_indices()
+    return csr
+
+
+@dataclass(frozen=True, eq=False)
+class LayeredNet:
+    """A ReLU network as weight matrices and bias vectors.
+
+    Parameters
+    ----------
+    weights : tuple of csr_array
+        ``weights[l]`` has shape ``(width_l, width_{l-1})``; the last one is the
+        output layer.  ``len(weights) == depth + 1``.
+    biases : tuple of ndarray
+        One vector per entry of ``weights``.
+    skip : csr_array or None
+        Optional direct connection from the input to the output, shape
+        ``(n_outputs, n_inputs)``.
+    plan : tuple or None
+        For compiled circuits: per hidden layer, the gadgets it is made of
+        (see :mod:`expressivity.networks.compiler`); the compositional
+        certificate reads it.  ``None`` for other networks.
+    name : str
+        A short description.
+
+    Examples
+    --------
+    XOR of two bits with one hidden layer of two units:
+
+    >>> net = LayeredNet.from_dense([[[1, 1], [1, 1]], [[1, -2]]], [[0, -1], [0]])
+    >>> net.forward(np.array([[0, 0], [0, 1], [1, 0], [1, 1]])).ravel().tolist()
+    [0, 1, 1, 0]
+    >>> net.depth, net.widths, net.parameters
+    (1, (2,), 9)
+    """
+
+    weights: tuple
+    biases: tuple
+    skip: sp.csr_array | None = None
+    plan: tuple | None = field(default=None, repr=False)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(self.biases) or not self.weights:
+            raise ValueError("a LayeredNet needs as many bias vectors as weight matrices, at least one")
+        previous = self.weights[0].shape[1]
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            if weight.shape[1] != previous:
+                raise ValueError(f"layer {layer + 1} reads {weight.shape[1]} values, the previous has {previous}")
+            if bias.shape != (weight.shape[0],):
+                raise ValueError(f"layer {layer + 1} bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+            previous = weight.shape[0]
+        if self.skip is not None and self.skip.shape != (self.n_outputs, self.n_inputs):
+            raise ValueError("skip connection must have shape (n_outputs, n_inputs)")
+
+    # -- construction ---------------------------------------------------------
+    @classmethod
+    def from_dense(cls, weights, biases, skip=None, plan=None, name: str = "") -> "LayeredNet":
+        """Build from nested lists or arrays; integral values stay int64."""
+        matrices = tuple(as_csr(np.atleast_2d(np.asarray(w))) for w in weights)
+        integral = all(np.issubdtype(m.dtype, np.integer) for m in matrices)
+        vectors = tuple(np.asarray(b, dtype=np.int64 if integral else np.float64).reshape(-1) for b in biases)
+        if not integral:
+            matrices = tuple(m.astype(np.float64) for m in matrices)
+        skip_matrix = None if skip is None else as_csr(np.atleast_2d(np.asarray(skip)))
+        return cls(matrices, vectors, skip_matrix, plan, name)
+
+    # -- shape and counts -----------------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        return int(self.weights[0].shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.weights[-1].shape[0])
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden (ReLU) layers."""
+        return len(self.weights) - 1
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Width of each hidden layer."""
+        return tuple(int(w.shape[0]) for w in self.weights[:-1])
+
+    @property
+    def neurons(self) -> int:
+        """Hidden units in all."""
+        return sum(self.widths)
+
+    @property
+    def parameters(self) -> int:
+        """Parameters as torch counts them for the dense ``to_torch`` module (weights and biases)."""
+        total = sum(int(w.shape[0]) * int(w.shape[1]) + int(w.shape[0]) for w in self.weights)
+        if self.skip is not None:
+            total += int(self.skip.shape[0]) * int(self.skip.shape[1])
+        return total
+
+    @property
+    def nonzero_weights(self) -> int:
+        """Nonzero entries of the weight matrices (biases not included)."""
+        total = sum(int(w.count_nonzero()) for w in self.weights)
+        return total + (int(self.skip.count_nonzero()) if self.skip is not None else 0)
+
+    @property
+    def is_integral(self) -> bool:
+        """True when every weight and bias is an integer (exact arithmetic applies)."""
+        arrays = [w.data for w in self.weights] + list(self.biases)
+        if self.skip is not None:
+            arrays.append(self.skip.data)
+        return all(np.issubdtype(a.dtype, np.integer) for a in arrays)
+
+    def counts(self) -> dict[str, Any]:
+        """The network's counts as a plain dict (for tables and ``--json``)."""
+        return {
+            "hidden_layers": self.depth,
+            "widths": list(self.widths),
+            "neurons": self.neurons,
+            "parameters": self.parameters,
+            "nonzero_weights": self.nonzero_weights,
+        }
+
+    # -- exact evaluation -----------------------------------------------------
+    def magnitude_bound(self, input_bound: float = 1.0) -> float:
+        """An upper bound on ``|value|`` of every unit and output for inputs in [-input_bound, input_bound]."""
+        bound = float(input_bound)
+        for weight, bias in zip(self.weights, self.biases):
+            row_sums = np.asarray(abs(weight).sum(axis=1)).ravel().astype(np.float64)
+            bound = float(np.max(row_sums * bound + np.abs(bias), initial=0.0))
+        if self.skip is not None:
+            bound += float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)) * input_bound
+        return bound
+
+    def arithmetic(self, input_bound: float = 1.0) -> str:
+        """How :meth:`forward` computes: ``"float64-exact"``, ``"int64"`` or ``"float64"``.
+
+        Integer networks whose every intermediate value stays below 2^53 in
+        magnitude are computed in float64, which is then exact (every partial
+        sum is an integer below 2^53); larger integer networks use int64.
+        Networks with real weights use float64 (rounded).  Every partial sum is
+        bounded by the row sums of ``|W|`` times the previous bound, which is
+        what :meth:`magnitude_bound` adds up.
+        """
+        if not self.is_integral:
+            return "float64"
+        bound = self.magnitude_bound(input_bound)
+        if bound < FLOAT64_EXACT:
+            return "float64-exact"
+        if bound < 2**63:
+            return "int64"
+        raise OverflowError(f"values of this network may reach {bound:.3g}, beyond int64")
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs for the rows of ``x`` (shape ``(m, n_inputs)``), exactly for integer networks.
+
+        Returns int64 for integer networks and inputs, float64 otherwise.
+        """
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise ValueError(f"expected inputs of shape (m, {self.n_inputs}), got {x.shape}")
+        integral_input = np.issubdtype(x.dtype, np.integer) or x.dtype == bool
+        bound = float(np.max(np.abs(x), initial=0)) if x.size else 0.0
+        mode = self.arithmetic(bound) if integral_input else "float64"
+        dtype = np.int64 if mode == "int64" else np.float64
+        h = x.astype(dtype).T  # (width, m): sparse @ dense is fastest this way round
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            h = weight.astype(dtype) @ h + bias.astype(dtype)[:, None]
+            if layer < self.depth:
+                np.maximum(h, 0, out=h)
+        if self.skip is not None:
+            h = h + self.skip.astype(dtype) @ x.astype(dtype).T
+        out = h.T
+        if mode != "float64":
+            out = out.astype(np.int64) if dtype == np.float64 else out
+        return np.ascontiguousarray(out)
+
+    # -- torch ----------------------------------------------------------------
+    def to_torch(self, dtype=None):
+        """A torch module with exactly these weights.
+
+        Without a skip connection: ``nn.Sequential`` of ``Linear`` and ``ReLU``.
+        With one: a :class:`SkipNetwork` holding that ``Sequential`` and a bias-free
+        ``Linear`` from input to output.  Default dtype float64, in which integer
+        weights are exact.
+        """
+        import torch
+        from torch import nn
+
+        from expressivity.networks.torch_modules import SkipNetwork
+
+        if self.parameters > MAX_DENSE_PARAMETERS:
+            raise ValueError(
+                f"this network has {self.parameters:,} dense parameters; to_torch stops at "
+                f"{MAX_DENSE_PARAMETERS:,} (use the sparse LayeredNet record instead)"
+            )
+        dtype = torch.float64 if dtype is None else dtype
+        layers: list[nn.Module] = []
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            linear = nn.Linear(weight.shape[1], weight.shape[0], dtype=dtype)
+            with torch.no_grad():
+                linear.weight.copy_(torch.as_tensor(weight.toarray(), dtype=dtype))
+                linear.bias.copy_(torch.as_tensor(bias, dtype=dtype))
+            layers.append(linear)
+            if layer < self.depth:
+                layers.append(nn.ReLU())
+        body = nn.Sequential(*layers)
+        if self.skip is None:
+            return body
+        direct = nn.Linear(self.n_inputs, self.n_outputs, bias=False, dtype=dtype)
+        with torch.no_grad():
+            direct.weight.copy_(torch.as_tensor(self.skip.toarray(), dtype=dtype))
+        return SkipNetwork(body, direct)

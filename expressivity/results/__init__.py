@@ -1,0 +1,1 @@
+"""Results: atomic files, JSON-lines records and plots."""

@@ -1,0 +1,1 @@
+"""Verification: exhaustive (every input) and compositional (a certificate for any n)."""

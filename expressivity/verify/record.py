@@ -1,0 +1,63 @@
+"""The record every verifier returns."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: The three outcomes.  Only "verified" claims anything about the network.
+STATUSES = ("verified", "counterexample", "skipped")
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An input on which the network is wrong."""
+
+    bits: tuple[int, ...]
+    expected: tuple[int, ...]
+    got: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a verifier found.
+
+    Attributes
+    ----------
+    status : str
+        ``"verified"`` (correct on every input), ``"counterexample"`` (wrong on
+        ``counterexample``), or ``"skipped"`` (nothing checked; ``reason`` says why).
+    method : str
+        ``"exhaustive"``, ``"compositional"`` or ``"none"``.
+    n_inputs : int
+        Number of input bits.
+    inputs_checked : int
+        Inputs on which the network was run (0 for a certificate or a skip).
+    counterexample : Counterexample or None
+        The first wrong input in index order.
+    reason : str
+        The arithmetic used, why something was skipped, or what a certificate checked.
+    seconds : float
+        Wall time.
+    margin : float or None
+        For sign-thresholded outputs: the smallest ``(2y - 1) * output`` over all inputs.
+    """
+
+    status: str
+    method: str
+    n_inputs: int
+    inputs_checked: int = 0
+    counterexample: Counterexample | None = None
+    reason: str = ""
+    seconds: float = 0.0
+    margin: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
