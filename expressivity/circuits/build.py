@@ -17,8 +17,10 @@ from expressivity.circuits.schema import (
     set_outputs,
 )
 
-#: parity_dnf refuses to build more AND terms than this (2^(n-1) terms of n literals).
-MAX_DNF_TERMS = 1 << 22
+#: parity_dnf refuses to build more AND terms than this (2^(n-1) terms of n literals):
+#: at n = 18 (2^17 terms, 2.4 million literal edges) the networkx graph already takes
+#: about 1 GiB and 7 s to build, and its compilation 12 s more on a 2-core machine.
+MAX_DNF_TERMS = 1 << 17
 
 
 def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
@@ -85,7 +87,7 @@ def parity_dnf(n: int) -> nx.DiGraph:
     if terms > MAX_DNF_TERMS:
         raise MemoryError(
             f"parity_dnf({n}) has 2^{n - 1} = {terms:,} terms of {n} literals; "
-            f"the limit is {MAX_DNF_TERMS:,} terms"
+            f"the limit is {MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time"
         )
     circuit = new_circuit(n, name=f"parity_dnf(n={n})")
     negated = [add_gate(circuit, ("not", i), "not", (input_node(i),)) for i in range(n)]

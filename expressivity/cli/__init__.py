@@ -17,3 +17,5 @@ def main() -> None:
 
 # Commands register themselves on ``main`` when their module is imported.
 # (commands are imported below as they are written)
+from expressivity.cli import compile as _compile  # noqa: E402,F401
+from expressivity.cli import search_width as _search_width  # noqa: E402,F401

@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: The three outcomes.  Only "verified" claims anything about the network.
-STATUSES = ("verified", "counterexample", "skipped")
+#: The outcomes.  Only "verified" claims that the network is right, only
+#: "counterexample" that it is wrong; "rejected" is a certificate that did not go
+#: through, "skipped" is nothing checked (the reason says why).
+STATUSES = ("verified", "counterexample", "rejected", "skipped")
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class Verification:
     ----------
     status : str
         ``"verified"`` (correct on every input), ``"counterexample"`` (wrong on
-        ``counterexample``), or ``"skipped"`` (nothing checked; ``reason`` says why).
+        ``counterexample``), ``"rejected"`` (a certificate did not go through;
+        ``reason`` says where), or ``"skipped"`` (nothing checked; ``reason`` says why).
     method : str
         ``"exhaustive"``, ``"compositional"`` or ``"none"``.
     n_inputs : int

@@ -1,0 +1,85 @@
+"""Shared test helpers: a naive per-input circuit evaluator and a hypothesis strategy for circuits."""
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+from hypothesis import settings, strategies as st
+
+from expressivity.circuits.schema import add_gate, input_node, new_circuit, set_outputs
+
+settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
+settings.load_profile("ci")
+
+
+def naive_value(circuit: nx.DiGraph, bits) -> tuple[int, ...]:
+    """Evaluate one input by plain recursion over the graph (independent of the bit-parallel evaluator)."""
+    memo: dict = {}
+
+    def value(node):
+        if node in memo:
+            return memo[node]
+        data = circuit.nodes[node]
+        gate = data["gate"]
+        if gate == "input":
+            result = int(bits[data["index"]])
+        elif gate == "const":
+            result = data["value"]
+        else:
+            args = [value(operand) for operand in data["operands"]]
+            if gate == "not":
+                result = 1 - args[0]
+            elif gate == "and":
+                result = int(all(args))
+            elif gate == "or":
+                result = int(any(args))
+            else:
+                result = sum(args) % 2
+        memo[node] = result
+        return result
+
+    return tuple(value(output) for output in circuit.graph["outputs"])
+
+
+def naive_table(circuit: nx.DiGraph) -> np.ndarray:
+    """All 2^n rows in index order (bit i of the index is x_i), by :func:`naive_value`."""
+    n = circuit.graph["n_inputs"]
+    rows = []
+    for index in range(1 << n):
+        rows.append(naive_value(circuit, [(index >> i) & 1 for i in range(n)]))
+    return np.array(rows, dtype=np.int64)
+
+
+def all_inputs(n: int) -> np.ndarray:
+    return np.array([[(index >> i) & 1 for i in range(n)] for index in range(1 << n)], dtype=np.int64)
+
+
+@st.composite
+def circuits(draw, max_inputs: int = 6, max_gates: int = 14, max_fan_in: int = 4):
+    """Random circuits of every gate kind, fan-in 1..max_fan_in, one or two outputs."""
+    n = draw(st.integers(1, max_inputs))
+    circuit = new_circuit(n, name="hypothesis")
+    nodes = [input_node(i) for i in range(n)]
+    if draw(st.booleans()):
+        nodes.append(add_gate(circuit, ("const", 0), "const", value=0))
+        nodes.append(add_gate(circuit, ("const", 1), "const", value=1))
+    for g in range(draw(st.integers(1, max_gates))):
+        gate = draw(st.sampled_from(("not", "and", "or", "xor")))
+        k = 1 if gate == "not" else draw(st.integers(1, max_fan_in))
+        operands = draw(st.lists(st.sampled_from(nodes), min_size=k, max_size=k))
+        nodes.append(add_gate(circuit, ("g", g), gate, operands))
+    outputs = [nodes[-1]] + ([draw(st.sampled_from(nodes))] if draw(st.booleans()) else [])
+    return set_outputs(circuit, *outputs)
+
+
+def ceil_log(n: int, base: int) -> int:
+    """Smallest d with base^d >= n, by integer arithmetic."""
+    depth, reach = 0, 1
+    while reach < n:
+        reach *= base
+        depth += 1
+    return depth
+
+
+__all__ = ["naive_value", "naive_table", "all_inputs", "circuits", "ceil_log", "itertools"]

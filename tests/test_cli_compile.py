@@ -1,0 +1,94 @@
+"""`expressivity compile` through click's CliRunner: tables, JSON, files, bad input."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+from click.testing import CliRunner
+
+from conftest import all_inputs
+from expressivity.cli import main
+from expressivity.networks.export import load_network
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_compile_16_bits_prints_the_table():
+    result = run("compile", "--bits", "16")
+    assert result.exit_code == 0, result.output
+    assert "4 hidden layers" in result.output
+    assert "verified (exhaustive): all 65536 inputs" in result.output
+    assert "16, 8, 4, 2" in result.output
+
+
+def test_json_has_the_same_facts():
+    result = run("compile", "--bits", "9", "--arity", "3", "--json")
+    payload = json.loads(result.output)
+    assert payload["network"]["hidden_layers"] == payload["circuit_depth"] == 2
+    assert payload["verification"]["status"] == "verified"
+    assert payload["verification"]["inputs_checked"] == 2**9
+
+
+def test_large_n_is_certified_not_sampled():
+    payload = json.loads(run("compile", "--bits", "5000", "--json").output)
+    assert payload["verification"]["method"] == "compositional"
+    assert payload["verification"]["status"] == "verified"
+    assert payload["network"]["hidden_layers"] == 13
+
+
+def test_exhaustive_above_the_limit_is_skipped_with_a_reason():
+    payload = json.loads(run("compile", "--bits", "12", "--verify", "exhaustive", "--max-exhaustive", "10", "--json").output)
+    assert payload["verification"]["status"] == "skipped"
+    assert "2^10" in payload["verification"]["reason"]
+
+
+@pytest.mark.parametrize("circuit,basis", [("xor-chain", "xor"), ("dnf", "xor"), ("xor-tree", "and-or-not")])
+def test_other_circuits_and_bases(circuit, basis):
+    payload = json.loads(run("compile", "--bits", "6", "--circuit", circuit, "--basis", basis, "--json").output)
+    assert payload["verification"]["status"] == "verified"
+    assert payload["network"]["hidden_layers"] == payload["circuit_depth"]
+
+
+def test_files_are_written_and_load_back(tmp_path):
+    out, onnx_path, dot = tmp_path / "net.pt", tmp_path / "net.onnx", tmp_path / "c.dot"
+    result = run("compile", "--bits", "7", "--out", str(out), "--onnx", str(onnx_path), "--dot", str(dot))
+    assert result.exit_code == 0, result.output
+    x = all_inputs(7)
+    parity = (x.sum(axis=1) % 2)[:, None]
+    assert np.array_equal(load_network(out).forward(x), parity)
+    raw = torch.load(out, weights_only=True)
+    assert len(raw["layers"]) == 4
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    assert np.array_equal(session.run(None, {"x": x.astype(np.float64)})[0], parity.astype(np.float64))
+    assert dot.read_text().startswith("digraph circuit {")
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temporary files
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--bits", "0"], "--bits"),
+        (["--bits", "-3"], "--bits"),
+        (["--bits", "many"], "--bits"),
+        (["--bits", "8", "--arity", "1"], "--arity"),
+        (["--bits", "8", "--circuit", "tree"], "--circuit"),
+        (["--bits", "8", "--out", "/no/such/folder/net.pt"], "does not exist"),
+        (["--bits", "40", "--circuit", "dnf"], "terms"),
+        ([], "--bits"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args, message):
+    result = run("compile", *args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
+
+
+def test_directory_as_out_path_is_refused(tmp_path):
+    result = run("compile", "--bits", "4", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "Error:" in result.output
