@@ -5,8 +5,6 @@ import itertools
 import random as _random
 
 import networkx as nx
-import sympy
-from sympy.logic.boolalg import ITE, Equivalent, Implies, Nand, Nor, Xnor
 
 from expressivity.circuits.schema import (
     CircuitError,
@@ -130,6 +128,8 @@ def to_sympy(circuit: nx.DiGraph, symbols=None):
     >>> to_sympy(xor_tree(3))
     x0 ^ x1 ^ x2
     """
+    import sympy  # imported here: sympy takes half a second to import
+
     check_circuit(circuit)
     n = circuit.graph["n_inputs"]
     if symbols is None:
@@ -161,6 +161,9 @@ def from_sympy(expression, symbols=None) -> nx.DiGraph:
     >>> truth_table(from_sympy(a & ~b)).ravel().tolist()
     [0, 1, 0, 0]
     """
+    import sympy
+    from sympy.logic.boolalg import ITE, Equivalent, Implies, Nand, Nor, Xnor
+
     expression = sympy.sympify(expression)
     if symbols is None:
         symbols = sorted(expression.free_symbols, key=lambda s: s.name)

@@ -1,6 +1,8 @@
 """The ``expressivity`` command line: a thin layer over the library.
 
-Each command lives in a module of its own and is registered here.
+Each command lives in a module of its own, which registers it on ``main``
+when imported; ``COMMANDS`` says which module holds which command, and the
+group imports it only when that command runs.
 """
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ import click
 
 from expressivity.cli.common import OneLineGroup
 
+COMMANDS = {
+    "compile": "expressivity.cli.compile",
+    "shallow": "expressivity.cli.shallow",
+    "count": "expressivity.cli.count",
+    "receptive-field": "expressivity.cli.receptive_field",
+    "search-width": "expressivity.cli.search_width",
+    "prove-width": "expressivity.cli.prove_width",
+}
 
-@click.group(cls=OneLineGroup)
+
+@click.group(cls=OneLineGroup, lazy=COMMANDS)
 @click.version_option(package_name="expressivity")
 def main() -> None:
     """Circuits, exact ReLU networks, and the depth-versus-width question."""
-
-
-# Commands register themselves on ``main`` when their module is imported.
-# (commands are imported below as they are written)
-from expressivity.cli import compile as _compile  # noqa: E402,F401
-from expressivity.cli import search_width as _search_width  # noqa: E402,F401

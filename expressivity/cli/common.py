@@ -21,7 +21,26 @@ def fail(message: str) -> None:
 
 
 class OneLineGroup(click.Group):
-    """A click group whose errors are one line on stderr with exit code 2, never a traceback."""
+    """A click group whose errors are one line on stderr with exit code 2, never a traceback.
+
+    Commands are imported only when they run (``lazy`` maps a command name to
+    its module, which registers it on import), so ``expressivity compile``
+    never pays for importing torch or matplotlib.
+    """
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.lazy:
+            import importlib
+
+            importlib.import_module(self.lazy[name])
+        return super().get_command(ctx, name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:

@@ -21,6 +21,8 @@ import scipy.sparse as sp
 
 #: Largest dense parameter count that ``to_torch`` will materialise.
 MAX_DENSE_PARAMETERS = 200_000_000
+#: Weight matrices up to this many entries are multiplied densely (BLAS), larger ones sparsely.
+DENSE_ENTRIES = 1 << 22
 #: Integers below this magnitude are exact in float64.
 FLOAT64_EXACT = 2**53
 
@@ -197,17 +199,39 @@ class LayeredNet:
         bound = float(np.max(np.abs(x), initial=0)) if x.size else 0.0
         mode = self.arithmetic(bound) if integral_input else "float64"
         dtype = np.int64 if mode == "int64" else np.float64
-        h = x.astype(dtype).T  # (width, m): sparse @ dense is fastest this way round
-        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            h = weight.astype(dtype) @ h + bias.astype(dtype)[:, None]
+        out = self.forward_columns(np.ascontiguousarray(x.T, dtype=dtype)).T
+        if mode == "float64-exact":
+            out = out.astype(np.int64)
+        return np.ascontiguousarray(out)
+
+    def forward_columns(self, h: np.ndarray) -> np.ndarray:
+        """Outputs ``(n_outputs, m)`` for inputs given as columns ``(n_inputs, m)`` of dtype float64 or int64.
+
+        The caller picks the dtype (see :meth:`arithmetic`); this is the fast path
+        the exhaustive verifier uses.  Small layers use dense BLAS products, which
+        stay exact for integer networks under the bound of :meth:`arithmetic`
+        because every partial sum, in any order, is an integer within it.
+        """
+        matrices = self._matrices(h.dtype)
+        x = h
+        for layer, (weight, bias) in enumerate(zip(matrices, self.biases)):
+            h = weight @ h
+            h += bias.astype(h.dtype)[:, None]
             if layer < self.depth:
                 np.maximum(h, 0, out=h)
         if self.skip is not None:
-            h = h + self.skip.astype(dtype) @ x.astype(dtype).T
-        out = h.T
-        if mode != "float64":
-            out = out.astype(np.int64) if dtype == np.float64 else out
-        return np.ascontiguousarray(out)
+            h = h + self.skip.astype(h.dtype) @ x
+        return h
+
+    def _matrices(self, dtype) -> tuple:
+        cache = self.__dict__.setdefault("_matrix_cache", {})
+        key = np.dtype(dtype).str
+        if key not in cache:
+            cache[key] = tuple(
+                w.astype(dtype).toarray() if w.shape[0] * w.shape[1] <= DENSE_ENTRIES else w.astype(dtype)
+                for w in self.weights
+            )
+        return cache[key]
 
     # -- torch ----------------------------------------------------------------
     def to_torch(self, dtype=None):

@@ -39,14 +39,15 @@ def input_bits(n: int, start: int, stop: int) -> np.ndarray:
     return ((index[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(np.int64)
 
 
-def _reference_outputs(reference, n: int, start: int, stop: int, bits: np.ndarray) -> np.ndarray:
+def _reference_outputs(reference, n: int, start: int, stop: int, columns: np.ndarray, encoding: str) -> np.ndarray:
     if isinstance(reference, nx.DiGraph):
         first_word, last_word = start // WORD_BITS, -(-stop // WORD_BITS)
         words = evaluate_words(reference, exhaustive_words(n, first_word, last_word - first_word))
         table = unpack_bits(words, (last_word - first_word) * WORD_BITS)
         offset = start - first_word * WORD_BITS
-        return table[offset : offset + (stop - start)].astype(np.int64)
-    expected = np.asarray(reference(bits))
+        return table[offset : offset + (stop - start)]  # uint8 0/1: compared without conversion
+    bits = columns.T.astype(np.int64)
+    expected = np.asarray(reference((bits + 1) // 2 if encoding == "pm1" else bits))
     return expected.reshape(stop - start, -1).astype(np.int64)
 
 
@@ -103,16 +104,25 @@ def verify_exhaustive(
         )
     total = 1 << n
     widest = max((net.n_inputs, net.n_outputs) + net.widths)
-    chunk = max(WORD_BITS, min(total, (CHUNK_VALUES // widest) // WORD_BITS * WORD_BITS))
+    chunk = min(total, max(WORD_BITS, 1 << (CHUNK_VALUES // widest).bit_length() - 1))
     arithmetic = net.arithmetic(1.0)
+    dtype = np.int64 if arithmetic == "int64" else np.float64
+    # Chunks start at multiples of their (power of two) size, so the low bits of
+    # the input index repeat in every chunk and only the high bits change.
+    low_bits = chunk.bit_length() - 1
+    columns = np.empty((n, chunk), dtype=dtype)
+    columns[: min(n, low_bits)] = input_bits(min(n, low_bits), 0, chunk).T
+    if encoding == "pm1":
+        columns[: min(n, low_bits)] = 2 * columns[: min(n, low_bits)] - 1
     margin = np.inf
     bar = _progress_bar(total, progress)
     try:
         for start in range(0, total, chunk):
-            stop = min(total, start + chunk)
-            bits = input_bits(n, start, stop)
-            expected = _reference_outputs(reference, n, start, stop, bits)
-            got = net.forward(2 * bits - 1 if encoding == "pm1" else bits)
+            for i in range(low_bits, n):
+                bit = (start >> i) & 1
+                columns[i] = (2 * bit - 1) if encoding == "pm1" else bit
+            expected = _reference_outputs(reference, n, start, start + chunk, columns, encoding)
+            got = net.forward_columns(columns).T
             if expected.shape != got.shape:
                 raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
             if mode == "exact":
@@ -124,17 +134,17 @@ def verify_exhaustive(
             if wrong.any():
                 row = int(np.argmax(wrong))
                 example = Counterexample(
-                    bits=tuple(int(b) for b in bits[row]),
+                    bits=tuple(int(b) for b in input_bits(n, start + row, start + row + 1)[0]),
                     expected=tuple(int(v) for v in expected[row]),
-                    got=tuple(v.item() for v in got[row]),
+                    got=tuple(_plain(v) for v in got[row]),
                 )
                 return Verification(
-                    "counterexample", "exhaustive", n, stop - start + start, example,
+                    "counterexample", "exhaustive", n, start + row + 1, example,
                     reason=f"wrong on input {start + row}; {arithmetic} arithmetic",
                     seconds=time.perf_counter() - started,
                     margin=None if mode == "exact" else float(signed[row].min()),
                 )
-            bar.update(stop - start)
+            bar.update(chunk)
     finally:
         bar.close()
     return Verification(
@@ -143,6 +153,12 @@ def verify_exhaustive(
         seconds=time.perf_counter() - started,
         margin=None if mode == "exact" else margin,
     )
+
+
+def _plain(value):
+    """A network output as a plain int when it is integral, else a float."""
+    value = value.item()
+    return int(value) if float(value).is_integer() else value
 
 
 def _progress_bar(total: int, enabled: bool):
