@@ -39,18 +39,25 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
     if arity < 2:
         raise CircuitError(f"arity must be at least 2, got {arity}")
     circuit = new_circuit(n, name=f"xor_tree(n={n}, arity={arity})")
+    # Gates and edges are added in bulk: a million add_gate calls would take seconds.
+    gates, edges = [], []
     level = [input_node(i) for i in range(n)]
     height = 0
     while len(level) > 1:
         height += 1
         next_level = []
         for position in range(0, len(level), arity):
-            group = level[position : position + arity]
+            group = tuple(level[position : position + arity])
             if len(group) == 1:
                 next_level.append(group[0])
             else:
-                next_level.append(add_gate(circuit, ("xor", height, position // arity), "xor", group))
+                node = ("xor", height, position // arity)
+                gates.append((node, {"gate": "xor", "operands": group}))
+                edges.extend((operand, node) for operand in group)
+                next_level.append(node)
         level = next_level
+    circuit.add_nodes_from(gates)
+    circuit.add_edges_from(edges)
     return set_outputs(circuit, level[0])
 
 

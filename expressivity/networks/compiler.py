@@ -41,11 +41,14 @@ class PlacedGadget:
     stop: int
 
 
-def resolve(circuit: nx.DiGraph, node: Hashable) -> tuple[Hashable, bool]:
-    """Strip NOT gates: ``node`` is ``base`` or, if ``negated``, ``1 - base``."""
+def resolve(attributes: dict, node: Hashable) -> tuple[Hashable, bool]:
+    """Strip NOT gates: ``node`` is ``base`` or, if ``negated``, ``1 - base``.
+
+    ``attributes`` maps nodes to their attribute dicts (``circuit._node``).
+    """
     negated = False
-    while circuit.nodes[node]["gate"] == "not":
-        node = circuit.nodes[node]["operands"][0]
+    while attributes[node]["gate"] == "not":
+        node = attributes[node]["operands"][0]
         negated = not negated
     return node, negated
 
@@ -62,9 +65,10 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
     >>> net.depth, net.widths, net.parameters
     (3, (8, 4, 2), 121)
     """
-    check_circuit(circuit)
+    order = check_circuit(circuit)
+    attributes = circuit._node  # plain dicts: these loops run once per gate of million-gate circuits
     outputs = circuit.graph["outputs"]
-    depths = node_depths(circuit)
+    depths = node_depths(circuit, order=order)
     cone = _cone(circuit, outputs)
     hidden = max((depths[output] for output in outputs), default=0)
 
@@ -72,15 +76,16 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
     last_read: dict = {}
 
     def need(node: Hashable, layer: int) -> None:
-        base, _ = resolve(circuit, node)
-        if circuit.nodes[base]["gate"] != "const":
-            last_read[base] = max(last_read.get(base, -1), layer)
+        base, _ = resolve(attributes, node)
+        if attributes[base]["gate"] != "const" and last_read.get(base, -1) < layer:
+            last_read[base] = layer
 
     gates_at: list[list] = [[] for _ in range(hidden + 1)]
-    for node in nx.topological_sort(circuit):
-        if node in cone and circuit.nodes[node]["gate"] in NONLINEAR_GATES:
+    for node in order:
+        data = attributes[node]
+        if data["gate"] in NONLINEAR_GATES and node in cone:
             gates_at[depths[node]].append(node)
-            for operand in circuit.nodes[node]["operands"]:
+            for operand in data["operands"]:
                 need(operand, depths[node] - 1)
     for output in outputs:
         need(output, hidden)
@@ -95,13 +100,13 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
     width = circuit.graph["n_inputs"]
     carried = sorted((node for node, layer in last_read.items() if depths[node] == 0 and layer > 0), key=str)
     for layer in range(1, hidden + 1):
-        placed = [(node, circuit.nodes[node]["gate"], circuit.nodes[node]["operands"]) for node in gates_at[layer]]
+        placed = [(node, attributes[node]["gate"], attributes[node]["operands"]) for node in gates_at[layer]]
         placed += [(node, "copy", (node,)) for node in carried]
         rows, cols, vals, bias = [], [], [], []
         new_forms, layer_plan = {}, []
         for node, kind, operands in placed:
             g = gadget(kind, len(operands))
-            operand_forms = [_form(circuit, forms, operand) for operand in operands]
+            operand_forms = [_form(attributes, forms, operand) for operand in operands]
             start = len(bias)
             for unit_weights, unit_bias in zip(g.weights, g.biases):
                 unit = len(bias)
@@ -125,7 +130,7 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
         )
     rows, cols, vals, bias = [], [], [], []
     for position, output in enumerate(outputs):
-        columns, coefficients, offset = _form(circuit, forms, output)
+        columns, coefficients, offset = _form(attributes, forms, output)
         rows.extend([position] * len(columns))
         cols.extend(columns)
         vals.extend(coefficients)
@@ -135,9 +140,9 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
     return LayeredNet(tuple(weights), tuple(biases), None, tuple(plan), circuit.graph.get("name", ""))
 
 
-def _form(circuit: nx.DiGraph, forms: dict, node: Hashable) -> tuple:
-    base, negated = resolve(circuit, node)
-    data = circuit.nodes[base]
+def _form(attributes: dict, forms: dict, node: Hashable) -> tuple:
+    base, negated = resolve(attributes, node)
+    data = attributes[base]
     if data["gate"] == "const":
         return (), (), data["value"] ^ negated
     columns, coefficients, offset = forms[base]
@@ -149,8 +154,9 @@ def _form(circuit: nx.DiGraph, forms: dict, node: Hashable) -> tuple:
 def _cone(circuit: nx.DiGraph, outputs) -> set:
     cone = set(outputs)
     stack = list(outputs)
+    predecessors = circuit._pred
     while stack:
-        for operand in circuit.predecessors(stack.pop()):
+        for operand in predecessors[stack.pop()]:
             if operand not in cone:
                 cone.add(operand)
                 stack.append(operand)

@@ -148,7 +148,7 @@ def _check_placement(circuit: nx.DiGraph, placed, layer: int, first_unit: int, s
         raise _Rejected(f"layer {layer}: gate {placed.node!r} starts at unit {placed.start}, expected {first_unit}")
     if placed.node in seen:
         raise _Rejected(f"layer {layer}: {placed.node!r} is computed twice")
-    data = circuit.nodes[placed.node]
+    data = circuit._node[placed.node]
     if placed.kind == "copy":
         if placed.operands != (placed.node,) or data["gate"] in ("not", "const"):
             raise _Rejected(f"layer {layer}: bad copy of {placed.node!r}")
@@ -159,11 +159,12 @@ def _check_placement(circuit: nx.DiGraph, placed, layer: int, first_unit: int, s
 def _resolve(circuit: nx.DiGraph, node, index: dict, layer: int):
     """``(row, sign, offset)``: the node's value is ``sign * value_row + offset`` (row None: constant)."""
     sign, offset = 1, 0
-    while circuit.nodes[node]["gate"] == "not":
+    attributes = circuit._node  # a plain dict: this runs once per operand of million-gate circuits
+    while attributes[node]["gate"] == "not":
         sign, offset = -sign, 1 - offset
-        node = circuit.nodes[node]["operands"][0]
-    if circuit.nodes[node]["gate"] == "const":
-        return None, 0, sign * circuit.nodes[node]["value"] + offset
+        node = attributes[node]["operands"][0]
+    if attributes[node]["gate"] == "const":
+        return None, 0, sign * attributes[node]["value"] + offset
     if node not in index:
         raise _Rejected(f"layer {layer} reads {node!r}, which the previous layer does not hold")
     return index[node], sign, offset
