@@ -1,0 +1,87 @@
+"""Plots of width-search results, drawn with matplotlib's Agg canvas and saved atomically.
+
+No pyplot and no global backend switch: the figure is built on a
+``FigureCanvasAgg`` directly, so importing this module changes nothing else.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from expressivity.results.atomic import write_atomic
+
+
+def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:
+    """Draw the minimum width found against n, and the success rate over (n, width); save a PNG.
+
+    Parameters
+    ----------
+    rows : sequence of WidthRow
+        From :func:`expressivity.search.width.summarize` (each with ``n``,
+        ``min_width_found``, ``success_rate``).
+    path : path
+        The image (its suffix picks the format: ``.png``, ``.pdf``, ``.svg``).
+
+    Left: the smallest width at which a verified network was found (an upper
+    bound on the minimum), beside ``2^(n-1)`` (one unit per odd input pattern,
+    the lecture's construction) and ``n`` (units ``relu(s - j)`` on the sum
+    ``s``), on a log scale.  Right: the fraction of runs that fit, per ``(n, width)``.
+
+    >>> import tempfile, pathlib
+    >>> from expressivity.search.width import WidthBatch, summarize
+    >>> rows = summarize([WidthBatch(2, 1, "c", 0, 4, 0, 0), WidthBatch(2, 2, "c", 0, 4, 3, 3)])
+    >>> out = plot_width_search(rows, pathlib.Path(tempfile.mkdtemp()) / "w.png")
+    >>> out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    rows = sorted(rows, key=lambda row: row.n)
+    ns = np.array([row.n for row in rows])
+    figure = Figure(figsize=(11, 4.4), layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2)
+
+    found = [(row.n, row.min_width_found) for row in rows if row.min_width_found is not None]
+    grid = np.arange(ns.min(), ns.max() + 1) if len(ns) else np.array([2])
+    left.plot(grid, 2.0 ** (grid - 1), "--", color="tab:red", label="2^(n-1) (one unit per odd pattern)")
+    left.plot(grid, grid, ":", color="tab:green", label="n (relu(s - j) units)")
+    if found:
+        fx, fy = zip(*found)
+        left.plot(fx, fy, "o-", color="tab:blue", label="smallest width found (upper bound)")
+    missing = [row.n for row in rows if row.min_width_found is None]
+    if missing:
+        top = [max(row.success_rate) for row in rows if row.min_width_found is None]
+        left.plot(missing, top, "v", color="gray", label="none found up to this width")
+    left.set_yscale("log", base=2)
+    left.set_xlabel("n (input bits)")
+    left.set_ylabel("hidden width")
+    left.set_xticks(grid)
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8, loc="upper left")
+    left.set_title("one hidden ReLU layer, thresholded output: widths found")
+
+    widths = sorted({w for row in rows for w in row.success_rate})
+    rates = np.full((len(widths), len(rows)), np.nan)
+    for j, row in enumerate(rows):
+        for w, rate in row.success_rate.items():
+            rates[widths.index(w), j] = rate
+    image = right.imshow(
+        np.ma.masked_invalid(rates), origin="lower", aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0,
+        extent=(ns.min() - 0.5, ns.max() + 0.5, -0.5, len(widths) - 0.5) if len(ns) else None,
+    )
+    right.set_yticks(range(len(widths)), [str(w) for w in widths])
+    right.set_xticks(ns)
+    right.set_xlabel("n (input bits)")
+    right.set_ylabel("hidden width")
+    right.set_title("fraction of runs that fit (verified)")
+    figure.colorbar(image, ax=right, label="success rate")
+    if title:
+        figure.suptitle(title, fontsize=9)
+    fmt = path.suffix.lstrip(".") or "png"
+    return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt, dpi=110))

@@ -1,0 +1,152 @@
+"""The width search and ``expressivity search-width``: results, exact re-checks, records, resume, bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import expressivity.search.width as width_module
+from expressivity.cli import main
+from expressivity.results.records import read_records
+from expressivity.search.engine import TrainConfig
+from expressivity.search.width import load_weights, search_width, weights_folder
+from expressivity.verify.exhaustive import parity_reference, verify_exhaustive
+
+QUICK = TrainConfig(steps=300, lr=0.05)
+
+
+def test_finds_width_two_for_two_bits_and_never_width_one():
+    result = search_width([2], [1, 2, 3], 8, QUICK, seed=0)
+    rates = {b.width: b for b in result.batches}
+    assert rates[1].successes == 0 and rates[1].train_fits == 0  # XOR is not linearly separable
+    assert rates[2].successes > 0
+    row = result.rows()[0]
+    assert row.min_width_found == 2
+    assert row.lecture_width == 2 and row.symmetric_width == 2
+
+
+def test_reported_networks_verify_exactly(tmp_path):
+    records = tmp_path / "runs.jsonl"
+    result = search_width(range(2, 5), [2, 3, 4], 16, QUICK, seed=1, records_path=records)
+    saved = [b for b in result.batches if b.successes]
+    assert saved and {b.n for b in saved} == {2, 3, 4}
+    for batch in saved:
+        model, meta = load_weights(records.parent / batch.weights_file)
+        assert (model.n, model.width, model.index) == (batch.n, batch.width, batch.best_index)
+        check = verify_exhaustive(model.to_layered(), parity_reference, mode="sign", encoding="pm1")
+        assert check.verified and check.margin == batch.best_margin == meta["margin"] > 0
+        # independently of the verifier: numpy float64 forward on every +-1 input vs popcount parity
+        index = np.arange(1 << batch.n)
+        bits = (index[:, None] >> np.arange(batch.n)) & 1
+        hidden = np.maximum(0.0, (2.0 * bits - 1) @ model.hidden_weight.T + model.hidden_bias)
+        out = hidden @ model.output_weight + model.output_bias
+        parity = np.array([bin(i).count("1") % 2 for i in index])
+        assert np.array_equal(out > 0, parity == 1)
+        assert len(batch.steps_to_fit) == batch.successes == len(batch.fit_indices)
+
+
+def test_records_hold_the_fields_of_the_issue(tmp_path):
+    records = tmp_path / "r.jsonl"
+    search_width([2], [1, 2], 4, QUICK, records_path=records)
+    lines = read_records(records)
+    assert [(r["n"], r["width"]) for r in lines] == [(2, 1), (2, 2)]
+    for record in lines:
+        for field in ("successes", "seeds", "steps_to_fit", "best_margin", "wall_seconds", "device", "versions", "config"):
+            assert field in record
+        assert record["versions"]["torch"] == torch.__version__
+        assert record["seeds"] == 4
+
+
+def test_resume_skips_finished_work(tmp_path, monkeypatch):
+    records = tmp_path / "r.jsonl"
+    first = search_width([2, 3], [1, 2], 4, QUICK, records_path=records)
+    trained = []
+    original = width_module.train_models
+
+    def counting(n, specs, *args, **kwargs):
+        trained.append((n, sorted({spec.width for spec in specs})))
+        return original(n, specs, *args, **kwargs)
+
+    monkeypatch.setattr(width_module, "train_models", counting)
+    again = search_width([2, 3], [1, 2], 4, QUICK, records_path=records, resume=True)
+    assert trained == []
+    assert len(again.skipped) == 4
+    assert [(b.n, b.width, b.successes) for b in again.batches] == [(b.n, b.width, b.successes) for b in first.batches]
+    assert len(read_records(records)) == 4
+    # one more width: only that is trained; another configuration is new work
+    search_width([2, 3], [1, 2, 3], 4, QUICK, records_path=records, resume=True)
+    assert trained == [(2, [3]), (3, [3])]
+    search_width([2], [1], 4, TrainConfig(steps=300, lr=0.05, loss="hinge"), records_path=records, resume=True)
+    assert trained[-1] == (2, [1])
+    assert len(read_records(records)) == 7
+
+
+def test_cli_resume_and_json(tmp_path):
+    runner = CliRunner()
+    records = tmp_path / "r.jsonl"
+    plot = tmp_path / "w.png"
+    args = ["search-width", "--bits", "2..3", "--widths", "1..3", "--seeds", "4", "--steps", "300", "--lr", "0.05",
+            "--device", "cpu", "--records", str(records), "--no-progress"]
+    first = runner.invoke(main, args + ["--plot", str(plot)])
+    assert first.exit_code == 0, first.output
+    assert "upper bound" in first.output.lower() and "proves nothing" in first.output
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    again = runner.invoke(main, args + ["--resume", "--json"])
+    assert again.exit_code == 0, again.output
+    payload = json.loads(again.stdout)
+    assert payload["resumed_batches"] == 6
+    assert [row["min_width_found"] for row in payload["rows"]][0] == 2
+    assert "proves nothing" in payload["note"]
+    assert len(read_records(records)) == 6
+    assert weights_folder(records).is_dir()
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--bits", "1..3"], "at least 2"),
+        (["--bits", "5..3"], "empty"),
+        (["--widths", "4..2"], "empty"),
+        (["--widths", "0..2"], "at least 1"),
+        (["--widths", "two"], "integers"),
+        (["--bits", "25"], "24"),
+        (["--seeds", "0"], "seeds"),
+        (["--resume"], "--records"),
+    ],
+)
+def test_cli_rejects_bad_input_in_one_line(extra, message):
+    result = CliRunner().invoke(main, ["search-width", "--steps", "1", "--device", "cpu"] + extra)
+    assert message in one_line_error(result)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cli_rejects_cuda_without_a_gpu():
+    result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--device", "cuda"])
+    assert "no CUDA GPU" in one_line_error(result)
+
+
+def test_cli_rejects_unreadable_records(tmp_path):
+    garbage = tmp_path / "bad.jsonl"
+    garbage.write_text('{"n": 2}\nnot json\n')
+    result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--records", str(garbage), "--resume"])
+    assert "line 2" in one_line_error(result)
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--records", str(folder)])
+    assert "folder" in one_line_error(result)
+    missing = tmp_path / "nowhere" / "r.jsonl"
+    result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--records", str(missing)])
+    assert "does not exist" in one_line_error(result)
+    assert not Path(missing).exists()
