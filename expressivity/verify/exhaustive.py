@@ -111,16 +111,15 @@ def verify_exhaustive(
     # the input index repeat in every chunk and only the high bits change.
     low_bits = chunk.bit_length() - 1
     columns = np.empty((n, chunk), dtype=dtype)
-    columns[: min(n, low_bits)] = input_bits(min(n, low_bits), 0, chunk).T
-    if encoding == "pm1":
-        columns[: min(n, low_bits)] = 2 * columns[: min(n, low_bits)] - 1
+    off, on = (-1, 1) if encoding == "pm1" else (0, 1)
+    for i in range(min(n, low_bits)):
+        columns[i] = np.tile(np.repeat(np.array([off, on], dtype=dtype), 1 << i), chunk >> (i + 1))
     margin = np.inf
     bar = _progress_bar(total, progress)
     try:
         for start in range(0, total, chunk):
             for i in range(low_bits, n):
-                bit = (start >> i) & 1
-                columns[i] = (2 * bit - 1) if encoding == "pm1" else bit
+                columns[i] = on if (start >> i) & 1 else off
             expected = _reference_outputs(reference, n, start, start + chunk, columns, encoding)
             got = net.forward_columns(columns).T
             if expected.shape != got.shape:
