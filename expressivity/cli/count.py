@@ -67,7 +67,7 @@ def _constructions(bits: int, arity: int, latex: bool, as_json: bool) -> None:
             value = "n/a" if values is None else f"{values[quantity]:,}"
             rows.append((name, QUANTITY_LABELS[quantity], expression, value))
         widths = "n/a" if values is None else ", ".join(str(w) for w in values["widths"]) or "none"
-        rows.append((name, "widths", f"width(l) = {f.width}", widths))
+        rows.append((name, "widths", _WidthFormula(f.width), widths))
     payload["ratios"] = ratios(bits, arity)
     if as_json:
         print_json(payload)
@@ -88,6 +88,19 @@ def _constructions(bits: int, arity: int, latex: bool, as_json: bool) -> None:
         click.echo("  " + f"{name}: " + ", ".join(f"{q.replace('_', ' ')} x{v:,.2f}" for q, v in ratio.items()))
 
 
+class _WidthFormula:
+    """``width(l) = expression``, printed as text or as LaTeX."""
+
+    def __init__(self, expression) -> None:
+        self.expression = expression
+
+    def __str__(self) -> str:
+        return f"width(l) = {self.expression}"
+
+    def latex(self) -> str:
+        return rf"\mathrm{{width}}(l) = {sympy.latex(self.expression)}"
+
+
 def _latex_table(rows, value_header: str) -> str:
     lines = [
         r"\begin{tabular}{llll}",
@@ -96,7 +109,12 @@ def _latex_table(rows, value_header: str) -> str:
         r"\hline",
     ]
     for name, quantity, expression, value in rows:
-        formula = sympy.latex(expression) if isinstance(expression, sympy.Basic) else str(expression).replace("_", r"\_")
+        if isinstance(expression, _WidthFormula):
+            formula = expression.latex()
+        elif isinstance(expression, sympy.Basic):
+            formula = sympy.latex(expression)
+        else:
+            formula = str(expression).replace("_", r"\_")
         value = str(value).replace(",", "{,}")
         lines.append(rf"{name.replace('_', ' ')} & {quantity} & ${formula}$ & {value} \\")
     lines += [r"\hline", r"\end{tabular}"]
