@@ -121,3 +121,37 @@ def test_sign_mode_reports_the_margin_and_pm1_encoding():
     assert result.verified and result.margin == 1
     result01 = verify_exhaustive(net, parity_reference, mode="sign", encoding="01")
     assert result01.verified is False and result01.status == "counterexample"
+
+
+def test_real_weights_are_verified_only_when_the_margin_beats_rounding():
+    from fractions import Fraction
+
+    weights = [[[1.0, -1.0], [-1.0, 1.0]], [[1.0, 1.0]]]
+    clear = LayeredNet.from_dense(weights, [[0.0, 0.0], [-1.0]])
+    result = verify_exhaustive(clear, parity_reference, mode="sign", encoding="pm1")
+    assert result.verified and result.margin == 1.0 and "every sign is certain" in result.reason
+    bound = clear.rounding_error_bound()
+    assert 0 < bound < 1e-12
+    # a margin of 1e-15 is below the rounding bound: right signs in float64, but no claim
+    thin = LayeredNet.from_dense(weights, [[0.0, 0.0], [-2.0 + 1e-15]])
+    result = verify_exhaustive(thin, parity_reference, mode="sign", encoding="pm1")
+    assert result.status == "rejected" and result.margin > 0
+
+
+def test_rounding_bound_holds_against_exact_rational_arithmetic():
+    from fractions import Fraction
+
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(size=(6, 5)) * 1e3, rng.normal(size=(4, 6)), rng.normal(size=(1, 4))]
+    biases = [rng.normal(size=6), rng.normal(size=4) * 1e-3, rng.normal(size=1)]
+    net = LayeredNet.from_dense(weights, biases)
+    bound = net.rounding_error_bound()
+    x = all_inputs(5) * 2 - 1
+    got = net.forward(x.astype(np.float64))[:, 0]
+    for row, value in zip(x, got):
+        h = [Fraction(int(v)) for v in row]
+        for layer, (w, b) in enumerate(zip(weights, biases)):
+            h = [sum((Fraction(float(wij)) * hj for wij, hj in zip(wi, h)), Fraction(float(bi))) for wi, bi in zip(w, b)]
+            if layer < 2:
+                h = [max(Fraction(0), v) for v in h]
+        assert abs(Fraction(float(value)) - h[0]) <= Fraction(bound)

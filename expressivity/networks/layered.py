@@ -168,6 +168,34 @@ class LayeredNet:
             bound += float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)) * input_bound
         return bound
 
+    def rounding_error_bound(self, input_bound: float = 1.0) -> float:
+        """An upper bound on the float64 rounding error of any output, for inputs exact in float64.
+
+        Uses the classical bound for a dot product of length ``d`` computed in
+        any order, with or without fused multiply-adds:
+        ``|fl(w.h + b) - (w.h + b)| <= gamma_d (|w|.|h| + |b|)``,
+        ``gamma_d = d u / (1 - d u)``, ``u = 2^-53``, and carries each layer's
+        error through the next (ReLU does not enlarge it).  Zero for integer
+        networks within the exact range.
+        """
+        if self.arithmetic(input_bound) != "float64":
+            return 0.0
+        unit = 2.0**-53
+        bound, error = float(input_bound), 0.0
+        for weight, bias in zip(self.weights, self.biases):
+            absolute = abs(weight)
+            row_sums = np.asarray(absolute.sum(axis=1)).ravel().astype(np.float64)
+            terms = int(np.max(np.diff(absolute.tocsr().indptr), initial=0)) + 1
+            gamma = terms * unit / (1 - terms * unit)
+            error = float(np.max(row_sums * error + gamma * (row_sums * (bound + error) + np.abs(bias)), initial=0.0))
+            bound = float(np.max(row_sums * bound + np.abs(bias), initial=0.0))
+        if self.skip is not None:
+            direct = float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0))
+            terms = int(np.max(np.diff(abs(self.skip).tocsr().indptr), initial=0)) + 1
+            # the direct term's own rounding, and the final addition
+            error += 2 * (terms + 1) * unit * (direct * input_bound + bound + error)
+        return error
+
     def arithmetic(self, input_bound: float = 1.0) -> str:
         """How :meth:`forward` computes: ``"float64-exact"``, ``"int64"`` or ``"float64"``.
 

@@ -147,9 +147,24 @@ def verify_exhaustive(
             bar.update(chunk)
     finally:
         bar.close()
+    reason = f"all {total} inputs, {arithmetic} arithmetic, no tolerance"
+    if arithmetic == "float64" and mode == "sign":
+        # Real weights: float64 rounds, so the signs are certain only if the margin beats the rounding.
+        error = net.rounding_error_bound(1.0)
+        if not margin > error:
+            return Verification(
+                "rejected", "exhaustive", n, total,
+                reason=f"all {total} inputs have the right sign in float64, but the margin {margin:.3g} does not "
+                f"exceed the bound {error:.3g} on float64 rounding error, so the signs are not certain",
+                seconds=time.perf_counter() - started, margin=margin,
+            )
+        reason = (f"all {total} inputs, float64 arithmetic; margin {margin:.3g} exceeds the bound {error:.3g} "
+                  "on its rounding error, so every sign is certain")
+    elif arithmetic == "float64":
+        reason = f"all {total} inputs equal in float64 arithmetic (real weights: values are rounded)"
     return Verification(
         "verified", "exhaustive", n, total,
-        reason=f"all {total} inputs, {arithmetic} arithmetic, no tolerance",
+        reason=reason,
         seconds=time.perf_counter() - started,
         margin=None if mode == "exact" else margin,
     )
