@@ -44,6 +44,13 @@ _LAZY = {
     "summary_text": "expressivity.search.width",
     "load_weights": "expressivity.search.width",
     "plot_width_search": "expressivity.results.plots",
+    "prove_width": "expressivity.search.prove",
+    "prove_minimum_width": "expressivity.search.prove",
+    "WidthProof": "expressivity.search.prove",
+    "WidthSummary": "expressivity.search.prove",
+    "Formulation": "expressivity.search.milp",
+    "build_model": "expressivity.search.milp",
+    "solve_model": "expressivity.search.milp",
 }
 
 
@@ -74,6 +81,8 @@ __all__ = [
     "module_receptive_fields", "unit_supports", "ReceptiveFieldError",
     # search
     "TrainConfig", "ModelSpec", "train_models", "search_width", "summary_text", "load_weights", "plot_width_search",
+    # proofs
+    "prove_width", "prove_minimum_width", "WidthProof", "WidthSummary", "Formulation", "build_model", "solve_model",
     # pipeline
     "compile_circuit", "verify_network", "Compiled",
 ]

@@ -1,0 +1,152 @@
+"""``expressivity prove-width``: proven minimum widths of one-hidden-layer ReLU networks for parity."""
+from __future__ import annotations
+
+import math
+import sys
+
+import click
+
+from expressivity.cli import main
+from expressivity.cli.common import fail, format_table, parse_range, print_json
+from expressivity.results.atomic import check_writable
+from expressivity.results.records import RecordsError, append_records, read_records
+from expressivity.search.milp import FORMULATIONS, VARIANTS, default_bound
+from expressivity.search.prove import WidthProof, prove_minimum_width, search_upper_bounds
+
+#: 2^n binaries per unit: beyond this the program is hopeless on this machine.
+MAX_PROVE_BITS = 10
+
+
+@main.command("prove-width")
+@click.option("--bits", default="2..5", show_default=True, help="Input sizes n, as N or A..B (n >= 2).")
+@click.option("--max-width", type=int, default=None,
+              help="Largest width to try (default: one below the smallest width known to suffice).")
+@click.option("--time-limit", type=float, default=60.0, show_default=True,
+              help="Seconds of HiGHS per (n, width), shared by its sign splits; past it the width is 'unknown'.")
+@click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
+              help="sign: output > 0 exactly on odd inputs; exact: output == parity (weights bounded, see docs).")
+@click.option("--formulation", type=click.Choice(tuple(FORMULATIONS)), default="strong", show_default=True,
+              help="strong: symmetry breaking and tight big-M; plain: the baseline.")
+@click.option("--records", type=click.Path(dir_okay=False), default=None,
+              help="JSON-lines file: one record per (n, width), with its certificate.")
+@click.option("--resume", is_flag=True, help="Reuse the (n, width) already in --records.")
+@click.option("--search-records", type=click.Path(dir_okay=False), default=None,
+              help="search-width records: their smallest successful width per n is an upper bound.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress on stderr.")
+def prove_width_command(bits, max_width, time_limit, variant, formulation, records, resume, search_records,
+                        as_json, progress):
+    """Prove the minimum width of one hidden ReLU layer for n-bit parity by mixed-integer programming.
+
+    A width is 'proven-infeasible' only when HiGHS solves every sign split to
+    optimality with no positive margin, 'feasible-certified' only with an integer
+    network checked on every input; a timeout is 'unknown'.
+    """
+    bit_range = parse_range(bits, name="--bits", minimum=2)
+    if bit_range[-1] > MAX_PROVE_BITS:
+        fail(f"--bits goes up to {MAX_PROVE_BITS} (the program has 2^n binaries per unit), got {bit_range[-1]}")
+    if max_width is not None and max_width < 1:
+        fail(f"--max-width must be at least 1, got {max_width}")
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if resume and not records:
+        fail("--resume needs --records FILE")
+    form = FORMULATIONS[formulation]
+    known: dict[tuple, WidthProof] = {}
+    if records:
+        try:
+            check_writable(records)
+            previous = read_records(records)
+        except (OSError, RecordsError) as error:
+            fail(f"cannot use --records {records}: {error}")
+        if resume:
+            known = _reusable(previous, variant, form.name, time_limit)
+    search_upper: dict[int, int] = {}
+    if search_records:
+        try:
+            found = read_records(search_records)
+        except RecordsError as error:
+            fail(str(error))
+        if not found:
+            fail(f"--search-records {search_records} has no records (or does not exist)")
+        search_upper = search_upper_bounds(found, variant)
+
+    summaries = []
+    new_proofs: list[WidthProof] = []
+    bar = _bar(len(bit_range), progress)
+    try:
+        for n in bit_range:
+            def started(width, n=n):
+                bar.set_description(f"n={n} width={width}")
+
+            def finished(proof):
+                new_proofs.append(proof)
+                if records:
+                    append_records(records, [proof.to_dict()])  # atomically, as each width ends
+                if progress:
+                    bar.write(f"n={proof.n} width={proof.width}: {proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
+
+            bound = default_bound(n, variant, form)
+            reuse = {w: p for (m, w, b), p in known.items() if m == n and b == bound}
+            summary = prove_minimum_width(
+                n, variant=variant, max_width=max_width, time_limit=time_limit, formulation=form,
+                search_upper=search_upper.get(n), known=reuse, on_proof=finished, on_start=started,
+            )
+            summaries.append(summary)
+            bar.update(1)
+    finally:
+        bar.close()
+
+    if as_json:
+        print_json({
+            "variant": variant, "formulation": form.name, "time_limit": time_limit,
+            "summaries": [s.to_dict() for s in summaries],
+            "widths": [p.to_dict() for s in summaries for p in s.widths],
+            "records": records,
+        })
+        return
+    click.echo(_widths_table(summaries))
+    click.echo("")
+    click.echo(_summary_table(summaries))
+    click.echo(f"\nvariant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
+
+
+def _reusable(previous, variant: str, formulation: str, time_limit: float) -> dict[tuple, WidthProof]:
+    """Settled proofs, and unknowns that already had at least this much time."""
+    reuse: dict[tuple, WidthProof] = {}
+    for record in previous:
+        if record.get("kind") != "prove-width" or record.get("variant") != variant \
+                or record.get("formulation") != formulation:
+            continue
+        try:
+            proof = WidthProof.from_dict(record)
+        except (KeyError, TypeError, ValueError) as error:
+            fail(f"--records has a prove-width record that cannot be read: {error}")
+        had = proof.time_limit if proof.time_limit is not None else math.inf
+        if proof.status != "unknown" or had >= time_limit:
+            reuse[(proof.n, proof.width, proof.bound)] = proof  # later records win
+    return reuse
+
+
+def _widths_table(summaries) -> str:
+    rows = []
+    for summary in summaries:
+        for proof in summary.widths:
+            duals = [s.dual_bound for s in proof.splits if s.dual_bound is not None]
+            solver = ", ".join(sorted({s.solver_status for s in proof.splits})) or "-"
+            rows.append([
+                proof.n, proof.width, proof.status, solver,
+                f"{max(duals) + 0.0:.2g}" if duals else "-", f"{proof.seconds:.1f}",
+            ])
+    return format_table(["n", "width", "status", "HiGHS", "max dual bound", "seconds"], rows)
+
+
+def _summary_table(summaries) -> str:
+    rows = [[s.n, s.lower_bound, s.upper_bound, s.upper_source, s.status] for s in summaries]
+    return format_table(["n", "proven lower", "certified upper", "upper from", "status"], rows)
+
+
+def _bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=not enabled, unit="n", desc="prove-width", leave=False, file=sys.stderr)
