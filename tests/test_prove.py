@@ -67,7 +67,8 @@ def test_summary_is_exact_for_small_n():
     assert {n: (s.lower_bound, s.upper_bound, s.status) for n, s in rows.items()} == {
         2: (2, 2, "exact"), 3: (3, 3, "exact"), 4: (3, 3, "exact"),
     }
-    assert rows[4].upper_source == "solver (verified network)"
+    # the zigzag construction (n - 1 units) closes n = 4 before the solver needs to
+    assert rows[4].upper_source == "construction (zigzag, 3 units)"
 
 
 def test_strong_and_plain_formulations_agree():
@@ -97,7 +98,7 @@ def test_timeout_is_unknown_never_an_answer():
     assert any(s.outcome == "unknown" for s in proof.splits)
     assert all(s.solver_status != "Optimal" or s.outcome == "infeasible" for s in proof.splits)
     summary = summarize(5, "sign", [proof])
-    assert summary.lower_bound == 1 and summary.status == "unknown" and summary.upper_bound == 5
+    assert summary.lower_bound == 1 and summary.status == "unknown" and summary.upper_bound == 4
 
 
 def test_certify_rejects_a_wrong_solution():
@@ -147,7 +148,7 @@ def test_cli_table_and_json(tmp_path):
     payload = json.loads(result.output)
     summary = payload["summaries"][0]
     assert (summary["lower_bound"], summary["upper_bound"], summary["status"]) == (3, 3, "exact")
-    assert [w["status"] for w in payload["widths"]] == ["proven-infeasible", "proven-infeasible", "feasible-certified"]
+    assert [w["status"] for w in payload["widths"]] == ["proven-infeasible", "proven-infeasible"]
 
 
 def test_cli_records_resume_and_search_records(tmp_path, monkeypatch):

@@ -180,3 +180,25 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["shallow", "--bits", "4", "--out", str(tmp_path / "missing" / "x.pt")])
     assert result.exit_code == 2 and "cannot write" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("n", range(4, 13))
+def test_zigzag_classifies_parity_with_n_minus_1_units(n):
+    from expressivity.networks.shallow import zigzag
+
+    net = zigzag(n)
+    assert net.widths == (n - 1,) and net.skip is None and net.is_integral
+    x = np.array([[(i >> b) & 1 for b in range(n)] for i in range(1 << n)])
+    out = net.forward(x)[:, 0]
+    parity = x.sum(axis=1) % 2
+    assert np.all((out > 0) == (parity == 1)) and np.min(np.where(parity == 1, out, -out)) == 1
+    result = verify_exhaustive(net, parity_reference, mode="sign")
+    assert result.verified and result.margin == 1
+    assert verify_exhaustive(net, parity_reference, mode="exact").status == "counterexample"  # it is read by sign only
+
+
+def test_zigzag_refuses_small_n():
+    from expressivity.networks.shallow import zigzag
+
+    with pytest.raises(ValueError, match="n >= 4"):
+        zigzag(3)

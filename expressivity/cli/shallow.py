@@ -7,6 +7,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import fail, print_json
+from expressivity.networks.shallow import CONSTRUCTIONS, OUTPUT_MODES
 from expressivity.results.atomic import check_writable
 
 VERIFY_METHODS = ("auto", "sparse", "exhaustive", "none")
@@ -15,8 +16,9 @@ PROGRESS_FROM_BITS = 18
 
 @main.command("shallow")
 @click.option("--bits", type=click.IntRange(min=1), required=True, help="Number of input bits n.")
-@click.option("--construction", type=click.Choice(("minterm", "symmetric", "skip")), default="minterm", show_default=True,
-              help="minterm: 2^(n-1) units; symmetric: n units on sum(x); skip: n-1 units and a direct link.")
+@click.option("--construction", type=click.Choice(CONSTRUCTIONS), default="minterm", show_default=True,
+              help="minterm: 2^(n-1) units; symmetric: n units on sum(x); skip: n-1 units and a direct link; "
+                   "zigzag: n-1 units, output read by its sign (n >= 4).")
 @click.option("--verify", "method", type=click.Choice(VERIFY_METHODS), default="auto", show_default=True,
               help="sparse: exact branch and bound over the hypercube (scales to minterm at n = 20); "
                    "exhaustive: run every input; auto: sparse, then exhaustive if sparse gives up.")
@@ -46,7 +48,8 @@ def shallow_command(bits, construction, method, max_bits, out, as_json):
     expected = formulas(construction).evaluate(bits)
     counts = net.counts()
     mismatched = [key for key in counts if counts[key] != expected[key]]
-    check = _verify(net, method, max_bits, progress=bits >= PROGRESS_FROM_BITS and not as_json)
+    mode = OUTPUT_MODES[construction]
+    check = _verify(net, method, max_bits, mode, progress=bits >= PROGRESS_FROM_BITS and not as_json)
     if out:
         from expressivity.networks.export import save_network
 
@@ -57,6 +60,7 @@ def shallow_command(bits, construction, method, max_bits, out, as_json):
     summary = {
         "construction": construction,
         "bits": bits,
+        "output": "equals parity" if mode == "exact" else "positive exactly on odd inputs",
         "network": counts,
         "formulas_match": not mismatched,
         "formula_values": {key: expected[key] for key in counts},
@@ -72,7 +76,7 @@ def shallow_command(bits, construction, method, max_bits, out, as_json):
         raise SystemExit(1)
 
 
-def _verify(net, method, max_bits, progress):
+def _verify(net, method, max_bits, mode, progress):
     from expressivity.verify.exhaustive import parity_reference, verify_exhaustive
     from expressivity.verify.record import Verification
     from expressivity.verify.shallow import verify_shallow
@@ -80,10 +84,10 @@ def _verify(net, method, max_bits, progress):
     if method == "none":
         return Verification("skipped", "none", net.n_inputs, reason="--verify none")
     if method == "exhaustive":
-        return verify_exhaustive(net, parity_reference, max_bits=max_bits, progress=progress)
-    check = verify_shallow(net, parity_reference, max_bits=max_bits, progress=progress)
+        return verify_exhaustive(net, parity_reference, mode=mode, max_bits=max_bits, progress=progress)
+    check = verify_shallow(net, parity_reference, mode=mode, max_bits=max_bits, progress=progress)
     if method == "auto" and check.status == "skipped" and net.n_inputs <= max_bits:
-        return verify_exhaustive(net, parity_reference, max_bits=max_bits, progress=progress)
+        return verify_exhaustive(net, parity_reference, mode=mode, max_bits=max_bits, progress=progress)
     return check
 
 
@@ -93,6 +97,7 @@ def _table(net, summary, check, mismatched) -> str:
         ("hidden layers", net.depth),
         ("width", f"{net.neurons:,}"),
         ("direct link", "input -> output" if net.skip is not None else "none"),
+        ("output", summary["output"]),
         ("parameters", f"{net.parameters:,} (dense, as torch counts them)"),
         ("nonzero weights", f"{net.nonzero_weights:,}"),
         ("closed forms", "match" if not mismatched else f"DIFFER on {', '.join(mismatched)}"),

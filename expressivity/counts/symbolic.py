@@ -40,7 +40,7 @@ from sympy import Eq, Max, Mod, Piecewise, Sum, ceiling, floor
 #: The number of input bits, the XOR tree's arity, and a hidden layer's index.
 n, k, l = sympy.symbols("n k l", integer=True, positive=True)
 
-CONSTRUCTIONS = ("xor_tree", "xor_chain", "dnf", "minterm", "symmetric", "skip")
+CONSTRUCTIONS = ("xor_tree", "xor_chain", "dnf", "minterm", "symmetric", "skip", "zigzag")
 QUANTITIES = ("hidden_layers", "neurons", "parameters", "nonzero_weights", "gates")
 
 
@@ -271,6 +271,18 @@ def skip() -> SizeFormulas:
     )
 
 
+def zigzag() -> SizeFormulas:
+    """``n - 1`` units read with a threshold (:func:`expressivity.networks.shallow.zigzag`).
+
+    >>> zigzag().parameters
+    n**2 + n - 1
+    """
+    return SizeFormulas(
+        "zigzag", "one hidden layer on s = sum(x), thresholded output", sympy.Integer(1), n - 1, n - 1,
+        n**2 + n - 1, n**2 - 1, None, min_bits=4, gates_note="no Boolean circuit",
+    )
+
+
 def formulas(construction: str, arity: int | sympy.Symbol = 2) -> SizeFormulas:
     """The formulas of ``construction`` (one of :data:`CONSTRUCTIONS`).
 
@@ -279,7 +291,8 @@ def formulas(construction: str, arity: int | sympy.Symbol = 2) -> SizeFormulas:
     """
     if construction == "xor_tree":
         return xor_tree(arity)
-    makers = {"xor_chain": xor_chain, "dnf": dnf, "minterm": minterm, "symmetric": symmetric, "skip": skip}
+    makers = {"xor_chain": xor_chain, "dnf": dnf, "minterm": minterm, "symmetric": symmetric, "skip": skip,
+              "zigzag": zigzag}
     if construction not in makers:
         raise ValueError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}")
     return makers[construction]()

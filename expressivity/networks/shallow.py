@@ -34,7 +34,9 @@ import scipy.sparse as sp
 
 from expressivity.networks.layered import LayeredNet
 
-CONSTRUCTIONS = ("minterm", "symmetric", "skip")
+CONSTRUCTIONS = ("minterm", "symmetric", "skip", "zigzag")
+#: How each construction's output is read: "exact" (equals parity) or "sign" (positive iff odd).
+OUTPUT_MODES = {"minterm": "exact", "symmetric": "exact", "skip": "exact", "zigzag": "sign"}
 #: minterm refuses more hidden units than this (2^(n-1) units of n weights each).
 MAX_MINTERM_UNITS = 1 << 23
 
@@ -134,13 +136,50 @@ def skip(n: int) -> LayeredNet:
     )
 
 
+def zigzag(n: int) -> LayeredNet:
+    """Parity with ``n - 1`` units for a thresholded output (positive exactly on odd inputs), ``n >= 4``.
+
+    On ``s = sum(x)`` the output is the zigzag ``g`` through
+    ``g(0) = -3`` and ``g(j) = +1, -1, +1, ...`` for ``j = 1..n``, with kinks at
+    ``s = 1..n-1``.  Written with units ``relu(s - j)`` it reads
+    ``4s - 3 - 6 relu(s-1) + sum_{j=2}^{n-1} 4 (-1)^j relu(s-j)``; the linear
+    term ``4s`` needs no direct link, because the unit at ``j = 3`` is turned
+    round: ``-4 relu(s-3) = -4 (s-3) - 4 relu(3-s)`` cancels it, leaving
+
+        g(s) = 9 - 6 relu(s-1) + sum_{j=2, j!=3}^{n-1} 4 (-1)^j relu(s-j) - 4 relu(3-s).
+
+    ``g(0) = -3`` (instead of -1) is what makes that cancellation possible.
+    The margin is 1.  Units that read only ``s`` cannot do with fewer: the
+    output is then piecewise linear in ``s`` and its values at ``s = 0..n``
+    alternate in sign, so its slope changes sign ``n - 1`` times.  For
+    ``n = 4, 5`` this matches the proven minimum of ``expressivity prove-width``.
+
+    >>> net = zigzag(4)
+    >>> net.widths, net.weights[0].toarray().tolist(), net.biases[0].tolist()
+    ((3,), [[1, 1, 1, 1], [1, 1, 1, 1], [-1, -1, -1, -1]], [-1, -2, 3])
+    >>> from expressivity.verify.exhaustive import verify_exhaustive, parity_reference
+    >>> result = verify_exhaustive(net, parity_reference, mode="sign")
+    >>> result.status, result.margin
+    ('verified', 1.0)
+    """
+    _check_bits(n)
+    if n < 4:
+        raise ValueError(f"zigzag needs n >= 4 (it turns round the unit at s = 3), got {n}; "
+                         "for n <= 3 use symmetric, which is minimal there")
+    knots = [j for j in range(1, n) if j != 3]
+    weights = [np.ones(n, dtype=np.int64) for _ in knots] + [-np.ones(n, dtype=np.int64)]
+    biases = [-j for j in knots] + [3]
+    readout = [-6 if j == 1 else 4 * (-1) ** j for j in knots] + [-4]
+    return LayeredNet.from_dense([np.array(weights), [readout]], [biases, [9]], name=f"zigzag(n={n})")
+
+
 def build(construction: str, n: int) -> LayeredNet:
     """The construction named ``construction`` (one of :data:`CONSTRUCTIONS`) for ``n`` bits.
 
     >>> build("symmetric", 5).widths
     (5,)
     """
-    makers = {"minterm": minterm, "symmetric": symmetric, "skip": skip}
+    makers = {"minterm": minterm, "symmetric": symmetric, "skip": skip, "zigzag": zigzag}
     if construction not in makers:
         raise ValueError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}")
     return makers[construction](n)

@@ -382,14 +382,20 @@ class WidthSummary:
 
 
 def construction_upper_bound(n: int, variant: str, bound: float) -> int | None:
-    """Width of the known construction, if it lies in the class (n units; exact needs ``bound >= 2n - 2``).
+    """Width of the known construction, if it lies in the class.
 
-    >>> construction_upper_bound(5, "sign", 1.0), construction_upper_bound(5, "exact", 10.0)
-    (5, 5)
+    Sign variant: ``zigzag`` has ``n - 1`` units for ``n >= 4``, ``symmetric`` ``n`` (any
+    network rescales into the normalised class, so ``bound`` does not matter).  Exact
+    variant: ``symmetric``'s ``n`` units, whose pre-activations reach ``2n - 2``.
+
+    >>> construction_upper_bound(5, "sign", 1.0), construction_upper_bound(3, "sign", 1.0)
+    (4, 3)
+    >>> construction_upper_bound(5, "exact", 10.0), construction_upper_bound(5, "exact", 4.0)
+    (5, None)
     """
-    if variant == "exact" and bound < max(n, 2 * n - 2):
-        return None
-    return n
+    if variant == "exact":
+        return n if bound >= max(n, 2 * n - 2) else None
+    return n - 1 if n >= 4 else n
 
 
 def summarize(
@@ -417,7 +423,8 @@ def summarize(
         candidates.append((search_upper, "search-width records"))
     construction = construction_upper_bound(n, variant, bound)
     if construction is not None:
-        candidates.append((construction, "construction (n units)"))
+        name = "zigzag" if construction < n else "symmetric"
+        candidates.append((construction, f"construction ({name}, {construction} units)"))
     # The first smallest wins: the solver's own network, then search records, then the construction.
     upper, source = min(candidates, key=lambda item: item[0]) if candidates else (math.inf, "none")
     if lower > upper:
