@@ -40,16 +40,41 @@ def input_bits(n: int, start: int, stop: int) -> np.ndarray:
     return ((index[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(np.int64)
 
 
-def _reference_outputs(reference, n: int, start: int, stop: int, columns: np.ndarray, encoding: str) -> np.ndarray:
+def reference_outputs(reference, n: int, start: int, stop: int, bits: np.ndarray | None = None) -> np.ndarray:
+    """The expected 0/1 outputs on inputs ``start .. stop-1``, shape ``(stop - start, k)``.
+
+    ``reference`` is a circuit (run by the bit-parallel evaluator) or a function
+    of 0/1 rows; ``bits`` are those rows, if the caller has them already.
+    """
     if isinstance(reference, nx.DiGraph):
         first_word, last_word = start // WORD_BITS, -(-stop // WORD_BITS)
         words = evaluate_words(reference, exhaustive_words(n, first_word, last_word - first_word))
         table = unpack_bits(words, (last_word - first_word) * WORD_BITS)
         offset = start - first_word * WORD_BITS
         return table[offset : offset + (stop - start)]  # uint8 0/1: compared without conversion
-    bits = columns.T.astype(np.int64)
-    expected = np.asarray(reference((bits + 1) // 2 if encoding == "pm1" else bits))
-    return expected.reshape(stop - start, -1).astype(np.int64)
+    if bits is None:
+        bits = input_bits(n, start, stop)
+    return np.asarray(reference(bits)).reshape(stop - start, -1).astype(np.int64)
+
+
+def first_wrong(got: np.ndarray, expected: np.ndarray, mode: str) -> tuple[int | None, float]:
+    """The first row where ``got`` is wrong (or None), and the least signed margin (inf in exact mode).
+
+    >>> first_wrong(np.array([[3], [-1]]), np.array([[1], [0]]), "sign")
+    (None, 1.0)
+    >>> first_wrong(np.array([[0], [1]]), np.array([[0], [0]]), "exact")
+    (1, inf)
+    """
+    if expected.shape != got.shape:
+        raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
+    if mode == "exact":
+        wrong = np.any(got != expected, axis=1)
+        margin = np.inf
+    else:
+        signed = np.where(expected == 1, got, -got)
+        wrong = np.any(signed <= 0, axis=1)
+        margin = float(signed.min())
+    return (int(np.argmax(wrong)) if wrong.any() else None), margin
 
 
 def verify_exhaustive(
@@ -121,18 +146,14 @@ def verify_exhaustive(
         for start in range(0, total, chunk):
             for i in range(low_bits, n):
                 columns[i] = on if (start >> i) & 1 else off
-            expected = _reference_outputs(reference, n, start, start + chunk, columns, encoding)
+            bits = None if isinstance(reference, nx.DiGraph) else columns.T.astype(np.int64)
+            if bits is not None and encoding == "pm1":
+                bits = (bits + 1) // 2
+            expected = reference_outputs(reference, n, start, start + chunk, bits)
             got = net.forward_columns(columns).T
-            if expected.shape != got.shape:
-                raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
-            if mode == "exact":
-                wrong = np.any(got != expected, axis=1)
-            else:
-                signed = np.where(expected == 1, got, -got)
-                wrong = np.any(signed <= 0, axis=1)
-                margin = min(margin, float(signed.min()))
-            if wrong.any():
-                row = int(np.argmax(wrong))
+            row, chunk_margin = first_wrong(got, expected, mode)
+            margin = min(margin, chunk_margin)
+            if row is not None:
                 example = Counterexample(
                     bits=tuple(int(b) for b in input_bits(n, start + row, start + row + 1)[0]),
                     expected=tuple(int(v) for v in expected[row]),
@@ -142,7 +163,7 @@ def verify_exhaustive(
                     "counterexample", "exhaustive", n, start + row + 1, example,
                     reason=f"wrong on input {start + row}; {arithmetic} arithmetic",
                     seconds=time.perf_counter() - started,
-                    margin=None if mode == "exact" else float(signed[row].min()),
+                    margin=None if mode == "exact" else first_wrong(got[row : row + 1], expected[row : row + 1], mode)[1],
                 )
             bar.update(chunk)
     finally:

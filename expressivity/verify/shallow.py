@@ -32,8 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from expressivity.networks.layered import LayeredNet
-from expressivity.circuits.evaluate import WORD_BITS, evaluate_words, exhaustive_words, unpack_bits
-from expressivity.verify.exhaustive import Reference, input_bits
+from expressivity.verify.exhaustive import Reference, first_wrong, input_bits, reference_outputs
 from expressivity.verify.record import Counterexample, Verification
 
 METHOD = "exhaustive-sparse"
@@ -227,35 +226,17 @@ def _add_linear(linear, depth, n, unit, value, prefix, weights, coefficients, ta
     np.add.at(slopes, prefix, weights[unit, depth:][:, :, None] * scale[:, None, :])
 
 
-def _expected(reference, n: int, start: int, stop: int, bits: np.ndarray) -> np.ndarray:
-    """The reference's outputs on inputs ``start .. stop-1`` (0/1 bits), shape ``(stop - start, k)``."""
-    if isinstance(reference, nx.DiGraph):
-        first_word, last_word = start // WORD_BITS, -(-stop // WORD_BITS)
-        words = evaluate_words(reference, exhaustive_words(n, first_word, last_word - first_word))
-        table = unpack_bits(words, (last_word - first_word) * WORD_BITS)
-        offset = start - first_word * WORD_BITS
-        return table[offset : offset + (stop - start)].astype(np.int64)
-    return np.asarray(reference(bits)).reshape(stop - start, -1).astype(np.int64)
-
-
 def _compare(table, reference, n, mode, visited, started) -> Verification:
     total = 1 << n
     margin = np.inf
     for start in range(0, total, COMPARE_CHUNK):
         stop = min(total, start + COMPARE_CHUNK)
         bits = input_bits(n, start, stop)
-        expected = _expected(reference, n, start, stop, bits)
+        expected = reference_outputs(reference, n, start, stop, bits)
         got = table[start:stop]
-        if expected.shape != got.shape:
-            raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
-        if mode == "exact":
-            wrong = np.any(got != expected, axis=1)
-        else:
-            signed = np.where(expected == 1, got, -got)
-            wrong = np.any(signed <= 0, axis=1)
-            margin = min(margin, float(signed.min()))
-        if wrong.any():
-            row = int(np.argmax(wrong))
+        row, chunk_margin = first_wrong(got, expected, mode)
+        margin = min(margin, chunk_margin)
+        if row is not None:
             example = Counterexample(
                 bits=tuple(int(b) for b in bits[row]),
                 expected=tuple(int(v) for v in expected[row]),
@@ -265,7 +246,7 @@ def _compare(table, reference, n, mode, visited, started) -> Verification:
                 "counterexample", METHOD, n, total, example,
                 reason=f"wrong on input {start + row}; outputs of all {total} inputs computed exactly (int64)",
                 seconds=time.perf_counter() - started,
-                margin=None if mode == "exact" else float(signed[row].min()),
+                margin=None if mode == "exact" else first_wrong(got[row : row + 1], expected[row : row + 1], mode)[1],
             )
     return Verification(
         "verified", METHOD, n, total,
