@@ -109,6 +109,8 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
     click.echo("")
     click.echo(_summary_table(summaries))
     click.echo(f"\nvariant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
+    click.echo("proven-infeasible: HiGHS solved every sign split to optimality with no margin above 1e-6, "
+               "in floating point (not exact arithmetic); certified: an integer network checked on every input.")
 
 
 def _reusable(previous, variant: str, formulation: str, time_limit: float) -> dict[tuple, WidthProof]:
