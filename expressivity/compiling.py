@@ -22,6 +22,9 @@ from expressivity.verify.exhaustive import verify_exhaustive
 from expressivity.verify.record import Verification
 
 CIRCUITS = ("xor-tree", "xor-chain", "dnf")
+#: Largest n the CLI builds an XOR tree or chain for: at n = 2^20 the graph, the network and the
+#: certificate took 3 GB, so 2^22 stays inside a 24 GB machine.
+MAX_CIRCUIT_BITS = 1 << 22
 VERIFY_METHODS = ("auto", "exhaustive", "compositional", "none")
 #: ``verify="auto"`` runs every input up to this many bits, and certifies beyond.
 AUTO_EXHAUSTIVE_BITS = 20
@@ -51,7 +54,15 @@ class Compiled:
 
 
 def parity_circuit(kind: str, bits: int, arity: int = 2, basis: str = "xor") -> nx.DiGraph:
-    """Stage 0: the parity circuit named by the CLI (``xor-tree``, ``xor-chain`` or ``dnf``), in ``basis``."""
+    """Stage 0: the parity circuit named by the CLI (``xor-tree``, ``xor-chain`` or ``dnf``), in ``basis``.
+
+    Raises ``MemoryError`` beyond ``MAX_CIRCUIT_BITS`` inputs (and for a DNF beyond its own limit).
+    """
+    if bits > MAX_CIRCUIT_BITS:
+        raise MemoryError(
+            f"{bits:,} bits is more than the {MAX_CIRCUIT_BITS:,} this machine's memory allows "
+            f"(about 3 GB per 2^20 bits for the graph, the network and its certificate)"
+        )
     if kind == "xor-tree":
         circuit = xor_tree(bits, arity)
     elif kind == "xor-chain":

@@ -79,6 +79,7 @@ def test_files_are_written_and_load_back(tmp_path):
         (["--bits", "8", "--circuit", "tree"], "--circuit"),
         (["--bits", "8", "--out", "/no/such/folder/net.pt"], "does not exist"),
         (["--bits", "40", "--circuit", "dnf"], "terms"),
+        (["--bits", "100000000"], "memory"),
         ([], "--bits"),
     ],
 )
@@ -92,3 +93,10 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message):
 def test_directory_as_out_path_is_refused(tmp_path):
     result = run("compile", "--bits", "4", "--out", str(tmp_path))
     assert result.exit_code == 2 and "Error:" in result.output
+
+
+def test_onnx_export_of_a_huge_network_is_refused_in_one_line(tmp_path):
+    result = run("compile", "--bits", "20000", "--onnx", str(tmp_path / "big.onnx"))
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: ONNX export stores dense matrices")
+    assert not (tmp_path / "big.onnx").exists()

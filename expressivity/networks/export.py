@@ -6,7 +6,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.networks.layered import LayeredNet
+from expressivity.networks.layered import MAX_DENSE_PARAMETERS, LayeredNet
 from expressivity.results.atomic import write_atomic
 
 FORMAT = "expressivity.LayeredNet/1"
@@ -78,6 +78,11 @@ def export_onnx(net: LayeredNet, path: str | os.PathLike) -> None:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    if net.parameters > MAX_DENSE_PARAMETERS:
+        raise ValueError(
+            f"ONNX export stores dense matrices; this network has {net.parameters:,} dense parameters, "
+            f"over the limit of {MAX_DENSE_PARAMETERS:,} (save it with --out instead, which is sparse)"
+        )
     nodes, initializers = [], []
     current = "x"
     for layer, (weight, bias) in enumerate(zip(net.weights, net.biases)):
