@@ -165,7 +165,7 @@ def zigzag(n: int) -> LayeredNet:
     _check_bits(n)
     if n < 4:
         raise ValueError(f"zigzag needs n >= 4 (it turns round the unit at s = 3), got {n}; "
-                         "for n <= 3 use symmetric, which is minimal there")
+                         "for n = 2, 3 symmetric is minimal (prove-width proves it)")
     knots = [j for j in range(1, n) if j != 3]
     weights = [np.ones(n, dtype=np.int64) for _ in knots] + [-np.ones(n, dtype=np.int64)]
     biases = [-j for j in knots] + [3]
