@@ -149,6 +149,6 @@ def _summary_table(summaries) -> str:
 
 
 def _bar(total: int, enabled: bool):
-    from tqdm import tqdm
+    from expressivity.results.progress import progress_bar
 
-    return tqdm(total=total, disable=not enabled, unit="n", desc="prove-width", leave=False, file=sys.stderr)
+    return progress_bar(total, enabled, desc="prove-width", unit="n", unit_scale=False)

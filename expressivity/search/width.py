@@ -353,11 +353,11 @@ def search_width(
 
     work = {n: [w for w in widths if batch_key(n, w, key, seed, seeds) not in recorded] for n in bits}
     total = sum(len(ws) * seeds * config.steps for ws in work.values())
-    from tqdm import tqdm
+    from expressivity.results.progress import progress_bar
 
     batches: list[WidthBatch] = []
     skipped = []
-    bar = tqdm(total=total, disable=not progress, unit="model-step", unit_scale=True, desc="search-width", leave=False)
+    bar = progress_bar(total, progress, desc="search-width", unit="model-step")
     try:
         for n in bits:
             for w in widths:

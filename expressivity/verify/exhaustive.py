@@ -14,6 +14,7 @@ import numpy as np
 
 from expressivity.circuits.evaluate import WORD_BITS, evaluate_words, exhaustive_words, unpack_bits
 from expressivity.networks.layered import LayeredNet
+from expressivity.results.progress import progress_bar
 from expressivity.verify.record import Counterexample, Verification
 
 #: Above this many input bits ``verify_exhaustive`` skips (and says so) unless told otherwise.
@@ -198,6 +199,4 @@ def _plain(value):
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, disable=not enabled, unit="in", unit_scale=True, desc="verify", leave=False)
+    return progress_bar(total, enabled, desc="verify", unit="in")

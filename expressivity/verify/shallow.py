@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.exhaustive import Reference, first_wrong, input_bits, reference_outputs
+from expressivity.results.progress import progress_bar
 from expressivity.verify.record import Counterexample, Verification
 
 METHOD = "exhaustive-sparse"
@@ -260,6 +261,4 @@ def _compare(table, reference, n, mode, visited, started) -> Verification:
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, disable=not enabled, unit="unit", unit_scale=True, desc="verify", leave=False)
+    return progress_bar(total, enabled, desc="verify", unit="unit")
