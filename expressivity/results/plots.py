@@ -27,8 +27,8 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
 
     Left: the smallest width at which a verified network was found (an upper
     bound on the minimum), beside ``2^(n-1)`` (one unit per odd input pattern,
-    the lecture's construction) and ``n`` (units ``relu(s - j)`` on the sum
-    ``s``), on a log scale.  Right: the fraction of runs that fit, per ``(n, width)``.
+    the lecture's construction), ``n`` (units ``relu(s - j)`` on the sum
+    ``s``) and ``n - 1`` (the zigzag construction, read by its sign), on a log scale.  Right: the fraction of runs that fit, per ``(n, width)``.
 
     >>> import tempfile, pathlib
     >>> from expressivity.search.width import WidthBatch, summarize
@@ -51,6 +51,9 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     grid = np.arange(ns.min(), ns.max() + 1) if len(ns) else np.array([2])
     left.plot(grid, 2.0 ** (grid - 1), "--", color="tab:red", label="2^(n-1) (one unit per odd pattern)")
     left.plot(grid, grid, ":", color="tab:green", label="n (relu(s - j) units)")
+    zigzag = grid[grid >= 4]
+    if len(zigzag):
+        left.plot(zigzag, zigzag - 1, "-.", color="tab:purple", label="n - 1 (zigzag, thresholded, n >= 4)")
     if found:
         fx, fy = zip(*found)
         left.plot(fx, fy, "o-", color="tab:blue", label="smallest width found (upper bound)")
