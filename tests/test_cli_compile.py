@@ -80,6 +80,11 @@ def test_files_are_written_and_load_back(tmp_path):
         (["--bits", "8", "--out", "/no/such/folder/net.pt"], "does not exist"),
         (["--bits", "40", "--circuit", "dnf"], "terms"),
         (["--bits", "100000000"], "memory"),
+        (["--bits", "4", "--max-exhaustive", "0"], "--max-exhaustive"),
+        (["--bits", "4", "--verify", "maybe"], "--verify"),
+        (["--bits", "4", "--basis", "nand"], "--basis"),
+        (["--bits", "4", "--onnx", "/no/such/folder/net.onnx"], "does not exist"),
+        (["--bits", "4", "--dot", "/no/such/folder/c.dot"], "does not exist"),
         ([], "--bits"),
     ],
 )
