@@ -38,11 +38,6 @@ def depth(circuit: nx.DiGraph, count_not: bool = False) -> int:
     return max((depths[output] for output in circuit.graph["outputs"]), default=0)
 
 
-def gates(circuit: nx.DiGraph) -> list:
-    """The gate nodes (everything but inputs and constants)."""
-    return [node for node, gate in circuit.nodes(data="gate") if gate != "input" and gate != "const"]
-
-
 def size(circuit: nx.DiGraph) -> int:
     """Number of gates, NOT included (inputs and constants are not gates)."""
     return sum(gate_counts(circuit).values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from expressivity.results.atomic import write_text_atomic
 
@@ -62,8 +62,3 @@ def append_records(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -
         old += "\n"
     new = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
     write_text_atomic(path, old + new)
-
-
-def done_keys(records: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> set:
-    """The set of ``key(record)`` over ``records``: the work that ``--resume`` skips."""
-    return {key(record) for record in records}

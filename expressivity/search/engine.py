@@ -37,7 +37,6 @@ no autograd graph is built and every step is about ``5n + 20`` tensor operations
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
@@ -532,12 +531,3 @@ def _slot_parameters(values: np.ndarray, layout: _Layout, m: int) -> dict:
         "output_bias": values[2 * U + m],
         "hidden_weight": weights,
     }
-
-
-def timed_train(*args, **kwargs) -> tuple[list[TrainedModel], float]:
-    """:func:`train_models` and its wall time in seconds (synchronising a GPU)."""
-    started = time.perf_counter()
-    trained = train_models(*args, **kwargs)
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return trained, time.perf_counter() - started
