@@ -87,6 +87,16 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in cells)
 
 
+def format_axes(values) -> str:
+    """Sizes per spatial axis as ``5`` when all equal, else ``5x3``.
+
+    >>> format_axes([5, 5]), format_axes([5, 3])
+    ('5', '5x3')
+    """
+    values = [str(v) for v in values]
+    return values[0] if len(set(values)) == 1 else "x".join(values)
+
+
 def parse_range(text: str, *, name: str, minimum: int) -> range:
     """Parse ``"N"`` or ``"A..B"`` (inclusive) into a range; bad input is a one-line error.
 

@@ -5,7 +5,7 @@ import click
 import sympy
 
 from expressivity.cli import main
-from expressivity.cli.common import fail, format_table, print_json
+from expressivity.cli.common import fail, format_axes, format_table, print_json
 
 QUANTITY_LABELS = {
     "hidden_layers": "hidden layers",
@@ -139,7 +139,7 @@ def _spec(text: str, latex: bool, as_json: bool) -> None:
     for layer in spec.layers:
         row = [layer.name, spec.display(layer.weights), spec.display(layer.biases), spec.display(layer.parameters)]
         if convolutional:
-            row += [_axes(layer.field.size), _axes(layer.field.stride), _axes(layer.field.padding)]
+            row += [format_axes(layer.field.size), format_axes(layer.field.stride), format_axes(layer.field.padding)]
         rows.append(row)
     total = spec.display()
     if latex:
@@ -151,11 +151,6 @@ def _spec(text: str, latex: bool, as_json: bool) -> None:
         return
     click.echo(format_table(header, rows))
     click.echo(f"total parameters: {total}")
-
-
-def _axes(values) -> str:
-    values = [str(v) for v in values]
-    return values[0] if len(set(values)) == 1 else "x".join(values)
 
 
 # -- torch modules ------------------------------------------------------------------------

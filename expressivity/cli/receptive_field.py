@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from expressivity.cli import main
-from expressivity.cli.common import fail, format_table, print_json
+from expressivity.cli.common import fail, format_axes, format_table, print_json
 
 
 @main.command("receptive-field")
@@ -36,11 +36,6 @@ def receptive_field_command(spec_text, module_path, input_text, bits, arity, lis
         _units(bits, arity, list_units, as_json)
 
 
-def _axes(values) -> str:
-    values = [str(v) for v in values]
-    return values[0] if len(set(values)) == 1 else "x".join(values)
-
-
 def _spec(text: str, as_json: bool) -> None:
     from expressivity.counts.spec import SpecError, parse_spec
 
@@ -50,7 +45,7 @@ def _spec(text: str, as_json: bool) -> None:
         fail(f"bad spec {text!r}: {error}")
     if spec.kind != "conv":
         fail(f"spec {text!r} has no spatial layers: every output of an mlp reads every input")
-    rows = [(layer.name, _axes(layer.field.size), _axes(layer.field.stride), _axes(layer.field.padding)) for layer in spec.layers]
+    rows = [(layer.name, format_axes(layer.field.size), format_axes(layer.field.stride), format_axes(layer.field.padding)) for layer in spec.layers]
     if as_json:
         data = spec.to_dict()
         print_json({"spec": data["spec"], "symbols": data["symbols"],
@@ -84,8 +79,8 @@ def _module(path: str, input_text: str | None, as_json: bool) -> None:
         return
     rows = [
         (layer.name, layer.op, layer.field.text(),
-         "-" if layer.field.whole else _axes(layer.field.stride),
-         "-" if layer.field.whole else _axes(layer.field.padding),
+         "-" if layer.field.whole else format_axes(layer.field.stride),
+         "-" if layer.field.whole else format_axes(layer.field.padding),
          "?" if layer.output_size is None else "x".join(map(str, layer.output_size)))
         for layer in layers
     ]
