@@ -51,6 +51,7 @@ _LAZY = {
     "Formulation": "expressivity.search.milp",
     "build_model": "expressivity.search.milp",
     "solve_model": "expressivity.search.milp",
+    "search_tied": "expressivity.search.tied",
 }
 
 
@@ -83,6 +84,7 @@ __all__ = [
     "TrainConfig", "ModelSpec", "train_models", "search_width", "summary_text", "load_weights", "plot_width_search",
     # proofs
     "prove_width", "prove_minimum_width", "WidthProof", "WidthSummary", "Formulation", "build_model", "solve_model",
+    "search_tied",
     # pipeline
     "compile_circuit", "verify_network", "Compiled",
 ]

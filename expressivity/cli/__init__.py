@@ -17,6 +17,7 @@ COMMANDS = {
     "receptive-field": "expressivity.cli.receptive_field",
     "search-width": "expressivity.cli.search_width",
     "prove-width": "expressivity.cli.prove_width",
+    "tied-width": "expressivity.cli.tied_width",
 }
 
 

@@ -11,7 +11,7 @@ from expressivity.cli.common import fail, format_table, parse_range, print_json
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.search.milp import FORMULATIONS, VARIANTS, default_bound
-from expressivity.search.prove import WidthProof, prove_minimum_width, search_upper_bounds
+from expressivity.search.prove import WidthProof, prove_minimum_width, reusable_proofs, search_upper_bounds
 
 #: 2^n binaries per unit: beyond this the program is hopeless on this machine.
 MAX_PROVE_BITS = 10
@@ -60,7 +60,10 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
         except (OSError, RecordsError) as error:
             fail(f"cannot use --records {records}: {error}")
         if resume:
-            known = _reusable(previous, variant, form.name, time_limit)
+            try:
+                known = reusable_proofs(previous, variant, form.name, time_limit)
+            except ValueError as error:
+                fail(f"--records: {error}")
     search_upper: dict[int, int] = {}
     if search_records:
         try:
@@ -87,7 +90,7 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
                     bar.write(f"n={proof.n} width={proof.width}: {proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
 
             bound = default_bound(n, variant, form)
-            reuse = {w: p for (m, w, b), p in known.items() if m == n and b == bound}
+            reuse = {p.width: p for p in known.values() if p.n == n and p.bound == bound and p.groups is None}
             summary = prove_minimum_width(
                 n, variant=variant, max_width=max_width, time_limit=time_limit, formulation=form,
                 search_upper=search_upper.get(n), known=reuse, on_proof=finished, on_start=started,
@@ -111,23 +114,6 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
     click.echo(f"\nvariant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
     click.echo("proven-infeasible: HiGHS solved every sign split to optimality with no margin above 1e-6, "
                "in floating point (not exact arithmetic); certified: an integer network checked on every input.")
-
-
-def _reusable(previous, variant: str, formulation: str, time_limit: float) -> dict[tuple, WidthProof]:
-    """Settled proofs, and unknowns that already had at least this much time."""
-    reuse: dict[tuple, WidthProof] = {}
-    for record in previous:
-        if record.get("kind") != "prove-width" or record.get("variant") != variant \
-                or record.get("formulation") != formulation:
-            continue
-        try:
-            proof = WidthProof.from_dict(record)
-        except (KeyError, TypeError, ValueError) as error:
-            fail(f"--records has a prove-width record that cannot be read: {error}")
-        had = proof.time_limit if proof.time_limit is not None else math.inf
-        if proof.status != "unknown" or had >= time_limit:
-            reuse[(proof.n, proof.width, proof.bound)] = proof  # later records win
-    return reuse
 
 
 def _widths_table(summaries) -> str:

@@ -70,10 +70,25 @@ program with ``d = [z > 0]``):
 The pre-activation normalisation and the exact variant's class ``|z| <= R`` are
 invariant under all three transformations (they permute the inputs), which is
 why the symmetry breaking requires them.
+
+Tied weights (``groups``)
+-------------------------
+``groups = (g_1, ..., g_k)`` (sizes summing to n; bits are grouped in order) asks
+the same question of a smaller class: every unit gives the same weight to all
+bits of a group, so it reads only the group counts ``u_i`` (how many bits of
+group ``i`` are 1) and the program has one row per point of the grid
+``{0..g_1} x ... x {0..g_k}`` instead of one per input: ``prod(g_i + 1)``
+binaries per unit rather than ``2^n``.  A network found here is a network of
+the full class (its weights repeated over each group) and is certified on all
+``2^n`` inputs like any other; "no network" here says nothing about untied
+networks.  Of the symmetry breaking, S1 holds when some group has odd size
+(flip all its bits: ``u_i -> g_i - u_i`` flips parity) and S3 holds as is, with
+unit 0 in the order (S2 and C2 are about single inputs and are left out).
 """
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -152,16 +167,50 @@ PLAIN = Formulation("plain", normalisation="box", symmetry=False, unit_order="no
 FORMULATIONS = {f.name: f for f in (STRONG, PLAIN)}
 
 
-def positive_counts(width: int, formulation: Formulation = STRONG) -> tuple[int, ...]:
+def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple[int, ...] | None = None) -> tuple[int, ...]:
     """The counts ``P`` of +1 output weights the program must be solved for.
+
+    S1 needs an input flip that flips parity: with tied ``groups``, a group of odd size.
 
     >>> positive_counts(4), positive_counts(3), positive_counts(3, PLAIN)
     ((2, 3, 4), (2, 3), (0, 1, 2, 3))
+    >>> positive_counts(3, groups=(2, 2)), positive_counts(3, groups=(3, 1))
+    ((0, 1, 2, 3), (2, 3))
     """
     if width < 1:
         raise ValueError(f"width must be at least 1, got {width}")
-    first = -(-width // 2) if formulation.symmetry else 0
+    flips_parity = groups is None or any(g % 2 for g in groups)
+    first = -(-width // 2) if formulation.symmetry and flips_parity else 0
     return tuple(range(first, width + 1))
+
+
+def check_groups(n: int, groups) -> tuple[int, ...]:
+    """``groups`` as a tuple of positive sizes summing to ``n`` (``None``: every bit alone).
+
+    >>> check_groups(3, None), check_groups(5, [3, 2])
+    ((1, 1, 1), (3, 2))
+    """
+    if groups is None:
+        return (1,) * n
+    groups = tuple(int(g) for g in groups)
+    if not groups or min(groups) < 1 or sum(groups) != n:
+        raise ValueError(f"groups must be positive sizes summing to n = {n}, got {list(groups)}")
+    return groups
+
+
+def grid_points(groups: tuple[int, ...]) -> np.ndarray:
+    """One row per class of inputs that tied weights cannot tell apart: the group counts.
+
+    Every bit alone gives the inputs themselves, in the verifier's order.
+
+    >>> grid_points((2, 1)).tolist()
+    [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
+    >>> bool((grid_points((1, 1, 1)) == input_bits(3, 0, 8)).all())
+    True
+    """
+    if all(g == 1 for g in groups):
+        return input_bits(len(groups), 0, 1 << len(groups))
+    return np.array(list(itertools.product(*(range(g + 1) for g in groups))), dtype=np.int64)
 
 
 def default_bound(n: int, variant: str, formulation: Formulation = STRONG) -> float:
@@ -178,9 +227,11 @@ class MilpModel:
     """One mixed-integer program: parity of ``n`` bits, ``width`` units, ``positive`` of them +1.
 
     Variables (column indices are in the ``*_index`` arrays): first-layer weights
-    ``w`` ``(width, n)``, biases ``b`` ``(width,)``, output bias ``c``, the margin
-    ``t`` (sign variant; -1 otherwise), hidden values ``h`` ``(width, 2^n)``,
-    and binary activations ``d`` ``(width, 2^n)`` (1: the unit is active).
+    ``w`` ``(width, n)`` (``(width, len(groups))`` when tied), biases ``b``
+    ``(width,)``, output bias ``c``, the margin ``t`` (sign variant; -1
+    otherwise), hidden values ``h`` ``(width, 2^n)`` and binary activations
+    ``d`` ``(width, 2^n)`` (1: the unit is active), one column per grid point
+    instead of per input when tied.
     Rows are ``row_lower <= matrix @ v <= row_upper``; the objective is to
     minimise ``cost @ v`` (``-t`` for the sign variant, 0 for the exact one).
     """
@@ -206,6 +257,12 @@ class MilpModel:
     row_lower: np.ndarray
     row_upper: np.ndarray
     s_index: np.ndarray | None = None
+    groups: tuple[int, ...] = ()
+
+    @property
+    def tied(self) -> bool:
+        """Whether some group of bits shares its weights (``w_index`` is then ``(width, groups)``)."""
+        return any(g > 1 for g in self.groups)
 
     @property
     def n_columns(self) -> int:
@@ -224,11 +281,12 @@ def _relu_rows(rows, inputs, w_cols, b_col, h_cols, d_cols, big_m) -> None:
     """``h = relu(z)`` for one unit on every input, with ``d = 1`` where the unit is active.
 
     ``z(x) = w . x + b``; ``|z(x)| <= big_m[x]`` is part of the class (the rows
-    imply it: ``z <= h <= M d <= M`` and ``z >= h - M (1 - d) >= -M``).
+    imply it: ``z <= h <= M d <= M`` and ``z >= h - M (1 - d) >= -M``).  A row of
+    ``inputs`` may hold group counts rather than bits.
     """
     inf = math.inf
     for i, bits in enumerate(inputs):
-        z_terms = [(w_cols[k], 1.0) for k in np.flatnonzero(bits)] + [(b_col, 1.0)]
+        z_terms = [(w_cols[k], float(bits[k])) for k in np.flatnonzero(bits)] + [(b_col, 1.0)]
         big = float(big_m[i])
         h, d = h_cols[i], d_cols[i]
         rows.add([(h, 1.0)] + [(c, -v) for c, v in z_terms], 0.0, inf)  # h >= z
@@ -264,8 +322,11 @@ def build_model(
     variant: str = "sign",
     formulation: Formulation = STRONG,
     bound: float | None = None,
+    groups: tuple[int, ...] | None = None,
 ) -> MilpModel:
     """Write the program for ``n`` bits, ``width`` units, ``positive`` of them with output weight +1.
+
+    ``groups`` ties the weights of each group of bits (see the module docstring).
 
     Examples
     --------
@@ -274,27 +335,35 @@ def build_model(
     (16, 16)
     >>> m.output_signs.tolist()
     [1, -1]
+    >>> build_model(6, 4, 2, groups=(3, 3)).n_binaries  # 4 units x 16 grid points, not 64 inputs
+    64
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if n < 1 or width < 1 or not 0 <= positive <= width:
         raise ValueError(f"need n >= 1, width >= 1 and 0 <= positive <= width, got {n}, {width}, {positive}")
-    if formulation.symmetry and positive not in positive_counts(width, formulation):
-        raise ValueError(f"with symmetry breaking the positive count must be in {positive_counts(width)}")
+    groups = check_groups(n, groups)
+    tied = any(g > 1 for g in groups)
+    if tied and (formulation.correlation_cuts or formulation.sign_binaries):
+        raise ValueError("cuts C1 and C3 are written for single bits, not for tied weights")
+    counts = positive_counts(width, formulation, groups)
+    if formulation.symmetry and positive not in counts:
+        raise ValueError(f"with symmetry breaking the positive count must be in {counts}")
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     if not bound > 0:
         raise ValueError(f"bound must be positive, got {bound}")
     negative = width - positive
-    inputs = input_bits(n, 0, 1 << n)  # (2^n, n), row i = bits of i
+    inputs = grid_points(groups)  # (2^n, n), row i = bits of i; or one row per grid point when tied
     ones = inputs.sum(axis=1)
     parity = ones % 2
-    m = 1 << n
+    m = len(inputs)
+    k_inputs = len(groups)
     signs = np.array([1] * positive + [-1] * negative, dtype=np.int64)
     inf = math.inf
 
     # -- columns ---------------------------------------------------------------
     col = 0
-    w_index = np.arange(col, col + width * n).reshape(width, n); col += width * n
+    w_index = np.arange(col, col + width * k_inputs).reshape(width, k_inputs); col += width * k_inputs
     b_index = np.arange(col, col + width); col += width
     c_index = col; col += 1
     t_index = -1
@@ -342,8 +411,8 @@ def build_model(
             rows.add(terms, float(parity[i]), float(parity[i]))
 
     if formulation.symmetry:
-        _add_symmetry_breaking(rows, formulation, n, width, positive, w_index, b_index, d_index)
-    if formulation.canonical_cuts and positive >= 1:
+        _add_symmetry_breaking(rows, formulation, n, width, positive, w_index, b_index, d_index, groups)
+    if formulation.canonical_cuts and positive >= 1 and not tied:
         _add_canonical_cuts(rows, inputs, w_index[0], h_index[0], d_index[0])
     if formulation.correlation_cuts:
         _add_correlation_cuts(rows, n, bound, h_index)
@@ -361,13 +430,14 @@ def build_model(
     return MilpModel(
         n, width, positive, variant, formulation, bound, signs, w_index, b_index, c_index, t_index,
         h_index, d_index, cost, lower, upper, integer, matrix,
-        np.array(rows.lower, dtype=float), np.array(rows.upper, dtype=float), s_index,
+        np.array(rows.lower, dtype=float), np.array(rows.upper, dtype=float), s_index, groups,
     )
 
 
-def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index, b_index, d_index) -> None:
+def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index, b_index, d_index, groups) -> None:
     inf = math.inf
     negative = width - positive
+    tied = any(g > 1 for g in groups)
     # S1 is in positive_counts: a single input flip x_k -> 1 - x_k turns a network for
     # parity into one for its complement; negating the output (all a_j and c) turns
     # that back into parity.  |z| <= R is kept (the flip permutes the inputs), and the
@@ -381,7 +451,7 @@ def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index
     # Given unit 0's weights u, let m minimise |u_k|; flipping the pair (k, m) for
     # every k != m with u_k < 0 makes all u_k >= 0 for k != m.  Permuting inputs
     # (which keeps parity) then puts m first and the rest in decreasing order.
-    if positive >= 1 and n >= 2:
+    if positive >= 1 and n >= 2 and not tied:  # tied: flipping a pair of bits breaks the tie
         u = w_index[0]
         for k in range(1, n - 1):
             rows.add([(u[k], 1.0), (u[k + 1], -1.0)], 0.0, inf)
@@ -394,10 +464,10 @@ def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index
     # "bias" the key changes under flips, so unit 0 (fixed by S2) stays out of it.
     if formulation.unit_order == "none":
         return
-    groups = [list(range(0, positive)), list(range(positive, width))]
-    if formulation.unit_order == "bias":
-        groups[0] = groups[0][1:]
-    for group in groups:
+    sign_groups = [list(range(0, positive)), list(range(positive, width))]
+    if formulation.unit_order == "bias" and not tied:
+        sign_groups[0] = sign_groups[0][1:]
+    for group in sign_groups:
         for first, second in zip(group, group[1:]):
             if formulation.unit_order == "active-count":
                 terms = [(col, 1.0) for col in d_index[first]] + [(col, -1.0) for col in d_index[second]]
@@ -407,7 +477,8 @@ def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index
     # With P == N the single-flip swap of S1 is still free: choose, of the two, the
     # labelling whose most active positive unit is at least as active as the most
     # active negative one (both counts are invariant under the flip).
-    if formulation.unit_order == "active-count" and positive == negative and positive >= 1:
+    flips_parity = any(g % 2 for g in groups)
+    if formulation.unit_order == "active-count" and positive == negative and positive >= 1 and flips_parity:
         terms = [(col, 1.0) for col in d_index[0]] + [(col, -1.0) for col in d_index[positive]]
         rows.add(terms, 0.0, inf)
 
@@ -699,16 +770,18 @@ class RealNetwork:
 
 
 def read_network(model: MilpModel, values: np.ndarray) -> RealNetwork:
-    """The network in a solution vector."""
+    """The network in a solution vector, on all ``n`` bits (tied weights repeated over their group)."""
     values = np.asarray(values, dtype=float)
+    weights = values[model.w_index]
+    if model.tied:
+        weights = np.repeat(weights, model.groups, axis=1)
     return RealNetwork(
-        values[model.w_index].copy(), values[model.b_index].copy(), model.output_signs.copy(),
-        float(values[model.c_index]),
+        weights.copy(), values[model.b_index].copy(), model.output_signs.copy(), float(values[model.c_index]),
     )
 
 
 __all__ = [
     "Formulation", "STRONG", "PLAIN", "FORMULATIONS", "MilpModel", "MilpSolution", "RealNetwork",
     "build_model", "solve_model", "positive_counts", "default_bound", "activation_pattern",
-    "read_network", "TARGET_MARGIN", "VARIANTS",
+    "read_network", "TARGET_MARGIN", "VARIANTS", "check_groups", "grid_points",
 ]

@@ -34,6 +34,12 @@ once per count ``P`` of positive output weights, and the answer is one of
 ``"unknown"``
     Anything else: a time limit, a solver status other than the two above, a
     positive margin with no exact certificate.  Never counted as either answer.
+``"no-tied-network"``
+    Only for tied weights (``groups``, see :mod:`expressivity.search.milp`): what
+    ``"proven-infeasible"`` would say, for the smaller class of networks whose
+    weights are equal within each group of bits.  It is no lower bound on the
+    width and is never counted as one; a tied network that *is* found is
+    certified on all ``2^n`` inputs and is an upper bound like any other.
 
 Upper bounds for the summary also come from the known construction (``n``
 units: ``relu(s) - relu(2s - 2) + relu(2s - 4) - ...`` with ``s = sum x``
@@ -51,7 +57,7 @@ import numpy as np
 
 from expressivity.networks.layered import LayeredNet
 from expressivity.search.milp import (
-    STRONG, Formulation, MilpModel, activation_pattern, build_model, default_bound,
+    STRONG, Formulation, MilpModel, activation_pattern, build_model, check_groups, default_bound,
     positive_counts, read_network, solve_model,
 )
 from expressivity.verify.exhaustive import input_bits, parity_reference, verify_exhaustive
@@ -61,7 +67,7 @@ from expressivity.verify.record import Verification
 ZERO_MARGIN = 1e-6
 #: Denominator limits tried, in order, when the weights are made rational.
 DENOMINATOR_LIMITS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 30, 60, 100, 360, 1000, 5040, 10**4, 10**5, 10**6)
-STATUSES = ("proven-infeasible", "feasible-certified", "unknown")
+STATUSES = ("proven-infeasible", "feasible-certified", "unknown", "no-tied-network")
 SUMMARY_STATUSES = ("exact", "gap", "unknown", "conflict")
 
 
@@ -138,16 +144,23 @@ class WidthProof:
     certificate: Certificate | None = None
     seconds: float = 0.0
     time_limit: float | None = None
+    groups: tuple[int, ...] | None = None  # None: every bit has its own weight
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
         if self.status == "feasible-certified" and (self.certificate is None or not self.certificate.verification.verified):
             raise ValueError("a feasible-certified width needs a verified certificate")
+        if (self.status == "proven-infeasible" and self.tied) or (self.status == "no-tied-network" and not self.tied):
+            raise ValueError("'proven-infeasible' is for untied networks and 'no-tied-network' for tied ones")
+
+    @property
+    def tied(self) -> bool:
+        return self.groups is not None and any(g > 1 for g in self.groups)
 
     @property
     def key(self) -> tuple:
-        return (self.n, self.width, self.variant, self.formulation, self.bound)
+        return (self.n, self.width, self.variant, self.formulation, self.bound, self.groups)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,16 +169,19 @@ class WidthProof:
             "splits": [asdict(s) for s in self.splits],
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
             "seconds": round(self.seconds, 3), "time_limit": self.time_limit,
+            "groups": None if self.groups is None else list(self.groups),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "WidthProof":
+        groups = data.get("groups")
         return cls(
             int(data["n"]), int(data["width"]), str(data["variant"]), str(data["formulation"]),
             float(data["bound"]), str(data["status"]), str(data.get("reason", "")),
             tuple(SplitOutcome(**s) for s in data.get("splits", ())),
             None if data.get("certificate") is None else Certificate.from_dict(data["certificate"]),
             float(data.get("seconds", 0.0)), data.get("time_limit"),
+            None if groups is None else tuple(int(g) for g in groups),
         )
 
 
@@ -273,11 +289,14 @@ def prove_width(
     time_limit: float | None = 60.0,
     threads: int = 1,
     seed: int = 0,
+    groups: tuple[int, ...] | None = None,
 ) -> WidthProof:
     """Decide whether ``width`` ReLU units suffice for ``n``-bit parity.
 
     ``time_limit`` (seconds) is shared by the programs for every count ``P`` of
     positive output weights: each gets the time left divided by the programs left.
+    ``groups`` asks only about networks whose weights are tied within each group
+    of bits (a network found is certified on all ``2^n`` inputs all the same).
 
     Examples
     --------
@@ -286,10 +305,15 @@ def prove_width(
     >>> p = prove_width(2, 2)
     >>> p.status, p.certificate.verification.status
     ('feasible-certified', 'verified')
+    >>> prove_width(4, 2, groups=(2, 2)).status  # no lower bound: the class is smaller
+    'no-tied-network'
     """
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     started = time.perf_counter()
-    counts = positive_counts(width, formulation)
+    groups = None if groups is None else check_groups(n, groups)
+    tied = groups is not None and any(g > 1 for g in groups)
+    groups = groups if tied else None  # all groups of one bit: the untied program
+    counts = positive_counts(width, formulation, groups)
     splits: list[SplitOutcome] = []
     failures: list[str] = []
     for position, positive in enumerate(counts):
@@ -300,7 +324,7 @@ def prove_width(
             if share <= 0.01:
                 splits.append(SplitOutcome(positive, "unknown", "not run (no time left)", None, None, None, 0, 0.0, 0.0))
                 continue
-        model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound)
+        model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound, groups=groups)
         solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
         certificate, why = (None, "")
         # Worth certifying: any exact-variant solution, a sign-variant margin above the
@@ -314,8 +338,10 @@ def prove_width(
             splits.append(_split(positive, "feasible", solution, share))
             reason = (f"P = {positive} positive output weights; network verified on all {1 << n} inputs "
                       f"(denominators <= {certificate.denominator_limit})")
+            if tied:
+                reason += f"; weights tied in groups {format_groups(groups)}"
             return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
-                              tuple(splits), certificate, time.perf_counter() - started, time_limit)
+                              tuple(splits), certificate, time.perf_counter() - started, time_limit, groups)
         if _proves_infeasible(variant, solution):
             splits.append(_split(positive, "infeasible", solution, share))
             continue
@@ -328,11 +354,23 @@ def prove_width(
     if not failures and all(s.outcome == "infeasible" for s in splits):
         what = "dual bound on the margin <= 1e-6" if variant == "sign" else "Infeasible"
         reason = f"HiGHS: Optimal for every P in {list(counts)} ({what}); {formulation.name} formulation"
-        return WidthProof(n, width, variant, formulation.name, bound, "proven-infeasible", reason,
-                          tuple(splits), None, seconds, time_limit)
+        if tied:
+            reason += f"; only networks with weights tied in groups {format_groups(groups)}: no lower bound"
+        return WidthProof(n, width, variant, formulation.name, bound,
+                          "no-tied-network" if tied else "proven-infeasible", reason,
+                          tuple(splits), None, seconds, time_limit, groups)
     skipped = [f"P = {s.positive}: {s.solver_status}" for s in splits if s.solver_status.startswith("not run")]
     return WidthProof(n, width, variant, formulation.name, bound, "unknown", "; ".join(failures + skipped),
-                      tuple(splits), None, seconds, time_limit)
+                      tuple(splits), None, seconds, time_limit, groups)
+
+
+def format_groups(groups: Iterable[int] | None) -> str:
+    """``3+3`` for tied groups, ``-`` for none.
+
+    >>> format_groups((3, 2, 1)), format_groups(None)
+    ('3+2+1', '-')
+    """
+    return "-" if groups is None else "+".join(str(g) for g in groups)
 
 
 def _proves_infeasible(variant: str, solution) -> bool:
@@ -417,8 +455,9 @@ def summarize(
     proofs = tuple(sorted((p for p in proofs if p.n == n and p.variant == variant), key=lambda p: p.width))
     infeasible = [p.width for p in proofs if p.status == "proven-infeasible"]
     lower = max(infeasible) + 1 if infeasible else 1
-    candidates: list[tuple[int, str]] = [(p.width, "solver (verified network)")
-                                         for p in proofs if p.status == "feasible-certified"]
+    candidates: list[tuple[int, str]] = [
+        (p.width, "solver (verified network" + (f", weights tied {format_groups(p.groups)})" if p.tied else ")"))
+        for p in proofs if p.status == "feasible-certified"]
     if search_upper is not None:
         candidates.append((search_upper, "search-width records"))
     construction = construction_upper_bound(n, variant, bound)
@@ -434,6 +473,34 @@ def summarize(
     else:
         status = "gap" if infeasible else "unknown"
     return WidthSummary(n, variant, lower, upper, source, status, proofs)
+
+
+def reusable_proofs(
+    records: Iterable[Mapping[str, Any]], variant: str, formulation: str, time_limit: float | None,
+) -> dict[tuple, WidthProof]:
+    """Proofs of earlier runs worth keeping, by :attr:`WidthProof.key` (later records win).
+
+    Settled proofs are kept; an ``"unknown"`` only if it already had at least
+    ``time_limit`` seconds.  ``ValueError`` for a prove-width record that cannot be read.
+
+    >>> old = prove_width(2, 1).to_dict()
+    >>> [key[:2] for key in reusable_proofs([old, {"kind": "other"}], "sign", "strong", 60.0)]
+    [(2, 1)]
+    """
+    limit = math.inf if time_limit is None else time_limit
+    reuse: dict[tuple, WidthProof] = {}
+    for record in records:
+        if record.get("kind") != "prove-width" or record.get("variant") != variant \
+                or record.get("formulation") != formulation:
+            continue
+        try:
+            proof = WidthProof.from_dict(record)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"a prove-width record cannot be read: {error}") from error
+        had = proof.time_limit if proof.time_limit is not None else math.inf
+        if proof.status != "unknown" or had >= limit:
+            reuse[proof.key] = proof
+    return reuse
 
 
 def search_upper_bounds(records: Iterable[Mapping[str, Any]], variant: str = "sign") -> dict[int, int]:

@@ -1,0 +1,153 @@
+"""``expressivity tied-width``: certified upper bounds from networks with weights tied within groups of bits."""
+from __future__ import annotations
+
+import math
+import sys
+
+import click
+
+from expressivity.cli import main
+from expressivity.cli.common import fail, format_table, parse_range, print_json
+from expressivity.results.atomic import check_writable
+from expressivity.results.records import RecordsError, append_records, read_records
+from expressivity.search.milp import STRONG, VARIANTS
+from expressivity.search.prove import format_groups, reusable_proofs
+from expressivity.search.tied import MAX_GRID_POINTS, default_tied_width, grid_size, partitions, search_tied
+
+
+def _parse_groups(text: str, n: int) -> tuple[int, ...]:
+    try:
+        groups = tuple(int(part) for part in text.replace("+", ",").split(","))
+    except ValueError:
+        fail(f"--groups must be sizes like 3,3 or 3+2+1, got {text!r}")
+    if min(groups) < 1 or sum(groups) != n:
+        fail(f"--groups {text} must be positive sizes summing to n = {n}")
+    if all(g == 1 for g in groups):
+        fail(f"--groups {text} ties nothing: use prove-width for untied networks")
+    return groups
+
+
+@main.command("tied-width")
+@click.option("--bits", required=True, help="Input sizes n, as N or A..B (n >= 2).")
+@click.option("--width", type=int, default=None,
+              help="Hidden units to try (default: one fewer than the best construction, n - 2 for n >= 4).")
+@click.option("--groups", "group_texts", multiple=True,
+              help="A grouping to try, e.g. 3,3 (repeatable; default: every grouping into at most --max-groups).")
+@click.option("--max-groups", type=int, default=3, show_default=True, help="Most groups per grouping tried.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True,
+              help="Seconds of HiGHS per grouping; past it the grouping is 'unknown'.")
+@click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
+              help="sign: output > 0 exactly on odd inputs; exact: output == parity.")
+@click.option("--all", "try_all", is_flag=True, help="Go on after the first certified network.")
+@click.option("--records", type=click.Path(dir_okay=False), default=None,
+              help="JSON-lines file: one prove-width record per (n, width, grouping).")
+@click.option("--resume", is_flag=True, help="Reuse the groupings already in --records.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress on stderr.")
+def tied_width_command(bits, width, group_texts, max_groups, time_limit, variant, try_all, records, resume,
+                       as_json, progress):
+    """Look for one-hidden-layer ReLU networks for n-bit parity whose weights are tied within groups of bits.
+
+    Tied units read only how many bits of each group are 1, so the program is
+    small enough for larger n.  A network found is certified on all 2^n inputs:
+    an upper bound on the minimum width.  'no-tied-network' for every grouping
+    is no lower bound: untied networks may still do better.
+    """
+    bit_range = parse_range(bits, name="--bits", minimum=2)
+    if width is not None and width < 1:
+        fail(f"--width must be at least 1, got {width}")
+    if max_groups < 1:
+        fail(f"--max-groups must be at least 1, got {max_groups}")
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if resume and not records:
+        fail("--resume needs --records FILE")
+    if group_texts and len(bit_range) > 1:
+        fail("--groups needs a single --bits N")
+    plans = []
+    for n in bit_range:
+        groupings = [_parse_groups(text, n) for text in group_texts] or list(partitions(n, max_groups))
+        too_big = [g for g in groupings if grid_size(g) > MAX_GRID_POINTS]
+        if group_texts and too_big:
+            fail(f"--groups {format_groups(too_big[0])} has {grid_size(too_big[0])} grid points "
+                 f"(binaries per unit); at most {MAX_GRID_POINTS}")
+        groupings = [g for g in groupings if grid_size(g) <= MAX_GRID_POINTS]
+        if not groupings:
+            fail(f"no grouping of n = {n} into at most {max_groups} groups has at most {MAX_GRID_POINTS} grid points")
+        units = default_tied_width(n) if width is None else width
+        plans.append((n, units, groupings, len(too_big)))
+    known = {}
+    if records:
+        try:
+            check_writable(records)
+            previous = read_records(records)
+            known = reusable_proofs(previous, variant, STRONG.name, time_limit) if resume else {}
+        except (OSError, RecordsError, ValueError) as error:
+            fail(f"cannot use --records {records}: {error}")
+
+    from expressivity.results.progress import progress_bar
+
+    proofs_by_n = []
+    bar = progress_bar(sum(len(g) for _, _, g, _ in plans), progress, desc="tied-width", unit="grouping",
+                       unit_scale=False)
+    try:
+        for n, units, groupings, skipped in plans:
+            def started(groups, n=n, units=units):
+                bar.set_description(f"n={n} width={units} groups={format_groups(groups)}")
+
+            def finished(proof):
+                bar.update(1)
+                if records:
+                    append_records(records, [proof.to_dict()])  # atomically, as each grouping ends
+                if progress:
+                    bar.write(f"n={proof.n} width={proof.width} groups={format_groups(proof.groups)}: "
+                              f"{proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
+
+            done = bar.n
+            proofs = search_tied(n, units, groupings, variant=variant, time_limit=time_limit,
+                                 stop_at_first=not try_all, known=known, on_start=started, on_proof=finished)
+            bar.update(len(groupings) - (bar.n - done))  # reused from --records, or not needed
+            proofs_by_n.append((n, units, proofs, len(groupings), skipped))
+    finally:
+        bar.close()
+
+    summaries = [_summary(n, units, proofs, tried, skipped) for n, units, proofs, tried, skipped in proofs_by_n]
+    if as_json:
+        print_json({
+            "variant": variant, "time_limit": time_limit, "max_grid_points": MAX_GRID_POINTS,
+            "summaries": summaries,
+            "proofs": [p.to_dict() for _, _, proofs, _, _ in proofs_by_n for p in proofs],
+            "records": records,
+        })
+        return
+    rows = []
+    for _, _, proofs, _, _ in proofs_by_n:
+        for proof in proofs:
+            duals = [s.dual_bound for s in proof.splits if s.dual_bound is not None]
+            rows.append([proof.n, proof.width, format_groups(proof.groups), grid_size(proof.groups), proof.status,
+                         f"{max(duals) + 0.0:.2g}" if duals else "-", f"{proof.seconds:.1f}"])
+    click.echo(format_table(["n", "width", "groups", "grid points", "status", "max dual bound", "seconds"], rows))
+    click.echo("")
+    for summary in summaries:
+        click.echo(summary["text"])
+    click.echo("\ncertified: an integer network checked on all 2^n inputs (an upper bound on the minimum width). "
+               "no-tied-network: HiGHS found none with these ties, in floating point; that is no lower bound.")
+
+
+def _summary(n: int, width: int, proofs, tried: int, skipped: int) -> dict:
+    found = [p for p in proofs if p.status == "feasible-certified"]
+    unknown = [p for p in proofs if p.status == "unknown"]
+    if found:
+        text = (f"n = {n}: {width} units suffice (certified; weights tied in groups "
+                f"{format_groups(found[0].groups)}), an upper bound on the minimum width")
+    else:
+        text = (f"n = {n}: no tied network with {width} units in the {len(proofs)} groupings tried"
+                + (f" ({len(unknown)} unknown: time limit)" if unknown else "")
+                + "; this proves nothing about untied networks")
+    if skipped:
+        text += f"; {skipped} groupings skipped (more than {MAX_GRID_POINTS} grid points)"
+    if len(proofs) < tried:
+        text += f"; stopped after {len(proofs)} of {tried} groupings"
+    return {"n": n, "width": width, "certified": bool(found),
+            "groups": list(found[0].groups) if found else None,
+            "tried": len(proofs), "unknown": len(unknown), "skipped": skipped, "text": text}

@@ -1,0 +1,126 @@
+"""Upper bounds on the minimum width from networks whose weights are tied within groups of bits.
+
+The untied program of :mod:`expressivity.search.milp` has ``2^n`` binaries per
+unit and stops being solvable around n = 6.  Parity is symmetric, so a natural
+smaller class is networks whose units give one weight to every bit of a group:
+they read only the group counts, and the program shrinks to one row per point
+of the grid ``{0..g_1} x ... x {0..g_k}``.  Bits are interchangeable and
+flipping a bit maps parity networks to parity networks, so groupings are taken
+up to order (partitions of n) and up to signs within a group.
+
+What the answers mean:
+
+* a network found for some grouping is certified on all ``2^n`` inputs: an
+  *upper bound* on the minimum width, as good as any other;
+* ``"no-tied-network"`` for every grouping tried is *not* a lower bound: untied
+  networks may still do better.  The one-group class (all weights equal, units
+  read only ``s = sum x``) needs ``n - 1`` units for ``n >= 4`` (the output
+  alternates in sign over ``s = 0..n``), which the ``zigzag`` construction meets.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Iterator
+
+from expressivity.search.milp import STRONG, Formulation
+from expressivity.search.prove import WidthProof, construction_upper_bound, prove_width
+
+#: Grid points (binaries per unit) above which a grouping is not tried.
+MAX_GRID_POINTS = 2048
+
+
+def partitions(n: int, max_groups: int | None = None) -> Iterator[tuple[int, ...]]:
+    """Groupings of ``n`` bits up to order, largest group first; all single bits (untied) excluded.
+
+    >>> list(partitions(4))
+    [(4,), (3, 1), (2, 2), (2, 1, 1)]
+    >>> list(partitions(6, max_groups=2))
+    [(6,), (5, 1), (4, 2), (3, 3)]
+    """
+    def parts(left: int, largest: int, slots: int) -> Iterator[tuple[int, ...]]:
+        if left == 0:
+            yield ()
+            return
+        if slots == 0:
+            return
+        for first in range(min(left, largest), 0, -1):
+            for rest in parts(left - first, first, slots - 1):
+                yield (first,) + rest
+
+    limit = n if max_groups is None else max_groups
+    for groups in parts(n, n, limit):
+        if any(g > 1 for g in groups):
+            yield groups
+
+
+def grid_size(groups: Iterable[int]) -> int:
+    """Points of the grid of group counts: the binaries per unit of the tied program.
+
+    >>> grid_size((3, 3)), grid_size((1,) * 6)
+    (16, 64)
+    """
+    return math.prod(g + 1 for g in groups)
+
+
+def default_tied_width(n: int) -> int:
+    """One unit fewer than the best construction: the width worth looking for.
+
+    >>> default_tied_width(6), default_tied_width(3)
+    (4, 2)
+    """
+    return construction_upper_bound(n, "sign", 1.0) - 1
+
+
+def search_tied(
+    n: int,
+    width: int,
+    groupings: Iterable[tuple[int, ...]],
+    *,
+    variant: str = "sign",
+    formulation: Formulation = STRONG,
+    time_limit: float | None = 60.0,
+    stop_at_first: bool = True,
+    known: dict[tuple, WidthProof] | None = None,
+    on_start: Callable[[tuple[int, ...]], None] | None = None,
+    on_proof: Callable[[WidthProof], None] | None = None,
+) -> list[WidthProof]:
+    """Try ``width`` units with each grouping, smallest grid first; one proof per grouping tried.
+
+    ``known`` maps :attr:`WidthProof.key` to proofs of earlier runs, reused as
+    they are.  With ``stop_at_first`` the search ends at the first certified
+    network.
+
+    Examples
+    --------
+    Two units on ``s = x0 + x1 + x2`` do not classify 3-bit parity (nor do two untied
+    units: three bits need three):
+
+    >>> [p.status for p in search_tied(3, 2, [(3,)])]
+    ['no-tied-network']
+
+    Five bits need four units (proven); four units on ``s`` alone do it (the
+    zigzag), and so do four units on two group counts:
+
+    >>> found = search_tied(5, 4, [(3, 2), (5,)], stop_at_first=False)
+    >>> [(p.groups, p.status, p.certificate.verification.status) for p in found]
+    [((5,), 'feasible-certified', 'verified'), ((3, 2), 'feasible-certified', 'verified')]
+    """
+    known = known or {}
+    proofs: list[WidthProof] = []
+    for groups in sorted(groupings, key=lambda g: (grid_size(g), g)):
+        key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, tuple(groups))
+        proof = known.get(key)
+        if proof is None:
+            if on_start is not None:
+                on_start(tuple(groups))
+            proof = prove_width(n, width, variant=variant, formulation=formulation, time_limit=time_limit,
+                                groups=tuple(groups))
+            if on_proof is not None:
+                on_proof(proof)
+        proofs.append(proof)
+        if stop_at_first and proof.status == "feasible-certified":
+            break
+    return proofs
+
+
+__all__ = ["MAX_GRID_POINTS", "partitions", "grid_size", "default_tied_width", "search_tied"]
