@@ -30,6 +30,7 @@ import time
 import torch
 from torch import nn
 
+from expressivity.results.atomic import write_text_atomic
 from expressivity.search.engine import ModelSpec, TrainConfig, init_parameters, parity_signs, train_models
 from expressivity.verify.exhaustive import input_bits
 
@@ -155,6 +156,8 @@ def gpu_table(args, config: TrainConfig) -> str:
             f"{len(specs) / seconds:,.0f} | {steps_run:,} | {rate:,.1f} | {fraction} |"
         )
         print(lines[-1], file=sys.stderr)
+        if args.out:  # after every n, so a run cut short by a time limit keeps its finished rows
+            write_text_atomic(args.out, "\n".join(lines + ["", f"(partial: up to n = {n})"]) + "\n")
     lines += ["", f"total: {total:.1f} s for n = {bits[0]}..{bits[-1]}" + (f"; fp32 peak taken as {peak} TFLOP/s" if peak else "")]
     return "\n".join(lines)
 
@@ -185,8 +188,6 @@ def main() -> None:
         table = gpu_table(args, config)
         print(table)
         if args.out:
-            from expressivity.results.atomic import write_text_atomic
-
             write_text_atomic(args.out, table + "\n")
         return
     args.widths = args.widths or "2..6"
