@@ -148,6 +148,7 @@ def test_prove_width_resume_ignores_tied_records(tmp_path):
     (["--bits", "4", "--groups", "two"], "--groups must be sizes"),
     (["--bits", "4..5", "--groups", "2,2"], "--groups needs a single --bits N"),
     (["--bits", "12", "--groups", "2," + ",".join(["1"] * 10)], "grid points"),
+    (["--bits", "13"], "--bits goes up to 12"),
     (["--bits", "4", "--width", "0"], "--width must be at least 1"),
     (["--bits", "4", "--max-groups", "0"], "--max-groups must be at least 1"),
     (["--bits", "4", "--time-limit", "0"], "--time-limit must be a positive"),

@@ -12,7 +12,7 @@ from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.search.milp import STRONG, VARIANTS
 from expressivity.search.prove import format_groups, reusable_proofs
-from expressivity.search.tied import MAX_GRID_POINTS, default_tied_width, grid_size, partitions, search_tied
+from expressivity.search.tied import MAX_GRID_POINTS, MAX_TIED_BITS, default_tied_width, grid_size, partitions, search_tied
 
 
 def _parse_groups(text: str, n: int) -> tuple[int, ...]:
@@ -54,6 +54,9 @@ def tied_width_command(bits, width, group_texts, max_groups, time_limit, variant
     is no lower bound: untied networks may still do better.
     """
     bit_range = parse_range(bits, name="--bits", minimum=2)
+    if bit_range[-1] > MAX_TIED_BITS:
+        fail(f"--bits goes up to {MAX_TIED_BITS} (a network found is checked on all 2^n inputs "
+             f"in exact arithmetic), got {bit_range[-1]}")
     if width is not None and width < 1:
         fail(f"--width must be at least 1, got {width}")
     if max_groups < 1:

@@ -294,7 +294,8 @@ def prove_width(
     """Decide whether ``width`` ReLU units suffice for ``n``-bit parity.
 
     ``time_limit`` (seconds) is shared by the programs for every count ``P`` of
-    positive output weights: each gets the time left divided by the programs left.
+    positive output weights: each gets the time left divided by the programs left,
+    the most unbalanced counts (the quickest to settle) first.
     ``groups`` asks only about networks whose weights are tied within each group
     of bits (a network found is certified on all ``2^n`` inputs all the same).
 
@@ -316,7 +317,9 @@ def prove_width(
     counts = positive_counts(width, formulation, groups)
     splits: list[SplitOutcome] = []
     failures: list[str] = []
-    for position, positive in enumerate(counts):
+    # Unbalanced splits first: they are usually settled in seconds, and the balanced
+    # ones (the hard programs) then share the time they leave.
+    for position, positive in enumerate(sorted(counts, key=lambda p: -abs(2 * p - width))):
         share = None
         if time_limit is not None:
             left = time_limit - (time.perf_counter() - started)

@@ -27,6 +27,10 @@ from expressivity.search.prove import WidthProof, construction_upper_bound, prov
 
 #: Grid points (binaries per unit) above which a grouping is not tried.
 MAX_GRID_POINTS = 2048
+#: Largest n: a network found is certified on all 2^n inputs in exact rational
+#: arithmetic, and past about eight units HiGHS rarely finds one in minutes anyway
+#: (n = 10, nine units tied 5+5: none in 120 s, though the zigzag is such a network).
+MAX_TIED_BITS = 12
 
 
 def partitions(n: int, max_groups: int | None = None) -> Iterator[tuple[int, ...]]:
@@ -123,4 +127,4 @@ def search_tied(
     return proofs
 
 
-__all__ = ["MAX_GRID_POINTS", "partitions", "grid_size", "default_tied_width", "search_tied"]
+__all__ = ["MAX_GRID_POINTS", "MAX_TIED_BITS", "partitions", "grid_size", "default_tied_width", "search_tied"]
