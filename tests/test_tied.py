@@ -161,3 +161,17 @@ def test_cli_bad_input_is_one_line_exit_2(args, message):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_exact_variant_on_the_sum_needs_n_units():
+    # Exact output on s = sum(x): values 0, 1, 0, 1, 0 over s = 0..4 need slope +1 from s = 0
+    # and three slope changes, four units; the symmetric construction has exactly that.
+    assert prove_width(4, 3, variant="exact", groups=(4,)).status == "no-tied-network"
+    proof = prove_width(4, 4, variant="exact", groups=(4,))
+    assert proof.status == "feasible-certified"
+    cert = proof.certificate
+    for i in range(16):
+        bits = [(i >> k) & 1 for k in range(4)]
+        hidden = [max(0, sum(w * x for w, x in zip(row, bits)) + b) for row, b in zip(cert.weights, cert.biases)]
+        value = sum(a * h for a, h in zip(cert.output_weights, hidden)) + cert.output_bias
+        assert value == cert.scale * (sum(bits) % 2)
