@@ -48,7 +48,7 @@ def test_two_bits_need_two_units():
 def test_three_bits_need_three_units():
     two = prove_width(3, 2)
     assert two.status == "proven-infeasible"
-    assert sorted(s.positive for s in two.splits) == list(positive_counts(2))  # every split solved
+    assert [s.positive for s in two.splits] == list(positive_counts(2))
     assert all(s.solver_status == "Optimal" and s.dual_bound <= 1e-6 for s in two.splits)
     assert_sign_certificate(prove_width(3, 3))
 
@@ -99,6 +99,30 @@ def test_timeout_is_unknown_never_an_answer():
     assert all(s.solver_status != "Optimal" or s.outcome == "infeasible" for s in proof.splits)
     summary = summarize(5, "sign", [proof])
     assert summary.lower_bound == 1 and summary.status == "unknown" and summary.upper_bound == 4
+
+
+def test_time_left_by_quick_splits_goes_to_a_second_try(monkeypatch):
+    import expressivity.search.prove as prove
+    from expressivity.search.milp import MilpSolution
+
+    clock = [0.0]
+    calls = []
+
+    def fake_solve(model, *, time_limit=None, **kwargs):
+        # P = 2 runs out of time; the others are settled at once.
+        calls.append((model.positive, time_limit))
+        if model.positive == 2:
+            clock[0] += time_limit
+            return MilpSolution("Time limit reached", 0.0, 0.2, None, 10, time_limit, None)
+        return MilpSolution("Optimal", 0.0, 0.0, 0.0, 1, 0.0, None)
+
+    monkeypatch.setattr(prove, "solve_model", fake_solve)
+    monkeypatch.setattr(prove.time, "perf_counter", lambda: clock[0])
+    proof = prove_width(5, 4, time_limit=90.0)  # splits P = 2, 3, 4
+    assert [p for p, _ in calls] == [2, 3, 4, 2]
+    assert calls[0][1] == 30.0 and calls[3][1] == 60.0  # a third of the time, then all that is left
+    assert proof.status == "unknown" and [s.positive for s in proof.splits] == [2, 3, 4]
+    assert proof.splits[0].time_limit == 60.0 and proof.reason.startswith("P = 2: Time limit reached")
 
 
 def test_certify_rejects_a_wrong_solution():

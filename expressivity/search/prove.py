@@ -168,7 +168,7 @@ class WidthProof:
             "formulation": self.formulation, "bound": self.bound, "status": self.status, "reason": self.reason,
             "splits": [asdict(s) for s in self.splits],
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
-            "seconds": round(self.seconds, 3), "time_limit": self.time_limit,
+            "seconds": self.seconds, "time_limit": self.time_limit,  # unrounded: --resume prints the same table
             "groups": None if self.groups is None else list(self.groups),
         }
 
@@ -294,8 +294,8 @@ def prove_width(
     """Decide whether ``width`` ReLU units suffice for ``n``-bit parity.
 
     ``time_limit`` (seconds) is shared by the programs for every count ``P`` of
-    positive output weights: each gets the time left divided by the programs left,
-    the most unbalanced counts (the quickest to settle) first.
+    positive output weights: each gets the time left divided by the programs left;
+    what quick programs leave over goes to a second try of those that timed out.
     ``groups`` asks only about networks whose weights are tied within each group
     of bits (a network found is certified on all ``2^n`` inputs all the same).
 
@@ -315,44 +315,61 @@ def prove_width(
     tied = groups is not None and any(g > 1 for g in groups)
     groups = groups if tied else None  # all groups of one bit: the untied program
     counts = positive_counts(width, formulation, groups)
-    splits: list[SplitOutcome] = []
-    failures: list[str] = []
-    # Unbalanced splits first: they are usually settled in seconds, and the balanced
-    # ones (the hard programs) then share the time they leave.
-    for position, positive in enumerate(sorted(counts, key=lambda p: -abs(2 * p - width))):
-        share = None
-        if time_limit is not None:
-            left = time_limit - (time.perf_counter() - started)
-            share = left / (len(counts) - position)
-            if share <= 0.01:
-                splits.append(SplitOutcome(positive, "unknown", "not run (no time left)", None, None, None, 0, 0.0, 0.0))
+    outcomes: dict[int, SplitOutcome] = {}
+    details: dict[int, str] = {}  # why a split is unknown
+    # Balanced splits come first (that is where networks were found).  A split that
+    # times out while later ones finish quickly gets a second try with the time they
+    # left, if that is more than it had (HiGHS starts over: the first try is lost).
+    pending = list(counts)
+    for attempt in (1, 2):
+        for position, positive in enumerate(pending):
+            share = None
+            if time_limit is not None:
+                left = time_limit - (time.perf_counter() - started)
+                share = left / (len(pending) - position)
+                if share <= 0.01:
+                    if positive not in outcomes:
+                        outcomes[positive] = SplitOutcome(positive, "unknown", "not run (no time left)", None,
+                                                          None, None, 0, 0.0, 0.0)
+                    continue
+            model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound,
+                                groups=groups)
+            solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
+            certificate, why = (None, "")
+            # Worth certifying: any exact-variant solution, a sign-variant margin above the
+            # zero threshold, and a tiny positive margin that HiGHS calls optimal.
+            worth = solution.objective is not None and (
+                variant == "exact" or solution.objective > ZERO_MARGIN
+                or (solution.objective > 0 and solution.status == "Optimal"))
+            if solution.values is not None and worth:
+                certificate, why = certify(model, solution.values)
+            if certificate is not None:
+                outcomes[positive] = _split(positive, "feasible", solution, share)
+                reason = (f"P = {positive} positive output weights; network verified on all {1 << n} inputs "
+                          f"(denominators <= {certificate.denominator_limit})")
+                if tied:
+                    reason += f"; weights tied in groups {format_groups(groups)}"
+                splits = tuple(outcomes[p] for p in counts if p in outcomes)
+                return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
+                                  splits, certificate, time.perf_counter() - started, time_limit, groups)
+            if _proves_infeasible(variant, solution):
+                outcomes[positive] = _split(positive, "infeasible", solution, share)
+                details.pop(positive, None)
                 continue
-        model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound, groups=groups)
-        solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
-        certificate, why = (None, "")
-        # Worth certifying: any exact-variant solution, a sign-variant margin above the
-        # zero threshold, and a tiny positive margin that HiGHS calls optimal.
-        worth = solution.objective is not None and (
-            variant == "exact" or solution.objective > ZERO_MARGIN
-            or (solution.objective > 0 and solution.status == "Optimal"))
-        if solution.values is not None and worth:
-            certificate, why = certify(model, solution.values)
-        if certificate is not None:
-            splits.append(_split(positive, "feasible", solution, share))
-            reason = (f"P = {positive} positive output weights; network verified on all {1 << n} inputs "
-                      f"(denominators <= {certificate.denominator_limit})")
-            if tied:
-                reason += f"; weights tied in groups {format_groups(groups)}"
-            return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
-                              tuple(splits), certificate, time.perf_counter() - started, time_limit, groups)
-        if _proves_infeasible(variant, solution):
-            splits.append(_split(positive, "infeasible", solution, share))
-            continue
-        splits.append(_split(positive, "unknown", solution, share))
-        detail = solution.status
-        if why and (variant == "exact" or solution.objective > ZERO_MARGIN):
-            detail += f", margin {solution.objective:.3g} but {why}"
-        failures.append(f"P = {positive}: {detail}")
+            outcomes[positive] = _split(positive, "unknown", solution, share)
+            detail = solution.status
+            if why and (variant == "exact" or solution.objective > ZERO_MARGIN):
+                detail += f", margin {solution.objective:.3g} but {why}"
+            details[positive] = f"P = {positive}: {detail}"
+        if time_limit is None:
+            break
+        retry = [p for p in counts if outcomes[p].outcome == "unknown" and outcomes[p].time_limit]
+        left = time_limit - (time.perf_counter() - started)
+        if not retry or left / len(retry) <= 1.5 * max(outcomes[p].time_limit for p in retry):
+            break
+        pending = retry
+    splits = [outcomes[p] for p in counts]
+    failures = [details[p] for p in counts if p in details]
     seconds = time.perf_counter() - started
     if not failures and all(s.outcome == "infeasible" for s in splits):
         what = "dual bound on the margin <= 1e-6" if variant == "sign" else "Infeasible"
