@@ -198,6 +198,15 @@ def check_groups(n: int, groups) -> tuple[int, ...]:
     return groups
 
 
+def is_tied(groups) -> bool:
+    """Whether some group holds more than one bit (``None``: no groups).
+
+    >>> is_tied((3, 3)), is_tied((1, 1)), is_tied(None)
+    (True, False, False)
+    """
+    return groups is not None and any(g > 1 for g in groups)
+
+
 def grid_points(groups: tuple[int, ...]) -> np.ndarray:
     """One row per class of inputs that tied weights cannot tell apart: the group counts.
 
@@ -262,7 +271,7 @@ class MilpModel:
     @property
     def tied(self) -> bool:
         """Whether some group of bits shares its weights (``w_index`` is then ``(width, groups)``)."""
-        return any(g > 1 for g in self.groups)
+        return is_tied(self.groups)
 
     @property
     def n_columns(self) -> int:
@@ -343,7 +352,7 @@ def build_model(
     if n < 1 or width < 1 or not 0 <= positive <= width:
         raise ValueError(f"need n >= 1, width >= 1 and 0 <= positive <= width, got {n}, {width}, {positive}")
     groups = check_groups(n, groups)
-    tied = any(g > 1 for g in groups)
+    tied = is_tied(groups)
     if tied and (formulation.correlation_cuts or formulation.sign_binaries):
         raise ValueError("cuts C1 and C3 are written for single bits, not for tied weights")
     counts = positive_counts(width, formulation, groups)
@@ -437,7 +446,7 @@ def build_model(
 def _add_symmetry_breaking(rows: _Rows, formulation, n, width, positive, w_index, b_index, d_index, groups) -> None:
     inf = math.inf
     negative = width - positive
-    tied = any(g > 1 for g in groups)
+    tied = is_tied(groups)
     # S1 is in positive_counts: a single input flip x_k -> 1 - x_k turns a network for
     # parity into one for its complement; negating the output (all a_j and c) turns
     # that back into parity.  |z| <= R is kept (the flip permutes the inputs), and the
@@ -783,5 +792,5 @@ def read_network(model: MilpModel, values: np.ndarray) -> RealNetwork:
 __all__ = [
     "Formulation", "STRONG", "PLAIN", "FORMULATIONS", "MilpModel", "MilpSolution", "RealNetwork",
     "build_model", "solve_model", "positive_counts", "default_bound", "activation_pattern",
-    "read_network", "TARGET_MARGIN", "VARIANTS", "check_groups", "grid_points",
+    "read_network", "TARGET_MARGIN", "VARIANTS", "check_groups", "grid_points", "is_tied",
 ]

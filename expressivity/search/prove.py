@@ -57,7 +57,7 @@ import numpy as np
 
 from expressivity.networks.layered import LayeredNet
 from expressivity.search.milp import (
-    STRONG, Formulation, MilpModel, activation_pattern, build_model, check_groups, default_bound,
+    STRONG, Formulation, MilpModel, activation_pattern, build_model, check_groups, default_bound, is_tied,
     positive_counts, read_network, solve_model,
 )
 from expressivity.verify.exhaustive import input_bits, parity_reference, verify_exhaustive
@@ -156,7 +156,7 @@ class WidthProof:
 
     @property
     def tied(self) -> bool:
-        return self.groups is not None and any(g > 1 for g in self.groups)
+        return is_tied(self.groups)
 
     @property
     def key(self) -> tuple:
@@ -312,7 +312,7 @@ def prove_width(
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     started = time.perf_counter()
     groups = None if groups is None else check_groups(n, groups)
-    tied = groups is not None and any(g > 1 for g in groups)
+    tied = is_tied(groups)
     groups = groups if tied else None  # all groups of one bit: the untied program
     counts = positive_counts(width, formulation, groups)
     outcomes: dict[int, SplitOutcome] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Iterator
 
-from expressivity.search.milp import STRONG, Formulation
+from expressivity.search.milp import STRONG, Formulation, is_tied
 from expressivity.search.prove import WidthProof, construction_upper_bound, prove_width
 
 #: Grid points (binaries per unit) above which a grouping is not tried.
@@ -53,7 +53,7 @@ def partitions(n: int, max_groups: int | None = None) -> Iterator[tuple[int, ...
 
     limit = n if max_groups is None else max_groups
     for groups in parts(n, n, limit):
-        if any(g > 1 for g in groups):
+        if is_tied(groups):
             yield groups
 
 
