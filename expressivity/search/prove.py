@@ -321,7 +321,7 @@ def prove_width(
     # times out while later ones finish quickly gets a second try with the time they
     # left, if that is more than it had (HiGHS starts over: the first try is lost).
     pending = list(counts)
-    for attempt in (1, 2):
+    for _ in range(2):  # the second pass only for splits that timed out
         for position, positive in enumerate(pending):
             share = None
             if time_limit is not None:
