@@ -154,6 +154,7 @@ def test_prove_width_resume_ignores_tied_records(tmp_path):
     (["--bits", "4", "--time-limit", "0"], "--time-limit must be a positive"),
     (["--bits", "4", "--resume"], "--resume needs --records"),
     (["--bits", "4", "--records", "/no/such/folder/r.jsonl"], "cannot use --records"),
+    (["--bits", "4", "--variant", "maybe"], "Invalid value"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(args, message):
     result = CliRunner().invoke(main, ["tied-width", *args])
@@ -175,3 +176,15 @@ def test_exact_variant_on_the_sum_needs_n_units():
         hidden = [max(0, sum(w * x for w, x in zip(row, bits)) + b) for row, b in zip(cert.weights, cert.biases)]
         value = sum(a * h for a, h in zip(cert.output_weights, hidden)) + cert.output_bias
         assert value == cert.scale * (sum(bits) % 2)
+
+
+def test_cli_unreadable_records_are_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    result = CliRunner().invoke(main, ["tied-width", "--bits", "4", "--records", str(bad), "--resume"])
+    assert result.exit_code == 2 and "cannot use --records" in result.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps({"kind": "prove-width", "variant": "sign", "formulation": "strong", "n": 4}) + "\n")
+    result = CliRunner().invoke(main, ["tied-width", "--bits", "4", "--records", str(broken), "--resume"])
+    assert result.exit_code == 2 and "cannot be read" in result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
