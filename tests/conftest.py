@@ -83,3 +83,11 @@ def ceil_log(n: int, base: int) -> int:
 
 
 __all__ = ["naive_value", "naive_table", "all_inputs", "circuits", "ceil_log", "itertools"]
+
+
+def forbid(monkeypatch, module, name: str, why: str = "--resume should not solve again") -> None:
+    """Make ``module.name`` fail the test if it is called (a resumed run must reuse its records)."""
+    def called(*args, **kwargs):
+        raise AssertionError(why)
+
+    monkeypatch.setattr(module, name, called)

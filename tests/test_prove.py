@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from conftest import forbid
+
 from expressivity.cli import main
 from expressivity.search.milp import PLAIN, STRONG, build_model, positive_counts, solve_model
 from expressivity.search.prove import (
@@ -185,10 +187,7 @@ def test_cli_records_resume_and_search_records(tmp_path, monkeypatch):
 
     import expressivity.search.prove as prove
 
-    def no_solving(*args, **kwargs):
-        raise AssertionError("--resume should not solve again")
-
-    monkeypatch.setattr(prove, "prove_width", no_solving)
+    forbid(monkeypatch, prove, "prove_width")
     again = runner.invoke(main, ["prove-width", "--bits", "2..3", "--records", str(records), "--resume",
                                  "--no-progress"])
     assert again.exit_code == 0, again.output

@@ -8,6 +8,8 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
+from conftest import forbid
+
 from expressivity.cli import main
 from expressivity.search.milp import build_model, grid_points, positive_counts
 from expressivity.search.prove import WidthProof, prove_width, reusable_proofs, summarize
@@ -119,10 +121,7 @@ def test_cli_table_says_what_no_network_means(tmp_path, monkeypatch):
 
     import expressivity.search.tied as tied
 
-    def no_solving(*args, **kwargs):
-        raise AssertionError("--resume should not solve again")
-
-    monkeypatch.setattr(tied, "prove_width", no_solving)
+    forbid(monkeypatch, tied, "prove_width")
     again = runner.invoke(main, ["tied-width", "--bits", "4", "--records", str(records), "--resume",
                                  "--no-progress"])
     assert again.exit_code == 0, again.output
