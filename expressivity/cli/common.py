@@ -45,6 +45,11 @@ class OneLineGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if not (sys.argv[1:] if args is None else list(args)):
+            # A bare ``expressivity`` asks what there is: the help, and success.
+            with self.make_context(prog_name or "expressivity", ["--help"], resilient_parsing=True) as ctx:
+                click.echo(ctx.get_help())
+            sys.exit(0)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as error:
@@ -97,7 +102,7 @@ def format_axes(values) -> str:
     return values[0] if len(set(values)) == 1 else "x".join(values)
 
 
-def parse_range(text: str, *, name: str, minimum: int) -> range:
+def parse_range(text: str, *, name: str, minimum: int, maximum: int | None = None, why: str = "") -> range:
     """Parse ``"N"`` or ``"A..B"`` (inclusive) into a range; bad input is a one-line error.
 
     >>> parse_range("2..5", name="--bits", minimum=2)
@@ -119,4 +124,56 @@ def parse_range(text: str, *, name: str, minimum: int) -> range:
         fail(f"{name} range {text!r} is empty (the start is after the end)")
     if low < minimum:
         fail(f"{name} must be at least {minimum}, got {low}")
+    if maximum is not None and high > maximum:
+        fail(f"{name} goes up to {maximum}{f' ({why})' if why else ''}, got {_short(high)}")
     return range(low, high + 1)
+
+
+def parse_bits(text: str, *, ranges: bool, minimum: int = 1, maximum: int | None = None, why: str = ""):
+    """``--bits`` as every command reads it: ``N``, or also ``A..B`` where ``ranges`` is true.
+
+    Returns an int (one n) or a range.  Sizes beyond ``maximum`` are refused with
+    ``why`` (the memory or time estimate behind the limit), before any work.
+
+    >>> parse_bits("16", ranges=False)
+    16
+    >>> parse_bits("2..4", ranges=True)
+    range(2, 5)
+    """
+    if not ranges and ".." in text:
+        fail(f"--bits takes one n here, got {text!r} (ranges A..B are for the width commands)")
+    found = parse_range(text, name="--bits", minimum=minimum, maximum=maximum, why=why)
+    return found if ranges else found[0]
+
+
+def _short(value: int) -> str:
+    """A possibly huge integer, short enough for a one-line error."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:6]}...({len(text)} digits)"
+
+
+# -- the options every command spells the same way ------------------------------------------
+
+def bits_option(*, ranges: bool, default: str | None = None, extra: str = ""):
+    """``--bits``: one n (``N``) or, for the width commands, ``N`` or ``A..B``; parse with :func:`parse_bits`."""
+    text = "Input bits n, as N or A..B (every n in the range)." if ranges else "Input bits n, as N."
+    return click.option("--bits", "bits", default=default, required=default is None, metavar="N" + ("|A..B" if ranges else ""),
+                        show_default=default is not None, help=f"{text} {extra}".strip())
+
+
+def json_option():
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+
+
+def progress_option():
+    return click.option("--progress/--no-progress", default=True, show_default=True,
+                        help="Progress bar on stderr (off by itself with --json).")
+
+
+def records_option(what: str):
+    return click.option("--records", "records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                        help=f"JSON-lines file, one record per {what}, appended atomically as each ends.")
+
+
+def resume_option(what: str):
+    return click.option("--resume", is_flag=True, help=f"Reuse the {what} already in --records FILE; solve the rest.")

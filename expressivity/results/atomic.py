@@ -31,6 +31,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     os.close(fd)
     try:
         write(temp)
+        # mkstemp makes the file 0600; give it what a plain open() would have given it.
+        os.chmod(temp, 0o666 & ~_umask())
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -39,6 +41,13 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
             os.unlink(temp)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
