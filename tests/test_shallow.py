@@ -152,8 +152,11 @@ def test_verifier_says_when_it_gives_up():
     assert verify_shallow(net, parity_reference, max_bits=8).status == "skipped"
     with pytest.raises(ValueError, match="one hidden layer"):
         verify_shallow(LayeredNet.from_dense([[[1]], [[1]], [[1]]], [[0], [0], [0]]), parity_reference)
-    with pytest.raises(ValueError, match="integer"):
-        verify_shallow(LayeredNet.from_dense([[[0.5]], [[1.0]]], [[0.0], [0.0]]), parity_reference)
+    # dyadic weights are scaled to integers; weights that no int64 scaling holds are skipped, with the reason
+    halves = verify_shallow(LayeredNet.from_dense([[[0.5]], [[1.0]]], [[0.0], [-0.25]]), parity_reference, mode="sign")
+    assert halves.status == "verified" and halves.margin == 0.25 and "scaled by 2^2" in halves.reason
+    tiny = verify_shallow(LayeredNet.from_dense([[[1e-300]], [[1.0]]], [[0.0], [0.0]]), parity_reference)
+    assert tiny.status == "skipped" and "int64" in tiny.reason
 
 
 # -- CLI ------------------------------------------------------------------------------

@@ -123,19 +123,18 @@ def test_sign_mode_reports_the_margin_and_pm1_encoding():
     assert result01.verified is False and result01.status == "counterexample"
 
 
-def test_real_weights_are_verified_only_when_the_margin_beats_rounding():
-    from fractions import Fraction
-
+def test_dyadic_weights_are_verified_in_exact_integer_arithmetic():
     weights = [[[1.0, -1.0], [-1.0, 1.0]], [[1.0, 1.0]]]
     clear = LayeredNet.from_dense(weights, [[0.0, 0.0], [-1.0]])
     result = verify_exhaustive(clear, parity_reference, mode="sign", encoding="pm1")
-    assert result.verified and result.margin == 1.0 and "every sign is certain" in result.reason
-    bound = clear.rounding_error_bound()
-    assert 0 < bound < 1e-12
-    # a margin of 1e-15 is below the rounding bound: right signs in float64, but no claim
-    thin = LayeredNet.from_dense(weights, [[0.0, 0.0], [-2.0 + 1e-15]])
+    assert result.verified and result.margin == 1.0 and "no tolerance" in result.reason
+    # a margin of 2^-50 is below float64's rounding bound, but scaled by 2^50 the network is integral
+    thin = LayeredNet.from_dense(weights, [[0.0, 0.0], [-2.0 + 2.0**-50]])
+    assert 0 < 2.0**-50 < thin.rounding_error_bound() * 1e6
     result = verify_exhaustive(thin, parity_reference, mode="sign", encoding="pm1")
-    assert result.status == "rejected" and result.margin > 0
+    assert result.verified and result.margin == 2.0**-50 and "scaled by 2^" in result.reason
+    wrong = LayeredNet.from_dense(weights, [[0.0, 0.0], [-2.0 - 2.0**-50]])
+    assert verify_exhaustive(wrong, parity_reference, mode="sign", encoding="pm1").status == "counterexample"
 
 
 def test_rounding_bound_holds_against_exact_rational_arithmetic():

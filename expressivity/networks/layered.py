@@ -38,6 +38,12 @@ def as_csr(matrix: Any, dtype=None) -> sp.csr_array:
     return csr
 
 
+def _upward(value, matrix):
+    """``value`` (computed in float64 from ``matrix``'s entries) enlarged past its own rounding error."""
+    terms = int(np.max(np.diff(matrix.tocsr().indptr), initial=0)) + 4
+    return value * (1.0 + terms * 2.0**-52)
+
+
 @dataclass(frozen=True, eq=False)
 class LayeredNet:
     """A ReLU network as weight matrices and bias vectors.
@@ -159,13 +165,19 @@ class LayeredNet:
 
     # -- exact evaluation -----------------------------------------------------
     def magnitude_bound(self, input_bound: float = 1.0) -> float:
-        """An upper bound on ``|value|`` of every unit and output for inputs in [-input_bound, input_bound]."""
+        """An upper bound on ``|value|`` of every unit and output for inputs in [-input_bound, input_bound].
+
+        Computed in float64 and then enlarged by the relative error of that
+        computation (a sum of ``d`` non-negative terms, each converted to float64,
+        is off by at most ``(d + 1) 2^-53`` of itself), so it is a true upper bound.
+        """
         bound = float(input_bound)
         for weight, bias in zip(self.weights, self.biases):
-            row_sums = np.asarray(abs(weight).sum(axis=1)).ravel().astype(np.float64)
-            bound = float(np.max(row_sums * bound + np.abs(bias), initial=0.0))
+            row_sums = _upward(np.asarray(abs(weight).sum(axis=1)).ravel().astype(np.float64), weight)
+            bound = _upward(float(np.max(row_sums * bound + np.abs(bias), initial=0.0)), weight)
         if self.skip is not None:
-            bound += float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)) * input_bound
+            direct = _upward(float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)), self.skip)
+            bound = _upward(bound + direct * input_bound, self.skip)
         return bound
 
     def rounding_error_bound(self, input_bound: float = 1.0) -> float:
@@ -175,26 +187,52 @@ class LayeredNet:
         any order, with or without fused multiply-adds:
         ``|fl(w.h + b) - (w.h + b)| <= gamma_d (|w|.|h| + |b|)``,
         ``gamma_d = d u / (1 - d u)``, ``u = 2^-53``, and carries each layer's
-        error through the next (ReLU does not enlarge it).  Zero for integer
-        networks within the exact range.
+        error through the next (ReLU does not enlarge it).  The bound's own
+        float64 arithmetic is rounded upwards (see :meth:`magnitude_bound`).
+        Zero for integer-valued networks whose every partial sum is an integer
+        below 2^53 (:meth:`arithmetic` is then ``"float64-exact"`` or ``"int64"``).
         """
-        if self.arithmetic(input_bound) != "float64":
+        integral = self.integer_form()
+        if integral is not None and integral.magnitude_bound(input_bound) < FLOAT64_EXACT:
             return 0.0
         unit = 2.0**-53
         bound, error = float(input_bound), 0.0
         for weight, bias in zip(self.weights, self.biases):
             absolute = abs(weight)
-            row_sums = np.asarray(absolute.sum(axis=1)).ravel().astype(np.float64)
+            row_sums = _upward(np.asarray(absolute.sum(axis=1)).ravel().astype(np.float64), weight)
             terms = int(np.max(np.diff(absolute.tocsr().indptr), initial=0)) + 1
             gamma = terms * unit / (1 - terms * unit)
-            error = float(np.max(row_sums * error + gamma * (row_sums * (bound + error) + np.abs(bias)), initial=0.0))
-            bound = float(np.max(row_sums * bound + np.abs(bias), initial=0.0))
+            error = _upward(float(np.max(row_sums * error + gamma * (row_sums * (bound + error) + np.abs(bias)), initial=0.0)), weight)
+            bound = _upward(float(np.max(row_sums * bound + np.abs(bias), initial=0.0)), weight)
         if self.skip is not None:
-            direct = float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0))
+            direct = _upward(float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)), self.skip)
             terms = int(np.max(np.diff(abs(self.skip).tocsr().indptr), initial=0)) + 1
             # the direct term's own rounding, and the final addition
-            error += 2 * (terms + 1) * unit * (direct * input_bound + bound + error)
+            error = _upward(error + 2 * (terms + 1) * unit * (direct * input_bound + bound + error), self.skip)
         return error
+
+    def integer_form(self) -> "LayeredNet | None":
+        """This network with int64 weights and biases when every value is an integer below 2^62, else None.
+
+        Decided by the values, not the dtype: float64 weights such as ``2.0**54``
+        are integers too, and must be computed as integers, not rounded.
+
+        >>> LayeredNet.from_dense([[[2.0, 1.0]], [[1.0]]], [[0.0], [0.0]]).integer_form().weights[0].dtype
+        dtype('int64')
+        >>> LayeredNet.from_dense([[[0.5, 1.0]], [[1.0]]], [[0.0], [0.0]]).integer_form() is None
+        True
+        """
+        if self.is_integral:
+            return self
+        arrays = [w.data for w in self.weights] + list(self.biases) + ([self.skip.data] if self.skip is not None else [])
+        for array in arrays:
+            if not (np.all(np.isfinite(array)) and np.all(np.abs(array) < 2.0**62) and np.all(array == np.round(array))):
+                return None
+        cast = lambda matrix: sp.csr_array(matrix.astype(np.int64))  # noqa: E731 - exact: integers below 2^62
+        return LayeredNet(
+            tuple(cast(w) for w in self.weights), tuple(b.astype(np.int64) for b in self.biases),
+            None if self.skip is None else cast(self.skip), self.plan, self.name,
+        )
 
     def arithmetic(self, input_bound: float = 1.0) -> str:
         """How :meth:`forward` computes: ``"float64-exact"``, ``"int64"`` or ``"float64"``.
@@ -202,9 +240,10 @@ class LayeredNet:
         Integer networks whose every intermediate value stays below 2^53 in
         magnitude are computed in float64, which is then exact (every partial
         sum is an integer below 2^53); larger integer networks use int64.
-        Networks with real weights use float64 (rounded).  Every partial sum is
-        bounded by the row sums of ``|W|`` times the previous bound, which is
-        what :meth:`magnitude_bound` adds up.
+        Networks with float weights use float64 (rounded; see
+        :meth:`integer_form` for integer values stored as floats).  Every
+        partial sum is bounded by the row sums of ``|W|`` times the previous
+        bound, which is what :meth:`magnitude_bound` adds up.
         """
         if not self.is_integral:
             return "float64"

@@ -75,6 +75,11 @@ def _certify(circuit: nx.DiGraph, net: LayeredNet) -> str:
         raise _Rejected("the network has a skip connection, which no gadget plan describes")
     if len(net.plan) != net.depth:
         raise _Rejected(f"the plan has {len(net.plan)} layers, the network {net.depth} hidden layers")
+    # Weights are compared exactly as integers: by value, whatever the dtype (2.0**54 is an integer, 0.5 is not).
+    integral = net.integer_form()
+    if integral is None:
+        raise _Rejected("the weights and biases are not all integers below 2^62, which every gadget's are")
+    net = integral
 
     # Step 1: every gadget used, on all of its local inputs.
     used = {(placed.kind, len(placed.operands)) for layer in net.plan for placed in layer}
@@ -174,13 +179,11 @@ def _compare(layer: int, expected_weight, expected_bias, weight, bias) -> None:
     if weight.shape != expected_weight.shape:
         raise _Rejected(f"layer {layer}: weight shape {weight.shape}, the plan needs {expected_weight.shape}")
     difference = sp.csr_array(weight, dtype=np.int64) - sp.csr_array(expected_weight, dtype=np.int64)
-    if not np.issubdtype(weight.dtype, np.integer):
-        raise _Rejected(f"layer {layer}: weights are not integers")
     difference.eliminate_zeros()
     if difference.nnz:
         coo = difference.tocoo()
         unit, column = int(coo.row[0]), int(coo.col[0])
         raise _Rejected(f"layer {layer}: weight [{unit}, {column}] differs from what the gadgets require")
-    wrong = np.flatnonzero(np.asarray(bias) != expected_bias)
+    wrong = np.flatnonzero(np.asarray(bias, dtype=np.int64) != np.asarray(expected_bias, dtype=np.int64))
     if wrong.size:
         raise _Rejected(f"layer {layer}: bias of unit {int(wrong[0])} differs from what the gadgets require")

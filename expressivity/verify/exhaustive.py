@@ -1,12 +1,17 @@
 """Exhaustive verification: run the network on all 2^n inputs, compare with a reference.
 
-Inputs go through in chunks of bounded memory.  Integer networks are computed
-exactly (float64 where every intermediate value provably stays below 2^53,
-int64 otherwise), and the comparison has no tolerance.
+Inputs go through in chunks of bounded memory.  Networks whose values are
+integers (whatever their dtype), or become integers when scaled by a power of
+two, are computed exactly (float64 where every intermediate value provably
+stays below 2^53, int64 otherwise); other real-weight networks are computed in
+float64 with a rigorous bound on its rounding, and every input the bound leaves
+undecided is recomputed in exact rational arithmetic.  No verdict rests on a
+tolerance.
 """
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from typing import Callable
 
 import networkx as nx
@@ -15,6 +20,7 @@ import numpy as np
 from expressivity.circuits.evaluate import WORD_BITS, evaluate_words, exhaustive_words, unpack_bits
 from expressivity.networks.layered import LayeredNet
 from expressivity.results.progress import progress_bar
+from expressivity.verify.exact import MAX_EXACT_OPERATIONS, exact_operations, exact_outputs, scaled_integer_net
 from expressivity.verify.record import Counterexample, Verification
 
 #: Above this many input bits ``verify_exhaustive`` skips (and says so) unless told otherwise.
@@ -129,11 +135,11 @@ def verify_exhaustive(
             reason=f"2^{n} inputs is more than the exhaustive limit of 2^{max_bits} (raise max_bits, or use a certificate)",
             seconds=time.perf_counter() - started,
         )
+    plan = _ArithmeticPlan.choose(net)
     total = 1 << n
     widest = max((net.n_inputs, net.n_outputs) + net.widths)
     chunk = min(total, max(WORD_BITS, 1 << (CHUNK_VALUES // widest).bit_length() - 1))
-    arithmetic = net.arithmetic(1.0)
-    dtype = np.int64 if arithmetic == "int64" else np.float64
+    dtype = np.int64 if plan.label.startswith("int64") else np.float64
     # Chunks start at multiples of their (power of two) size, so the low bits of
     # the input index repeat in every chunk and only the high bits change.
     low_bits = chunk.bit_length() - 1
@@ -151,51 +157,132 @@ def verify_exhaustive(
             if bits is not None and encoding == "pm1":
                 bits = (bits + 1) // 2
             expected = reference_outputs(reference, n, start, start + chunk, bits)
-            got = net.forward_columns(columns).T
-            row, chunk_margin = first_wrong(got, expected, mode)
+            got = plan.network.forward_columns(columns).T
+            try:
+                row, chunk_margin, exact_row = plan.decide(got, expected, mode, lambda rows: columns.T[rows].astype(np.int64))
+            except _Undecided as undecided:
+                return Verification(
+                    "rejected", "exhaustive", n, start,
+                    reason=f"{undecided} (inputs {start}..{start + chunk - 1}); nothing is claimed",
+                    seconds=time.perf_counter() - started,
+                )
             margin = min(margin, chunk_margin)
             if row is not None:
                 example = Counterexample(
                     bits=tuple(int(b) for b in input_bits(n, start + row, start + row + 1)[0]),
                     expected=tuple(int(v) for v in expected[row]),
-                    got=tuple(_plain(v) for v in got[row]),
+                    got=tuple(_plain(v) for v in exact_row),
                 )
+                signed = [v if e == 1 else -v for v, e in zip(exact_row, expected[row])]
                 return Verification(
                     "counterexample", "exhaustive", n, start + row + 1, example,
-                    reason=f"wrong on input {start + row}; {arithmetic} arithmetic",
+                    reason=f"wrong on input {start + row}; {plan.label} arithmetic, the output decided exactly",
                     seconds=time.perf_counter() - started,
-                    margin=None if mode == "exact" else first_wrong(got[row : row + 1], expected[row : row + 1], mode)[1],
+                    margin=None if mode == "exact" else float(min(signed)),
                 )
             bar.update(chunk)
     finally:
         bar.close()
-    reason = f"all {total} inputs, {arithmetic} arithmetic, no tolerance"
-    if arithmetic == "float64" and mode == "sign":
-        # Real weights: float64 rounds, so the signs are certain only if the margin beats the rounding.
-        error = net.rounding_error_bound(1.0)
-        if not margin > error:
-            return Verification(
-                "rejected", "exhaustive", n, total,
-                reason=f"all {total} inputs have the right sign in float64, but the margin {margin:.3g} does not "
-                f"exceed the bound {error:.3g} on float64 rounding error, so the signs are not certain",
-                seconds=time.perf_counter() - started, margin=margin,
-            )
-        reason = (f"all {total} inputs, float64 arithmetic; margin {margin:.3g} exceeds the bound {error:.3g} "
-                  "on its rounding error, so every sign is certain")
-    elif arithmetic == "float64":
-        reason = f"all {total} inputs equal in float64 arithmetic (real weights: values are rounded)"
     return Verification(
         "verified", "exhaustive", n, total,
-        reason=reason,
+        reason=plan.verified_reason(total, mode, margin),
         seconds=time.perf_counter() - started,
         margin=None if mode == "exact" else margin,
     )
 
 
+class _Undecided(Exception):
+    """Float64 with its rounding bound cannot decide some inputs, and exact arithmetic for them is too costly."""
+
+
+class _ArithmeticPlan:
+    """How the outputs are computed, and how each input's verdict is made certain.
+
+    * The network is integral after scaling by a power of two and stays within
+      int64 (:func:`scaled_integer_net`; every integer network, and real ones
+      with few significant bits): it is run in float64 when every partial sum
+      is an integer below 2^53, else int64, and computes ``2^shift y(x)``
+      exactly.  Every verdict is certain.
+    * Otherwise float64, with the rigorous bound ``error`` on its rounding
+      (:meth:`LayeredNet.rounding_error_bound`): an input whose computed output
+      is farther than ``error`` from being wrong (sign mode) or from being right
+      (a wrong output in either mode) is decided; the others are recomputed in
+      exact rational arithmetic (:func:`exact_outputs`), up to
+      ``MAX_EXACT_OPERATIONS`` multiply-adds, and past that nothing is claimed.
+    """
+
+    def __init__(self, original: LayeredNet, network: LayeredNet, shift: int, error: float, label: str):
+        self.original, self.network, self.shift, self.error, self.label = original, network, shift, error, label
+        self.exact_inputs = 0
+        self.budget = MAX_EXACT_OPERATIONS
+
+    @classmethod
+    def choose(cls, net: LayeredNet) -> "_ArithmeticPlan":
+        scaled = scaled_integer_net(net)
+        if scaled is not None:
+            integral, shift = scaled
+            label = integral.arithmetic(1.0) + (f" (weights scaled by 2^{shift} to integers)" if shift else "")
+            return cls(net, integral, shift, 0.0, label)
+        floating = net if not net.is_integral else LayeredNet(
+            tuple(w.astype(np.float64) for w in net.weights), tuple(b.astype(np.float64) for b in net.biases),
+            None if net.skip is None else net.skip.astype(np.float64), None, net.name)
+        return cls(net, floating, 0, net.rounding_error_bound(1.0), "float64")
+
+    def decide(self, got, expected, mode, input_rows):
+        """``(first wrong row or None, least signed margin, that row's exact outputs)`` for one chunk."""
+        if self.error == 0.0:
+            target = expected.astype(np.int64) << self.shift if mode == "exact" else expected
+            row, margin = first_wrong(got, target, mode)
+            scale = float(1 << self.shift)
+            exact_row = None if row is None else [Fraction(int(v), 1 << self.shift) for v in got[row]]
+            return row, margin / scale, exact_row
+        # float64 with a rounding bound: decide what the bound decides, the rest exactly.
+        signed = np.where(expected == 1, got, -got)
+        if mode == "exact":
+            certain_wrong = np.any(np.abs(got - expected) > self.error, axis=1)
+            certain_right = np.zeros(len(got), dtype=bool)
+        else:
+            certain_wrong = np.any(signed <= -self.error, axis=1)
+            certain_right = np.all(signed > self.error, axis=1)
+        first_certain = int(np.argmax(certain_wrong)) if certain_wrong.any() else len(got)
+        undecided = np.flatnonzero(~certain_right[:first_certain] & ~certain_wrong[:first_certain])
+        margin = float(signed.min()) if mode == "sign" else np.inf
+        if undecided.size:
+            cost = exact_operations(self.original, undecided.size)
+            if cost > self.budget:
+                raise _Undecided(
+                    f"float64 (rounding bound {self.error:.3g}) cannot decide {undecided.size} inputs, and exact "
+                    f"arithmetic for them needs {cost:,} multiply-adds, more than the {self.budget:,} left of the "
+                    f"limit of {MAX_EXACT_OPERATIONS:,}")
+            self.budget -= cost
+            self.exact_inputs += int(undecided.size)
+            exact = exact_outputs(self.original, input_rows(undecided))
+            for position, row in enumerate(undecided):
+                values = exact[position]
+                wrong = any(v != e for v, e in zip(values, expected[row])) if mode == "exact" else \
+                    any((v if e == 1 else -v) <= 0 for v, e in zip(values, expected[row]))
+                if wrong:
+                    return int(row), margin, list(values)
+        if first_certain < len(got):
+            row = first_certain
+            return row, margin, list(exact_outputs(self.original, input_rows(np.array([row])))[0])
+        return None, margin, None
+
+    def verified_reason(self, total: int, mode: str, margin: float) -> str:
+        if self.error == 0.0:
+            return f"all {total} inputs, {self.label} arithmetic, no tolerance"
+        exact = f"; {self.exact_inputs} inputs decided in exact rational arithmetic" if self.exact_inputs else ""
+        if mode == "exact":
+            return (f"all {total} inputs: float64 cannot prove equality with real weights, so every output was "
+                    f"recomputed in exact rational arithmetic{exact}")
+        return (f"all {total} inputs, float64 arithmetic; every sign beyond the bound {self.error:.3g} on its rounding "
+                f"error is certain (least margin {margin:.3g}){exact}")
+
+
 def _plain(value):
-    """A network output as a plain int when it is integral, else a float."""
-    value = value.item()
-    return int(value) if float(value).is_integer() else value
+    """An exact output (a Fraction) as a plain int when it is integral, else a float."""
+    value = Fraction(value)
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 def _progress_bar(total: int, enabled: bool):

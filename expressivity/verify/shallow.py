@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.exhaustive import Reference, first_wrong, input_bits, reference_outputs
 from expressivity.results.progress import progress_bar
+from expressivity.verify.exact import scaled_integer_net
 from expressivity.verify.record import Counterexample, Verification
 
 METHOD = "exhaustive-sparse"
@@ -67,8 +68,11 @@ def verify_shallow(
     (modes ``"exact"``/``"sign"``, encodings ``"01"``/``"pm1"``, the first wrong
     input in index order as the counterexample), with ``method="exhaustive-sparse"``.
 
-    Raises ``ValueError`` for a network with more than one hidden layer or with
-    non-integer weights (no exact arithmetic for those).
+    Weights need not have an integer dtype: integer values are used as they
+    are, and dyadic ones (every float64) are scaled by a power of two to
+    integers, which ReLU's homogeneity allows (:mod:`expressivity.verify.exact`).
+    Where that leaves int64, the result is "skipped" and says so.  Raises
+    ``ValueError`` for a network with more than one hidden layer.
 
     Examples
     --------
@@ -87,8 +91,6 @@ def verify_shallow(
         raise ValueError(f"encoding must be '01' or 'pm1', got {encoding!r}")
     if net.depth != 1:
         raise ValueError(f"verify_shallow needs exactly one hidden layer, the network has {net.depth}")
-    if not net.is_integral:
-        raise ValueError("verify_shallow needs integer weights and biases (exact arithmetic)")
     n = net.n_inputs
     started = time.perf_counter()
     if n > max_bits:
@@ -97,15 +99,26 @@ def verify_shallow(
             reason=f"a table of 2^{n} outputs is more than the limit of 2^{max_bits} (raise max_bits)",
             seconds=time.perf_counter() - started,
         )
+    # Exact integers whatever the dtype: integer values as they are, dyadic ones scaled by 2^shift.
+    scaled = scaled_integer_net(net)
+    if scaled is None:
+        return Verification(
+            "skipped", METHOD, n, seconds=time.perf_counter() - started,
+            reason="the weights are not integers within int64, even scaled by a power of two (use verify_exhaustive)",
+        )
+    net, shift = scaled
     first, bias, readout, out_bias, direct = _affine_parts(net, encoding)
     bound = LayeredNet((first, readout), (bias, out_bias), direct).magnitude_bound(1.0)
     if bound >= 2**62:
-        raise OverflowError(f"values of this network may reach {bound:.3g}, beyond int64")
+        return Verification(
+            "skipped", METHOD, n, seconds=time.perf_counter() - started,
+            reason=f"values of this network may reach {bound:.3g}, beyond int64 (use verify_exhaustive)",
+        )
     try:
         table, visited = output_table(first, bias, readout, out_bias, direct, max_entries, progress)
     except FrontierTooLarge as error:
         return Verification("skipped", METHOD, n, reason=str(error), seconds=time.perf_counter() - started)
-    return _compare(table, reference, n, mode, visited, started)
+    return _compare(table, reference, n, mode, visited, started, shift)
 
 
 def _affine_parts(net: LayeredNet, encoding: str):
@@ -227,7 +240,8 @@ def _add_linear(linear, depth, n, unit, value, prefix, weights, coefficients, ta
     np.add.at(slopes, prefix, weights[unit, depth:][:, :, None] * scale[:, None, :])
 
 
-def _compare(table, reference, n, mode, visited, started) -> Verification:
+def _compare(table, reference, n, mode, visited, started, shift=0) -> Verification:
+    """Compare the exact table of ``2^shift`` times the outputs with the reference."""
     total = 1 << n
     margin = np.inf
     for start in range(0, total, COMPARE_CHUNK):
@@ -235,29 +249,36 @@ def _compare(table, reference, n, mode, visited, started) -> Verification:
         bits = input_bits(n, start, stop)
         expected = reference_outputs(reference, n, start, stop, bits)
         got = table[start:stop]
-        row, chunk_margin = first_wrong(got, expected, mode)
+        target = expected.astype(np.int64) << shift if mode == "exact" else expected
+        row, chunk_margin = first_wrong(got, target, mode)
         margin = min(margin, chunk_margin)
         if row is not None:
             example = Counterexample(
                 bits=tuple(int(b) for b in bits[row]),
                 expected=tuple(int(v) for v in expected[row]),
-                got=tuple(int(v) for v in got[row]),
+                got=tuple(_plain(int(v), shift) for v in got[row]),
             )
             return Verification(
                 "counterexample", METHOD, n, total, example,
                 reason=f"wrong on input {start + row}; outputs of all {total} inputs computed exactly (int64)",
                 seconds=time.perf_counter() - started,
-                margin=None if mode == "exact" else first_wrong(got[row : row + 1], expected[row : row + 1], mode)[1],
+                margin=None if mode == "exact" else first_wrong(got[row : row + 1], target[row : row + 1], mode)[1] / 2.0**shift,
             )
     return Verification(
         "verified", METHOD, n, total,
         reason=(
             f"all {total} outputs computed exactly by branch and bound over the hypercube "
-            f"({visited:,} unit/sub-cube pairs), int64, no tolerance"
+            f"({visited:,} unit/sub-cube pairs), int64"
+            + (f" (weights scaled by 2^{shift} to integers)" if shift else "") + ", no tolerance"
         ),
         seconds=time.perf_counter() - started,
-        margin=None if mode == "exact" else margin,
+        margin=None if mode == "exact" else margin / 2.0**shift,
     )
+
+
+def _plain(value: int, shift: int):
+    """``value / 2^shift`` as an int when it is one, else a float."""
+    return value >> shift if value % (1 << shift) == 0 else value / 2.0**shift
 
 
 def _progress_bar(total: int, enabled: bool):
