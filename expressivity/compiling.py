@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -41,6 +41,12 @@ class Compiled:
     network: LayeredNet = field(repr=False)
     verification: Verification
     seconds: dict
+
+    def with_verification(self, verify, *args) -> "Compiled":
+        """This result with its verification stage (re)run as ``verify(circuit, network, *args)``, timed."""
+        clock = _Clock()
+        verification = clock.time("verify", verify, self.circuit, self.network, *args)
+        return replace(self, verification=verification, seconds={**self.seconds, **clock.seconds})
 
     def summary(self) -> dict:
         """The facts a table or ``--json`` shows."""
@@ -94,13 +100,15 @@ def verify_network(
     method: str = "auto",
     max_exhaustive: int = MAX_EXHAUSTIVE_BITS,
     progress: bool = False,
+    time_limit: float | None = None,
 ) -> Verification:
     """Check ``network`` against ``circuit`` by ``method``.
 
     ``"auto"`` runs every input when ``n <= min(AUTO_EXHAUSTIVE_BITS,
     max_exhaustive)`` and the compositional certificate otherwise.
     ``"exhaustive"`` never runs more than ``2^max_exhaustive`` inputs: beyond,
-    the record says "skipped" and why.
+    the record says "skipped" and why, as it does past ``time_limit`` seconds
+    (estimated up front, or measured).
     """
     if method not in VERIFY_METHODS:
         raise ValueError(f"verify must be one of {VERIFY_METHODS}, got {method!r}")
@@ -109,7 +117,7 @@ def verify_network(
         return Verification("skipped", "none", n, reason="verification was not asked for (--verify none)")
     if method == "compositional" or (method == "auto" and n > min(AUTO_EXHAUSTIVE_BITS, max_exhaustive)):
         return certify(circuit, network)
-    return verify_exhaustive(network, circuit, max_bits=max_exhaustive, progress=progress)
+    return verify_exhaustive(network, circuit, max_bits=max_exhaustive, time_limit=time_limit, progress=progress)
 
 
 class _Clock:

@@ -41,10 +41,19 @@ def test_large_n_is_certified_not_sampled():
     assert payload["network"]["hidden_layers"] == 13
 
 
-def test_exhaustive_above_the_limit_is_skipped_with_a_reason():
-    payload = json.loads(run("compile", "--bits", "12", "--verify", "exhaustive", "--max-exhaustive", "10", "--json").output)
-    assert payload["verification"]["status"] == "skipped"
-    assert "2^10" in payload["verification"]["reason"]
+def test_exhaustive_beyond_the_limit_is_refused_up_front():
+    result = run("compile", "--bits", "12", "--verify", "exhaustive", "--max-exhaustive", "10", "--json")
+    assert result.exit_code == 2 and "--max-exhaustive 10" in result.output
+    result = run("compile", "--bits", "64", "--verify", "exhaustive")
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "--max-exhaustive 24" in result.output
+    # within --max-exhaustive but over the time estimate: refused too, naming --time-limit
+    result = run("compile", "--bits", "22", "--verify", "exhaustive", "--time-limit", "0.001")
+    assert result.exit_code == 2 and "--time-limit" in result.output
+
+
+def test_auto_beyond_the_limit_certifies_instead():
+    payload = json.loads(run("compile", "--bits", "12", "--max-exhaustive", "10", "--json").output)
+    assert payload["verification"]["method"] == "compositional" and payload["verification"]["status"] == "verified"
 
 
 @pytest.mark.parametrize("circuit,basis", [("xor-chain", "xor"), ("dnf", "xor"), ("xor-tree", "and-or-not")])
@@ -86,6 +95,15 @@ def test_files_are_written_and_load_back(tmp_path):
         (["--bits", "4", "--onnx", "/no/such/folder/net.onnx"], "does not exist"),
         (["--bits", "4", "--dot", "/no/such/folder/c.dot"], "does not exist"),
         ([], "--bits"),
+        (["--bits", "99999999999999999999999"], "--bits goes up to"),
+        (["--bits", "4..6"], "one n"),
+        (["--bits", "8", "--circuit", "xor-chain", "--arity", "3"], "--arity"),
+        (["--bits", "8", "--circuit", "dnf", "--arity", "3"], "--arity"),
+        (["--bits", "8", "--onnx-dtype", "float32"], "--onnx-dtype"),
+        (["--bits", "8", "--verify", "none", "--max-exhaustive", "10"], "--max-exhaustive"),
+        (["--bits", "8", "--verify", "compositional", "--time-limit", "5"], "--time-limit"),
+        (["--bits", "8", "--time-limit", "0"], "--time-limit"),
+        (["--bits", "8", "--out", "/proc/version"], "cannot write /proc/version"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message):
@@ -103,5 +121,47 @@ def test_directory_as_out_path_is_refused(tmp_path):
 def test_onnx_export_of_a_huge_network_is_refused_in_one_line(tmp_path):
     result = run("compile", "--bits", "20000", "--onnx", str(tmp_path / "big.onnx"))
     assert result.exit_code == 2
-    assert result.output.strip().startswith("Error: ONNX export stores dense matrices")
+    assert result.output.strip().startswith("Error: --onnx: ONNX export stores dense matrices")
     assert not (tmp_path / "big.onnx").exists()
+
+
+def test_float32_onnx_is_exact_where_offered(tmp_path):
+    path = tmp_path / "net32.onnx"
+    result = run("compile", "--bits", "9", "--arity", "3", "--onnx", str(path), "--onnx-dtype", "float32")
+    assert result.exit_code == 0, result.output
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = all_inputs(9)
+    y = session.run(None, {"x": x.astype(np.float32)})[0]
+    assert y.dtype == np.float32 and np.array_equal(y, (x.sum(axis=1) % 2)[:, None].astype(np.float32))
+
+
+def test_float32_onnx_is_refused_where_it_would_round(tmp_path):
+    from expressivity.networks.export import export_onnx, onnx_problem
+    from expressivity.networks.layered import LayeredNet
+
+    big = LayeredNet.from_dense([[[2**24]], [[1]]], [[0], [0]])
+    assert "2^24" in onnx_problem(big, "float32") and onnx_problem(big, "float64") is None
+    with pytest.raises(ValueError, match="float32 would round"):
+        export_onnx(big, tmp_path / "big.onnx", dtype="float32")
+    assert not (tmp_path / "big.onnx").exists()
+
+
+def test_saved_file_loads_back_as_a_torch_module_in_two_lines(tmp_path):
+    out = tmp_path / "net.pt"
+    assert run("compile", "--bits", "6", "--out", str(out)).exit_code == 0
+    from expressivity.networks.export import load_network
+
+    module = load_network(out).to_torch()
+    x = all_inputs(6)
+    y = module(torch.as_tensor(x, dtype=torch.float64)).detach().numpy()
+    assert np.array_equal(y, (x.sum(axis=1) % 2)[:, None])
+    raw = torch.load(out, weights_only=True)
+    assert raw["inputs"] == "0/1" and set(raw["layers"][0]["weight"]) == {"shape", "row", "col", "value"}
+
+
+def test_bare_command_prints_help_and_succeeds():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "expressivity"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Usage:" in done.stdout and "Error" not in done.stdout + done.stderr

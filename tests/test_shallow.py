@@ -177,12 +177,69 @@ def test_cli_builds_verifies_and_matches_formulas(construction, tmp_path):
     assert table.exit_code == 0 and "verified (exhaustive)" in table.output
 
 
-def test_cli_bad_input_is_one_line_exit_2(tmp_path):
-    result = CliRunner().invoke(main, ["shallow", "--bits", "1", "--construction", "skip"])
-    assert result.exit_code == 2 and "n >= 2" in result.output
-    result = CliRunner().invoke(main, ["shallow", "--bits", "4", "--out", str(tmp_path / "missing" / "x.pt")])
-    assert result.exit_code == 2 and "cannot write" in result.output
-    assert "Traceback" not in result.output
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--bits", "1", "--construction", "skip"], "n >= 2"),
+        (["--bits", "3", "--construction", "zigzag"], "n >= 4"),
+        (["--bits", "4", "--out", "/no/such/folder/x.pt"], "cannot write"),
+        (["--bits", "99999999999999999999999"], "--bits goes up to"),
+        (["--bits", "30"], "GiB"),
+        (["--bits", "100000"], "2^100015 weights"),
+        (["--bits", "24", "--verify", "exhaustive"], "--time-limit"),
+        (["--bits", "23", "--verify", "exhaustive"], "--time-limit"),
+        (["--bits", "25", "--construction", "symmetric", "--verify", "sparse"], "--max-exhaustive 24"),
+        (["--bits", "8", "--verify", "none", "--time-limit", "5"], "--time-limit"),
+        (["--bits", "8", "--onnx-dtype", "float32"], "--onnx-dtype"),
+        (["--bits", "16", "--dot", "big.dot"], "--dot"),
+        (["--bits", "8", "--max-bits", "10"], "--max-bits"),
+        (["--bits", "2..4"], "one n"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(args, message):
+    result = CliRunner().invoke(main, ["shallow", *args])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0], result.output
+
+
+def test_cli_refuses_hopeless_verification_within_seconds():
+    import subprocess
+    import sys
+    import time
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "expressivity", "shallow", "--bits", "24", "--verify", "exhaustive"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert time.perf_counter() - started < 8
+
+
+def test_cli_writes_onnx_and_dot_of_the_network(tmp_path):
+    import onnxruntime
+
+    onnx_path, dot = tmp_path / "z.onnx", tmp_path / "z.dot"
+    result = CliRunner().invoke(main, ["shallow", "--bits", "6", "--construction", "zigzag", "--onnx", str(onnx_path),
+                                       "--onnx-dtype", "float32", "--dot", str(dot), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    x = input_bits(6, 0, 64)
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    y = session.run(None, {"x": x.astype(np.float32)})[0][:, 0]
+    assert np.array_equal(y > 0, x.sum(axis=1) % 2 == 1)
+    text = dot.read_text()
+    # every weight is an edge: 5 units reading 6 bits, and 5 readout weights
+    assert text.startswith("digraph network {") and text.count(" -> ") == 5 * 6 + 5
+
+
+def test_explicit_verification_that_stops_at_its_time_limit_exits_non_zero(monkeypatch):
+    import expressivity.verify.exhaustive as exhaustive
+
+    monkeypatch.setattr(exhaustive, "estimated_seconds", lambda *args: 0.0)  # the estimate lets it start
+    check = verify_exhaustive(minterm(10), parity_reference, time_limit=1e-9)
+    assert check.status == "skipped" and "stopped at the time limit" in check.reason
+    import expressivity.cli.shallow  # noqa: F401 - registers the command
+
+    result = CliRunner().invoke(main, ["shallow", "--bits", "10", "--verify", "exhaustive", "--time-limit", "1e-9"])
+    assert result.exit_code == 1 and "skipped" in result.output
 
 
 @pytest.mark.parametrize("n", range(4, 13))

@@ -157,8 +157,10 @@ def _short(value: int) -> str:
 def bits_option(*, ranges: bool, default: str | None = None, extra: str = ""):
     """``--bits``: one n (``N``) or, for the width commands, ``N`` or ``A..B``; parse with :func:`parse_bits`."""
     text = "Input bits n, as N or A..B (every n in the range)." if ranges else "Input bits n, as N."
-    return click.option("--bits", "bits", default=default, required=default is None, metavar="N" + ("|A..B" if ranges else ""),
-                        show_default=default is not None, help=f"{text} {extra}".strip())
+    # click 8.3+ takes an explicit default=None as a default, which would silently satisfy required=True
+    settings = {"default": default, "show_default": True} if default is not None else {"required": True}
+    return click.option("--bits", "bits", metavar="N" + ("|A..B" if ranges else ""), help=f"{text} {extra}".strip(),
+                        **settings)
 
 
 def json_option():
@@ -177,3 +179,77 @@ def records_option(what: str):
 
 def resume_option(what: str):
     return click.option("--resume", is_flag=True, help=f"Reuse the {what} already in --records FILE; solve the rest.")
+
+
+def explicit(ctx: click.Context, name: str) -> bool:
+    """Whether the user gave option ``name`` (its parameter name) on the command line."""
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+
+#: Default for --max-exhaustive: 2^24 inputs take seconds for every compiled or shallow network
+#: that passes the --time-limit estimate.
+MAX_EXHAUSTIVE_BITS = 24
+#: Default for --time-limit of the verifying commands, in seconds.
+VERIFY_TIME_LIMIT = 600.0
+
+
+def verify_limit_options(command):
+    """``--max-exhaustive B`` and ``--time-limit SECONDS``, as compile and shallow both read them."""
+    command = click.option(
+        "--time-limit", type=click.FloatRange(min=0, min_open=True), default=VERIFY_TIME_LIMIT, show_default=True,
+        metavar="SECONDS",
+        help="Seconds a verification may take: one estimated to take longer is refused up front, one that runs "
+             "longer stops and says 'skipped'.")(command)
+    return click.option(
+        "--max-exhaustive", type=click.IntRange(min=1, max=40), default=MAX_EXHAUSTIVE_BITS, show_default=True,
+        metavar="B",
+        help="Largest n whose 2^n inputs are checked one by one; asking for that beyond B is refused, "
+             "--verify auto certifies or says 'skipped' instead.")(command)
+
+
+def check_output_paths(**paths) -> None:
+    """Refuse, before any work, an output path (``option=path``, None for not given) that cannot be written."""
+    from expressivity.results.atomic import check_writable
+
+    for option, path in paths.items():
+        if path:
+            try:
+                check_writable(path)
+            except OSError as error:
+                fail(f"--{option.replace('_', '-')}: cannot write {path}: {error}")
+
+
+def write_outputs(net, *, out=None, onnx=None, onnx_dtype="float64", dot=None, circuit=None) -> dict:
+    """Write the files asked for; ``--dot`` is the circuit when there is one, else the network."""
+    from expressivity.networks.export import export_onnx, save_network, write_network_dot
+
+    written = {}
+    try:
+        if out:
+            save_network(net, out)
+            written["out"] = out
+        if onnx:
+            export_onnx(net, onnx, dtype=onnx_dtype)
+            written["onnx"] = onnx
+        if dot:
+            if circuit is not None:
+                from expressivity.circuits.dot import write_dot
+
+                write_dot(circuit, dot)
+            else:
+                write_network_dot(net, dot)
+            written["dot"] = dot
+    except (OSError, ValueError) as error:
+        fail(str(error))
+    return written
+
+
+def check_exports(net, *, onnx=None, onnx_dtype="float64", dot=None, circuit=None) -> None:
+    """Refuse, before verification, an export the network cannot have (too large, or float32 that would round)."""
+    from expressivity.networks.export import dot_problem, onnx_problem
+
+    problem = (onnx and onnx_problem(net, onnx_dtype)) or (dot and circuit is None and dot_problem(net))
+    if problem:
+        fail(f"--{'onnx' if onnx and onnx_problem(net, onnx_dtype) else 'dot'}: {problem}")

@@ -27,15 +27,24 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:  # name the user's path, not the temporary file beside it
+        raise OSError(f"cannot write {path}: {error.strerror or error}") from None
     os.close(fd)
     try:
-        write(temp)
+        try:
+            write(temp)
+        except OSError as error:
+            raise OSError(f"cannot write {path}: {error.strerror or error}") from None
         # mkstemp makes the file 0600; give it what a plain open() would have given it.
         os.chmod(temp, 0o666 & ~_umask())
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as error:
+            raise OSError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)

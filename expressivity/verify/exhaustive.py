@@ -18,18 +18,37 @@ import networkx as nx
 import numpy as np
 
 from expressivity.circuits.evaluate import WORD_BITS, evaluate_words, exhaustive_words, unpack_bits
-from expressivity.networks.layered import LayeredNet
+from expressivity.networks.layered import DENSE_ENTRIES, LayeredNet
 from expressivity.results.progress import progress_bar
 from expressivity.verify.exact import MAX_EXACT_OPERATIONS, exact_operations, exact_outputs, scaled_integer_net
 from expressivity.verify.record import Counterexample, Verification
 
 #: Above this many input bits ``verify_exhaustive`` skips (and says so) unless told otherwise.
 DEFAULT_MAX_BITS = 24
+#: Conservative throughput of the exhaustive check on one core of this class of machine (measured
+#: 2.3-3 G multiply-adds/s and 4-5 M inputs/s; see benchmarks/RESULTS.md), for time estimates up front.
+OPERATIONS_PER_SECOND = 1e9
+INPUTS_PER_SECOND = 2e6
 #: Values held per chunk (inputs times the widest layer): 32 MiB of float64, which stays
 #: in cache-friendly reach and reuses its pages (2^25 was slower at n = 20 and no faster at 24).
 CHUNK_VALUES = 1 << 22
 
 Reference = Callable[[np.ndarray], np.ndarray]
+
+
+def work_per_input(parameters: int, nonzero_weights: int, neurons: int) -> int:
+    """Multiply-adds per input of :meth:`LayeredNet.forward_columns`: dense products for small layers, sparse for large."""
+    return (parameters if parameters <= DENSE_ENTRIES else nonzero_weights) + neurons
+
+
+def estimated_seconds(n: int, parameters: int, nonzero_weights: int, neurons: int) -> float:
+    """A conservative estimate of :func:`verify_exhaustive`'s time on 2^n inputs, from the network's counts.
+
+    >>> round(estimated_seconds(20, 457, 90, 30))  # the 20-bit XOR tree: about half a second
+    1
+    """
+    inputs = 2.0**n
+    return inputs / INPUTS_PER_SECOND + inputs * work_per_input(parameters, nonzero_weights, neurons) / OPERATIONS_PER_SECOND
 
 
 def parity_reference(bits: np.ndarray) -> np.ndarray:
@@ -91,6 +110,7 @@ def verify_exhaustive(
     mode: str = "exact",
     encoding: str = "01",
     max_bits: int = DEFAULT_MAX_BITS,
+    time_limit: float | None = None,
     progress: bool = False,
 ) -> Verification:
     """Check ``net`` against ``reference`` on every input.
@@ -110,12 +130,16 @@ def verify_exhaustive(
         Feed the network bits as 0/1, or as -1/+1 (``2x - 1``).
     max_bits : int
         Above this many inputs bits, return ``status="skipped"`` with the reason.
+    time_limit : float or None
+        Seconds: when :func:`estimated_seconds` exceeds it, return "skipped"
+        at once; when the run itself passes it, stop and return "skipped"
+        (saying how many inputs were checked).  Nothing is claimed either way.
     progress : bool
         Show a progress bar on stderr.
 
     Examples
     --------
-    >>> from expressivity.networks.layered import LayeredNet
+    >>> from expressivity.networks.layered import DENSE_ENTRIES, LayeredNet
     >>> xor = LayeredNet.from_dense([[[1, 1], [1, 1]], [[1, -2]]], [[0, -1], [0]])
     >>> verify_exhaustive(xor, parity_reference).status
     'verified'
@@ -135,10 +159,18 @@ def verify_exhaustive(
             reason=f"2^{n} inputs is more than the exhaustive limit of 2^{max_bits} (raise max_bits, or use a certificate)",
             seconds=time.perf_counter() - started,
         )
+    if time_limit is not None:
+        estimate = estimated_seconds(n, net.parameters, net.nonzero_weights, net.neurons)
+        if estimate > time_limit:
+            return Verification(
+                "skipped", "exhaustive", n, seconds=time.perf_counter() - started,
+                reason=f"2^{n} inputs would take about {format_duration(estimate)}, more than the time limit of "
+                f"{format_duration(time_limit)}",
+            )
     plan = _ArithmeticPlan.choose(net)
     total = 1 << n
     widest = max((net.n_inputs, net.n_outputs) + net.widths)
-    chunk = min(total, max(WORD_BITS, 1 << (CHUNK_VALUES // widest).bit_length() - 1))
+    chunk = min(total, max(WORD_BITS, 1 << max(0, (CHUNK_VALUES // widest).bit_length() - 1)))
     dtype = np.int64 if plan.label.startswith("int64") else np.float64
     # Chunks start at multiples of their (power of two) size, so the low bits of
     # the input index repeat in every chunk and only the high bits change.
@@ -151,6 +183,12 @@ def verify_exhaustive(
     bar = _progress_bar(total, progress)
     try:
         for start in range(0, total, chunk):
+            if time_limit is not None and time.perf_counter() - started > time_limit:
+                return Verification(
+                    "skipped", "exhaustive", n, start, seconds=time.perf_counter() - started,
+                    reason=f"stopped at the time limit of {format_duration(time_limit)} after {start} of {total} inputs "
+                    "(all right so far); nothing is claimed",
+                )
             for i in range(low_bits, n):
                 columns[i] = on if (start >> i) & 1 else off
             bits = None if isinstance(reference, nx.DiGraph) else columns.T.astype(np.int64)
@@ -277,6 +315,23 @@ class _ArithmeticPlan:
                     f"recomputed in exact rational arithmetic{exact}")
         return (f"all {total} inputs, float64 arithmetic; every sign beyond the bound {self.error:.3g} on its rounding "
                 f"error is certain (least margin {margin:.3g}){exact}")
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as a short human duration.
+
+    >>> format_duration(42), format_duration(5400), format_duration(1e7)
+    ('42 s', '90 minutes', '116 days')
+    """
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds < 3.2e9:
+        return f"{seconds / 86400:.0f} days"
+    return f"{seconds / 3.15e7:.3g} years"
 
 
 def _plain(value):
