@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from functools import lru_cache
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from expressivity.circuits.build import parity_dnf, xor_chain, xor_tree
 from expressivity.circuits.metrics import depth, size
 from expressivity.cli import main
-from expressivity.counts.symbolic import CONSTRUCTIONS, ceil_log, formulas, k, n, ratios
+from expressivity.counts.symbolic import CONSTRUCTIONS, ceil_log, formulas, k, l, n, power_terms, ratios, tree_at_powers
 from expressivity.networks import shallow
 from expressivity.networks.compiler import compile_network
 
@@ -117,12 +118,70 @@ def test_formulas_are_sympy_expressions_in_n():
     assert "lceil" in sympy.latex(formulas("xor_tree").hidden_layers)
 
 
-def test_ratios_show_the_exponential_gap():
+def test_ratios_are_exact_and_show_the_exponential_gap():
     gap = ratios(20)
     tree = observed("xor_tree", 20)
-    assert gap["minterm"]["neurons"] == 2**19 / tree["neurons"]
-    assert gap["symmetric"]["neurons"] == 20 / tree["neurons"]
+    assert gap["minterm"]["neurons"] == Fraction(2**19, tree["neurons"])
+    assert gap["symmetric"]["neurons"] == Fraction(20, tree["neurons"])
+    assert gap["zigzag"] == {q: Fraction(observed("zigzag", 20)[q], tree[q]) for q in ("neurons", "parameters", "nonzero_weights")}
     assert ratios(12)["minterm"]["parameters"] < ratios(16)["minterm"]["parameters"]
+
+
+def test_ratios_say_where_they_do_not_apply():
+    assert ratios(3)["zigzag"] is None and ratios(4)["zigzag"] is not None
+    assert ratios(1)["skip"] is None
+    at_one = ratios(1)["minterm"]  # the tree at n = 1 has no units but 2 parameters (the output reads x0)
+    assert at_one["neurons"] is None and at_one["parameters"] == Fraction(observed("minterm", 1)["parameters"], 2)
+
+
+# -- the XOR tree at n = k^d --------------------------------------------------------
+
+POWERS = [(2, d) for d in range(1, 6)] + [(3, d) for d in range(1, 4)] + [(4, 1), (4, 2), (4, 3), (5, 1), (5, 2), (7, 2)]
+
+
+@pytest.mark.parametrize("arity, d", POWERS)
+def test_tree_closed_forms_at_powers_equal_the_built_network(arity, d):
+    bits = arity**d
+    got = observed("xor_tree", bits, arity)
+    for forms in (formulas("xor_tree", arity).at_powers, tree_at_powers(k)):  # numeric k, and k left a symbol
+        values = {q: e.xreplace({n: bits, k: arity}) for q, e in forms.items()}
+        assert values == {q: got[q] for q in ("neurons", "parameters", "nonzero_weights")}, (arity, d)
+
+
+def test_tree_closed_forms_agree_with_the_general_formulas_at_large_powers():
+    for arity, d in [(2, 10), (2, 16), (3, 8), (5, 5), (10, 4)]:
+        general = formulas("xor_tree", arity).evaluate(arity**d, arity)
+        forms = formulas("xor_tree", arity).at_powers
+        assert {q: forms[q].subs(n, arity**d) for q in forms} == {q: general[q] for q in forms}
+
+
+def test_tree_closed_forms_need_a_power():
+    # at n = 12 (not a power of 2) and n = 1 (d = 0) the closed forms are not the sizes
+    assert tree_at_powers(2)["neurons"].subs(n, 12) != observed("xor_tree", 12)["neurons"]
+    assert tree_at_powers(2)["nonzero_weights"].subs(n, 1) != observed("xor_tree", 1)["nonzero_weights"]
+    by_hand = {"neurons": 2 * (n - 1), "parameters": (5 * n**2 + 6 * n - 5) / 3, "nonzero_weights": 6 * (n - 1)}
+    assert all(sympy.expand(tree_at_powers(2)[q] - by_hand[q]) == 0 for q in by_hand)
+
+
+# -- exact values for large n ---------------------------------------------------------
+
+def test_polynomial_widths_equal_term_by_term_evaluation():
+    width = formulas("xor_chain").width
+    assert formulas("xor_chain").evaluate(50)["widths"] == [int(width.subs({n: 50, l: i})) for i in range(1, 50)]
+
+
+@pytest.mark.parametrize("bits", [31, 200, 5000])
+def test_power_terms_are_the_exact_values(bits):
+    for name in ("dnf", "minterm"):
+        f = formulas(name)
+        values = f.evaluate(bits)
+        for quantity in ("neurons", "parameters", "nonzero_weights", "gates"):
+            terms = power_terms(getattr(f, quantity), {n: sympy.Integer(bits)})
+            assert sum(c * 2**e for c, e in terms) == values[quantity], (name, quantity)
+            assert max(abs(c) for c, _ in terms) < 10 * bits  # short: the power of two is not written out
+    width = power_terms(formulas("dnf").width, {n: sympy.Integer(bits), l: sympy.Integer(1)})
+    assert width == [(1, bits - 1)]
+    assert power_terms(n / 3, {n: sympy.Integer(2)}) is None  # not an integer
 
 
 def test_formulas_refuse_bits_below_their_range():
@@ -139,7 +198,8 @@ def test_cli_count_bits_json_matches_formulas():
     for construction in CONSTRUCTIONS:
         assert payload["constructions"][construction]["values"] == observed(construction, 12)
     assert payload["constructions"]["minterm"]["formulas"]["neurons"] == "2**(n - 1)"
-    assert payload["ratios"]["minterm"]["neurons"] == 2**11 / observed("xor_tree", 12)["neurons"]
+    assert payload["ratios"]["minterm"]["neurons"] == float(Fraction(2**11, observed("xor_tree", 12)["neurons"]))
+    assert payload["constructions"]["zigzag"]["values"] == observed("zigzag", 12)
 
 
 def test_cli_count_bits_table_and_latex():

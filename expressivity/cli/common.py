@@ -102,7 +102,8 @@ def format_axes(values) -> str:
     return values[0] if len(set(values)) == 1 else "x".join(values)
 
 
-def parse_range(text: str, *, name: str, minimum: int, maximum: int | None = None, why: str = "") -> range:
+def parse_range(text: str, *, name: str, minimum: int, maximum: int | None = None, why: str = "",
+                ranges: bool = True) -> range:
     """Parse ``"N"`` or ``"A..B"`` (inclusive) into a range; bad input is a one-line error.
 
     >>> parse_range("2..5", name="--bits", minimum=2)
@@ -119,7 +120,7 @@ def parse_range(text: str, *, name: str, minimum: int, maximum: int | None = Non
         else:
             raise ValueError
     except ValueError:
-        fail(f"{name} must be N or A..B with integers, got {text!r}")
+        fail(f"{name} must be {'N or A..B with integers' if ranges else 'an integer N'}, got {text!r}")
     if low > high:
         fail(f"{name} range {text!r} is empty (the start is after the end)")
     if low < minimum:
@@ -142,7 +143,7 @@ def parse_bits(text: str, *, ranges: bool, minimum: int = 1, maximum: int | None
     """
     if not ranges and ".." in text:
         fail(f"--bits takes one n here, got {text!r} (ranges A..B are for the width commands)")
-    found = parse_range(text, name="--bits", minimum=minimum, maximum=maximum, why=why)
+    found = parse_range(text, name="--bits", minimum=minimum, maximum=maximum, why=why, ranges=ranges)
     return found if ranges else found[0]
 
 
@@ -154,11 +155,14 @@ def _short(value: int) -> str:
 
 # -- the options every command spells the same way ------------------------------------------
 
-def bits_option(*, ranges: bool, default: str | None = None, extra: str = ""):
-    """``--bits``: one n (``N``) or, for the width commands, ``N`` or ``A..B``; parse with :func:`parse_bits`."""
+def bits_option(*, ranges: bool, default: str | None = None, extra: str = "", required: bool = True):
+    """``--bits``: one n (``N``) or, for the width commands, ``N`` or ``A..B``; parse with :func:`parse_bits`.
+
+    ``required=False`` where ``--bits`` is one of several sources (count, receptive-field).
+    """
     text = "Input bits n, as N or A..B (every n in the range)." if ranges else "Input bits n, as N."
     # click 8.3+ takes an explicit default=None as a default, which would silently satisfy required=True
-    settings = {"default": default, "show_default": True} if default is not None else {"required": True}
+    settings = {"default": default, "show_default": True} if default is not None else {"required": required}
     return click.option("--bits", "bits", metavar="N" + ("|A..B" if ranges else ""), help=f"{text} {extra}".strip(),
                         **settings)
 

@@ -143,9 +143,16 @@ def _simplify(value):
     return sympy.expand(value) if not value.has(sympy.Max) else value
 
 
+#: Longest size accepted, in digits, and the bound on every count made of sizes (far beyond any network,
+#: and well under the 4,300 digits past which Python refuses to print an integer).
+MAX_DIGITS, MAX_COUNT = 30, 10**1000
+
+
 def _size(token: str, what: str, symbols: dict, minimum: int = 1) -> Any:
     token = token.strip()
     if token.isdigit():
+        if len(token.lstrip("0")) > MAX_DIGITS:
+            raise SpecError(f"{what} has at most {MAX_DIGITS} digits, got one of {len(token)}")
         value = int(token)
         if value < minimum:
             raise SpecError(f"{what} must be at least {minimum}, got {token!r}")
@@ -179,6 +186,11 @@ def parse_spec(text: str) -> Spec:
         layers = _parse_conv(rest, symbols)
     else:
         raise SpecError(f"a spec starts with 'mlp' or 'conv', got {words[0]!r}")
+    for layer in layers:  # strides multiply from layer to layer: bound what they make
+        field = () if layer.field is None else layer.field.size + layer.field.stride + layer.field.padding
+        parts = (layer.weights, layer.biases) + field
+        if any(abs(a) >= MAX_COUNT for part in parts for a in sympy.sympify(part).atoms(sympy.Integer)):
+            raise SpecError(f"{layer.name!r} makes a count of 10^1000 or more")
     return Spec(text.strip(), kind, tuple(layers), tuple(symbols.values()))
 
 

@@ -26,12 +26,19 @@ full (``k`` values) and all values but the last have ``k`` units (1 at
 ceil_log(n, 2)
 >>> f.evaluate(16)["widths"], f.evaluate(16)["parameters"]
 ([16, 8, 4, 2], 457)
+
+For ``n = k^d`` (``d >= 1``) the tree's sums close up (:func:`tree_at_powers`):
+
+>>> f.at_powers["neurons"], f.at_powers["nonzero_weights"]
+(2*(n - 1), 6*(n - 1))
 >>> formulas("symmetric").parameters
 (n + 1)**2
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -81,7 +88,9 @@ class SizeFormulas:
 
     ``width`` is the width of hidden layer ``l`` (the symbol :data:`l`), for
     ``1 <= l <= hidden_layers``.  ``gates`` is ``None`` where there is no
-    Boolean circuit.  The formulas hold for ``n >= min_bits``.
+    Boolean circuit.  The formulas hold for ``n >= min_bits``.  ``at_powers``
+    (the XOR tree only) holds simpler closed forms of some quantities that hold
+    for ``n = k^d``, ``d >= 1``.
     """
 
     construction: str
@@ -94,6 +103,7 @@ class SizeFormulas:
     gates: sympy.Expr | None
     min_bits: int = 1
     gates_note: str = ""
+    at_powers: dict[str, sympy.Expr] | None = field(default=None, hash=False)
 
     def evaluate(self, bits: int, arity: int | None = None) -> dict[str, Any]:
         """Exact integer values at ``n = bits`` (and ``k = arity``).
@@ -107,10 +117,7 @@ class SizeFormulas:
         if arity is not None:
             values[k] = sympy.Integer(arity)
         depth = _integer(self.hidden_layers, values)
-        result = {
-            "hidden_layers": depth,
-            "widths": [_integer(self.width, values | {l: sympy.Integer(i)}) for i in range(1, depth + 1)],
-        }
+        result = {"hidden_layers": depth, "widths": _widths(self.width, values, depth)}
         for name in ("neurons", "parameters", "nonzero_weights", "gates"):
             expression = getattr(self, name)
             result[name] = None if expression is None else _integer(expression, values)
@@ -133,6 +140,27 @@ def _expand_sum(term, limits):
     if not (low.is_Integer and high.is_Integer):
         return Sum(term, limits)
     return sympy.Add(*(term.xreplace({variable: sympy.Integer(i)}) for i in range(int(low), int(high) + 1)))
+
+
+def _widths(width: sympy.Expr, values: dict, depth: int) -> list[int]:
+    # A width polynomial in l (the chain's n + 1 - l) is evaluated with Python integers:
+    # the chain has n - 1 layers, and sympy takes about 0.5 ms a layer.
+    at_n = sympy.sympify(width).xreplace(values)
+    if not at_n.is_polynomial(l):
+        return [_integer(width, values | {l: sympy.Integer(i)}) for i in range(1, depth + 1)]
+    coefficients = sympy.Poly(at_n, l).all_coeffs()
+    denominator = math.lcm(*(int(c.q) for c in coefficients))
+    numerators = [int(c * denominator) for c in coefficients]
+    widths = []
+    for layer in range(1, depth + 1):
+        value = 0
+        for c in numerators:
+            value = value * layer + c
+        quotient, remainder = divmod(value, denominator)
+        if remainder:
+            raise ValueError(f"width {width} at {values}, l = {layer} is {value}/{denominator}, not an integer")
+        widths.append(quotient)
+    return widths
 
 
 def _integer(expression: sympy.Expr, values: dict) -> int:
@@ -179,7 +207,37 @@ def xor_tree(arity: int | sympy.Symbol = k) -> SizeFormulas:
         Sum(layer_nonzeros, (l, 1, depth)) + last_width,
         gates,
         gates_note="XOR gates" + (": each merges two values into one" if a == 2 else ""),
+        at_powers=tree_at_powers(a),
     )
+
+
+def tree_at_powers(arity: int | sympy.Symbol = k) -> dict[str, sympy.Expr]:
+    """Neurons, parameters and nonzero weights of the XOR tree for ``n = k^d``, ``d >= 1``.
+
+    Every group is full: hidden layer ``l`` has ``k^(d-l+1)`` units (``k`` per
+    gate), layer 1 reads the ``n`` inputs and layer ``l >= 2`` the ``k^(d-l+2)``
+    units below it, and the output reads the ``k`` units of the last gate.  So
+
+    * neurons ``= k + k^2 + ... + k^d = k (n - 1) / (k - 1)``;
+    * parameters ``= n (n + 1) + sum_{l=2}^{d} k^(d-l+1) (k^(d-l+2) + 1) + k + 1
+      = n (n + 1) + k (n^2 - k^2) / (k^2 - 1) + (n - k) / (k - 1) + k + 1``;
+    * nonzero weights: each unit reads all ``k`` units of each of its gate's ``k``
+      operands (``k`` inputs in layer 1), so layer 1 has ``k n``, layer ``l >= 2``
+      has ``k^(d-l+3)``, and the output ``k``:
+      ``k n + k^2 (n - k) / (k - 1) + k``.
+
+    >>> tree_at_powers(2)
+    {'neurons': 2*(n - 1), 'parameters': (5*n**2 + 6*n - 5)/3, 'nonzero_weights': 6*(n - 1)}
+    >>> [f.subs(n, 27) for f in tree_at_powers(3).values()]
+    [39, 1042, 192]
+    """
+    a = sympy.sympify(arity)
+    forms = {
+        "neurons": a * (n - 1) / (a - 1),
+        "parameters": n * (n + 1) + a * (n**2 - a**2) / (a**2 - 1) + (n - a) / (a - 1) + a + 1,
+        "nonzero_weights": a * n + a**2 * (n - a) / (a - 1) + a,
+    }
+    return {name: sympy.factor(form) for name, form in forms.items()}
 
 
 def xor_chain() -> SizeFormulas:
@@ -303,18 +361,62 @@ def all_formulas(arity: int | sympy.Symbol = 2) -> dict[str, SizeFormulas]:
     return {name: formulas(name, arity) for name in CONSTRUCTIONS}
 
 
-def ratios(bits: int, arity: int = 2, deep: str = "xor_tree") -> dict[str, dict[str, float]]:
-    """How many times larger each shallow construction is than ``deep``, at ``n = bits``.
+#: The shallow constructions :func:`ratios` compares with the deep one.
+SHALLOW = ("minterm", "symmetric", "skip", "zigzag")
 
-    >>> ratios(16)["minterm"]["neurons"]
-    1092.2666666666667
+
+def ratios(bits: int, arity: int = 2, deep: str = "xor_tree") -> dict[str, dict[str, Fraction | None] | None]:
+    """How many times larger each shallow construction is than ``deep``, at ``n = bits``, exactly.
+
+    Each ratio is a :class:`fractions.Fraction` of the two exact sizes (``None``
+    where ``deep`` has none of that quantity, as the tree has no units at
+    ``n = 1``); a construction whose formulas do not hold at ``bits`` (zigzag
+    below 4) maps to ``None``.
+
+    >>> gap = ratios(16)
+    >>> gap["minterm"]["neurons"], float(gap["minterm"]["neurons"])
+    (Fraction(16384, 15), 1092.2666666666667)
+    >>> ratios(3)["zigzag"] is None, ratios(1)["symmetric"]["neurons"]
+    (True, None)
     """
     reference = formulas(deep, arity).evaluate(bits, arity)
-    result = {}
-    for name in ("minterm", "symmetric", "skip"):
+    result: dict[str, dict[str, Fraction | None] | None] = {}
+    for name in SHALLOW:
         f = formulas(name, arity)
         if bits < f.min_bits:
+            result[name] = None
             continue
         value = f.evaluate(bits, arity)
-        result[name] = {q: value[q] / reference[q] for q in ("neurons", "parameters", "nonzero_weights")}
+        result[name] = {q: Fraction(value[q], reference[q]) if reference[q] else None
+                        for q in ("neurons", "parameters", "nonzero_weights")}
     return result
+
+
+def power_terms(expression: sympy.Expr, values: dict) -> list[tuple[int, int]] | None:
+    """``expression`` at ``values`` as exact terms ``(c, e)`` meaning ``sum c * 2**e``, highest first.
+
+    Powers ``2**(n - 1)`` stay powers, so a value of a hundred thousand digits is
+    written with a few (the CLI prints such values this way instead of in
+    decimal).  ``None`` where the value is not a polynomial in ``2**(n - 1)``
+    with integer coefficients.
+
+    >>> power_terms(minterm().parameters, {n: sympy.Integer(100000)})
+    [(100002, 99999), (1, 0)]
+    >>> power_terms(dnf().width, {n: sympy.Integer(10), l: sympy.Integer(1)})
+    [(1, 9)]
+    """
+    power = sympy.Dummy("power")
+    at = sympy.sympify(expression).xreplace({2 ** (n - 1): power}).xreplace(values)
+    exponent = sympy.sympify(n - 1).xreplace(values)
+    if not exponent.is_Integer:
+        return None
+    try:
+        poly = sympy.Poly(sympy.expand(at), power)
+    except sympy.PolynomialError:
+        return None
+    terms = []
+    for (degree,), c in poly.terms():
+        if not c.is_Integer:
+            return None
+        terms.append((int(c), degree * int(exponent)))
+    return sorted(terms, key=lambda term: -term[1])
