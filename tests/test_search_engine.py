@@ -149,3 +149,64 @@ def test_cuda_without_a_gpu_is_an_error():
     with pytest.raises(ValueError, match="no CUDA GPU"):
         resolve_device("cuda")
     assert resolve_device("auto").type == "cpu"
+
+
+# -- sizes before work, and the change to 0/1 inputs ----------------------------------
+
+def test_cost_estimate_chunks_as_the_engine_does(monkeypatch):
+    import random
+
+    import expressivity.search.engine as engine
+
+    rng = random.Random(1)
+    for _ in range(60):
+        n, seeds = rng.randint(1, 8), rng.randint(1, 200)
+        widths = sorted(rng.sample(range(1, 40), rng.randint(1, 5)))
+        budget = rng.choice([None, 1 << 10, 1 << 14, 1 << 18])
+        chunks = []
+
+        def record(n_, specs, *args):
+            chunks.append((1 << n_) * len(specs) * engine.next_power_of_two(max(s.width for s in specs)))
+            return [None] * len(specs)
+
+        monkeypatch.setattr(engine, "_train_chunk", record)
+        train_models(n, [ModelSpec(w, i) for w in widths for i in range(seeds)], TrainConfig(steps=0),
+                     max_elements=budget)
+        cost = engine.training_cost(n, engine.slot_counts(widths, seeds), 10, max_elements=budget)
+        assert (cost.chunks, cost.largest_chunk) == (len(chunks), max(chunks))
+        assert cost.elements == sum((1 << n) * engine.next_power_of_two(w) * seeds for w in widths)
+
+
+def test_slot_counts_of_a_range_are_counted_not_listed():
+    from expressivity.search.engine import next_power_of_two, slot_counts
+
+    for low, high in [(1, 1), (1, 9), (3, 17), (5, 64), (100, 1000)]:
+        brute = {}
+        for w in range(low, high + 1):
+            brute[next_power_of_two(w)] = brute.get(next_power_of_two(w), 0) + 3
+        assert slot_counts(range(low, high + 1), 3) == brute == slot_counts(list(range(low, high + 1)), 3)
+    huge = slot_counts(range(1, 10**12 + 1), 1)  # returns at once
+    assert sum(huge.values()) == 10**12 and max(huge) == 1 << 40
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_networks_trained_on_pm1_read_bits_after_the_change_of_inputs(n):
+    from fractions import Fraction
+
+    config = TrainConfig(steps=0)  # the initial weights: arbitrary floats
+    model = train_models(n, [ModelSpec(3, 0)], config, seed=5)[0]
+    assert model.encoding == "pm1" and "-1/+1" in model.to_layered().name
+    bits_model, exact = model.with_01_inputs()
+    assert bits_model.encoding == "01" and bits_model.with_01_inputs() == (bits_model, True)
+    bits = input_bits(n, 0, 1 << n)
+    # exactly, in rational arithmetic: W (2b - 1) + c against W' b + c', unit by unit
+    for b in bits.tolist():
+        for j in range(3):
+            w = [Fraction(float(v)) for v in model.hidden_weight[j]]
+            old = sum((wk * (2 * bk - 1) for wk, bk in zip(w, b)), Fraction(float(model.hidden_bias[j])))
+            new = sum((Fraction(float(v)) * bk for v, bk in zip(bits_model.hidden_weight[j], b)),
+                      Fraction(float(bits_model.hidden_bias[j])))
+            assert (old == new) or not exact
+            assert abs(old - new) <= 1e-15 * (1 + abs(old))
+    untouched = train_models(n, [ModelSpec(3, 0)], TrainConfig(steps=0, encoding="01"), seed=5)[0]
+    assert untouched.with_01_inputs() == (untouched, True)

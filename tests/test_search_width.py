@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import expressivity.search.width as width_module
 from expressivity.cli import main
 from expressivity.results.records import read_records
-from expressivity.search.engine import TrainConfig
+from expressivity.search.engine import ModelSpec, TrainConfig, train_models
 from expressivity.search.width import load_weights, search_width, weights_folder
 from expressivity.verify.exhaustive import parity_reference, verify_exhaustive
 
@@ -29,24 +29,86 @@ def test_finds_width_two_for_two_bits_and_never_width_one():
     assert row.lecture_width == 2 and row.symmetric_width == 2
 
 
-def test_reported_networks_verify_exactly(tmp_path):
+def parity_by_popcount(n):
+    index = np.arange(1 << n)
+    bits = (index[:, None] >> np.arange(n)) & 1
+    return bits, np.array([bin(i).count("1") % 2 for i in index])
+
+
+def forward(model, inputs):
+    """A numpy float64 forward pass, independent of the verifier."""
+    hidden = np.maximum(0.0, inputs @ model.hidden_weight.T + model.hidden_bias)
+    return hidden @ model.output_weight + model.output_bias
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+def test_saved_networks_are_correct_on_the_inputs_their_file_names(tmp_path, encoding):
     records = tmp_path / "runs.jsonl"
-    result = search_width(range(2, 5), [2, 3, 4], 16, QUICK, seed=1, records_path=records)
+    config = TrainConfig(steps=300, lr=0.05, encoding=encoding)
+    result = search_width(range(2, 5), [2, 3, 4], 16, config, seed=1, records_path=records)
     saved = [b for b in result.batches if b.successes]
     assert saved and {b.n for b in saved} == {2, 3, 4}
-    for batch in saved:
-        model, meta = load_weights(records.parent / batch.weights_file)
+    files = sorted(weights_folder(records).iterdir())
+    assert len(files) == len(saved)
+    for path in files:  # every file written, whatever the records say
+        model, meta = load_weights(path)
+        batch = next(b for b in saved if records.parent / b.weights_file == path)
         assert (model.n, model.width, model.index) == (batch.n, batch.width, batch.best_index)
-        check = verify_exhaustive(model.to_layered(), parity_reference, mode="sign", encoding="pm1")
-        assert check.verified and check.margin == batch.best_margin == meta["margin"] > 0
-        # independently of the verifier: numpy float64 forward on every +-1 input vs popcount parity
-        index = np.arange(1 << batch.n)
-        bits = (index[:, None] >> np.arange(batch.n)) & 1
-        hidden = np.maximum(0.0, (2.0 * bits - 1) @ model.hidden_weight.T + model.hidden_bias)
-        out = hidden @ model.output_weight + model.output_bias
-        parity = np.array([bin(i).count("1") % 2 for i in index])
+        # every network takes 0/1 bits, as everywhere else in the toolkit
+        assert meta["inputs"] == batch.best_inputs == "0/1" and model.encoding == "01"
+        assert meta["trained_encoding"] == encoding and ("conversion_exact" in meta) == (encoding == "pm1")
+        bits, parity = parity_by_popcount(batch.n)
+        out = forward(model, bits.astype(np.float64))
         assert np.array_equal(out > 0, parity == 1)
+        margin = np.min(np.where(parity == 1, out, -out))
+        check = verify_exhaustive(model.to_layered(), parity_reference, mode="sign")
+        assert check.verified and check.margin == batch.best_margin == meta["margin"] > 0
+        assert abs(margin - check.margin) <= 1e-12 * max(1.0, abs(margin))
         assert len(batch.steps_to_fit) == batch.successes == len(batch.fit_indices)
+        if encoding == "pm1":
+            # the trained network again (training is deterministic, alone or in a batch), on -1/+1 inputs:
+            # the saved one is the same function of the bits, with doubled weights
+            trained = train_models(batch.n, [ModelSpec(batch.width, batch.best_index)], config, seed=1)[0]
+            assert np.array_equal(model.hidden_weight, 2 * trained.hidden_weight)
+            assert np.array_equal(model.output_weight, trained.output_weight)
+            on_pm1 = forward(trained, 2.0 * bits - 1)
+            assert np.allclose(on_pm1, out, rtol=0, atol=1e-12)
+            assert abs(meta["trained_margin"] - np.min(np.where(parity == 1, on_pm1, -on_pm1))) < 1e-12
+
+
+def test_a_conversion_that_fails_its_check_keeps_the_trained_inputs(tmp_path, monkeypatch):
+    from expressivity.search.engine import TrainedModel
+
+    def broken(self):  # a 0/1 network that is wrong: the search must not save it as 0/1
+        return TrainedModel(self.n, self.width, self.index, True, self.steps, 0 * self.hidden_weight,
+                            self.hidden_bias, self.output_weight, self.output_bias, encoding="01"), False
+
+    monkeypatch.setattr(TrainedModel, "with_01_inputs", broken)
+    records = tmp_path / "r.jsonl"
+    result = search_width([3], [4], 16, QUICK, seed=1, records_path=records)
+    batch = result.batches[0]
+    assert batch.successes and batch.best_inputs == "-1/+1"
+    model, meta = load_weights(records.parent / batch.weights_file)
+    assert meta["inputs"] == "-1/+1" and model.encoding == "pm1" and "conversion_failed" in meta
+    bits, parity = parity_by_popcount(3)
+    assert np.array_equal(forward(model, 2.0 * bits - 1) > 0, parity == 1)
+
+
+def test_pieces_change_no_result(monkeypatch):
+    whole = search_width([3], [2, 3, 4], 12, QUICK, seed=2)
+    calls = []
+    original = width_module.train_models
+
+    def counting(n, specs, *args, **kwargs):
+        calls.append(len(specs))
+        return original(n, specs, *args, **kwargs)
+
+    monkeypatch.setattr(width_module, "train_models", counting)
+    monkeypatch.setattr(width_module, "PIECE_BYTES", 5 * width_module.held_model_bytes(3, 4))
+    cut = search_width([3], [2, 3, 4], 12, QUICK, seed=2)
+    assert len(calls) > 1 and sum(calls) == 36 and max(calls) <= 5  # held models stay bounded
+    fields = ("successes", "train_fits", "fit_indices", "steps_to_fit", "best_margin", "best_index")
+    assert [[getattr(b, f) for f in fields] for b in cut.batches] == [[getattr(b, f) for f in fields] for b in whole.batches]
 
 
 def test_records_hold_the_fields_of_the_issue(tmp_path):
@@ -145,7 +207,7 @@ def test_cli_rejects_unreadable_records(tmp_path):
     folder = tmp_path / "a_folder"
     folder.mkdir()
     result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--records", str(folder)])
-    assert "folder" in one_line_error(result)
+    assert "is a directory" in one_line_error(result)
     missing = tmp_path / "nowhere" / "r.jsonl"
     result = CliRunner().invoke(main, ["search-width", "--bits", "2", "--records", str(missing)])
     assert "does not exist" in one_line_error(result)

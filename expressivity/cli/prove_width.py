@@ -7,34 +7,41 @@ import sys
 import click
 
 from expressivity.cli import main
-from expressivity.cli.common import fail, format_table, parse_range, print_json
+from expressivity.cli.common import (
+    bits_option, fail, format_table, json_option, parse_bits, print_json, progress_option, records_option,
+    resume_option,
+)
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.search.milp import FORMULATIONS, VARIANTS, default_bound
-from expressivity.search.prove import WidthProof, prove_minimum_width, reusable_proofs, search_upper_bounds
+from expressivity.search.prove import (
+    WidthProof, check_program_size, construction_upper_bound, prove_minimum_width, reusable_proofs,
+    search_upper_bounds,
+)
 
 #: 2^n binaries per unit: beyond this the program is hopeless on this machine.
 MAX_PROVE_BITS = 10
 
 
 @main.command("prove-width")
-@click.option("--bits", default="2..5", show_default=True, help="Input sizes n, as N or A..B (n >= 2).")
-@click.option("--max-width", type=int, default=None,
-              help="Largest width to try (default: one below the smallest width known to suffice).")
+@bits_option(ranges=True, default="2..5", extra="n >= 2.")
+@click.option("--max-width", type=int, default=None, metavar="W",
+              help="Largest width to try (default, and at most: one below the smallest width known to suffice).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True,
-              help="Seconds of HiGHS per (n, width), shared by its sign splits; past it the width is 'unknown'.")
+              help="Seconds per (n, width), building the programs included, shared by its sign splits; "
+                   "past it the width is 'unknown'.")
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
               help="sign: output > 0 exactly on odd inputs; exact: output == parity (weights bounded, see docs).")
 @click.option("--formulation", type=click.Choice(tuple(FORMULATIONS)), default="strong", show_default=True,
               help="strong: symmetry breaking and tight big-M; plain: the baseline.")
-@click.option("--records", type=click.Path(dir_okay=False), default=None,
-              help="JSON-lines file: one record per (n, width), with its certificate.")
-@click.option("--resume", is_flag=True, help="Reuse the (n, width) already in --records.")
-@click.option("--search-records", type=click.Path(dir_okay=False), default=None,
+@records_option("(n, width), with its certificate")
+@resume_option("(n, width) proofs")
+@click.option("--search-records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="search-width records: their smallest successful width per n is an upper bound.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress on stderr.")
-def prove_width_command(bits, max_width, time_limit, variant, formulation, records, resume, search_records,
+@json_option()
+@progress_option()
+@click.pass_context
+def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, records, resume, search_records,
                         as_json, progress):
     """Prove the minimum width of one hidden ReLU layer for n-bit parity by mixed-integer programming.
 
@@ -42,15 +49,18 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
     optimality with no positive margin, 'feasible-certified' only with an integer
     network checked on every input; a timeout is 'unknown'.
     """
-    bit_range = parse_range(bits, name="--bits", minimum=2)
-    if bit_range[-1] > MAX_PROVE_BITS:
-        fail(f"--bits goes up to {MAX_PROVE_BITS} (the program has 2^n binaries per unit), got {bit_range[-1]}")
+    from click.core import ParameterSource
+
+    bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_PROVE_BITS,
+                           why="the program has 2^n binaries per unit")
     if max_width is not None and max_width < 1:
         fail(f"--max-width must be at least 1, got {max_width}")
     if not (math.isfinite(time_limit) and time_limit > 0):
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if resume and not records:
         fail("--resume needs --records FILE")
+    if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
+        progress = not as_json
     form = FORMULATIONS[formulation]
     known: dict[tuple, WidthProof] = {}
     if records:
@@ -69,10 +79,19 @@ def prove_width_command(bits, max_width, time_limit, variant, formulation, recor
         try:
             found = read_records(search_records)
         except RecordsError as error:
-            fail(str(error))
+            fail(f"--search-records: {error}")
         if not found:
             fail(f"--search-records {search_records} has no records (or does not exist)")
         search_upper = search_upper_bounds(found, variant)
+    for n in bit_range:  # the largest program of each n, before any is built
+        bound = default_bound(n, variant, form)
+        ceilings = [w - 1 for w in (construction_upper_bound(n, variant, bound), search_upper.get(n)) if w is not None]
+        widest = min(ceilings) if ceilings else n  # as prove_minimum_width chooses
+        widest = widest if max_width is None else min(widest, max_width)
+        try:
+            check_program_size(n, max(widest, 1))
+        except ValueError as error:
+            fail(f"{'--bits' if max_width is None else f'--max-width {max_width}'}: at n = {n}, {error}")
 
     summaries = []
     new_proofs: list[WidthProof] = []

@@ -7,12 +7,17 @@ import sys
 import click
 
 from expressivity.cli import main
-from expressivity.cli.common import fail, format_table, parse_range, print_json
+from expressivity.cli.common import (
+    bits_option, fail, format_table, json_option, parse_bits, print_json, progress_option, records_option,
+    resume_option,
+)
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.search.milp import STRONG, VARIANTS
-from expressivity.search.prove import format_groups, reusable_proofs
+from expressivity.search.prove import MAX_BINARIES, check_program_size, format_groups, reusable_proofs
 from expressivity.search.tied import MAX_GRID_POINTS, MAX_TIED_BITS, default_tied_width, grid_size, partitions, search_tied
+
+DEFAULT_MAX_GROUPS = 3
 
 
 def _parse_groups(text: str, n: int) -> tuple[int, ...]:
@@ -28,23 +33,25 @@ def _parse_groups(text: str, n: int) -> tuple[int, ...]:
 
 
 @main.command("tied-width")
-@click.option("--bits", required=True, help="Input sizes n, as N or A..B (n >= 2).")
-@click.option("--width", type=int, default=None,
-              help="Hidden units to try (default: one fewer than the best construction, n - 2 for n >= 4).")
-@click.option("--groups", "group_texts", multiple=True,
-              help="A grouping to try, e.g. 3,3 (repeatable; default: every grouping into at most --max-groups).")
-@click.option("--max-groups", type=int, default=3, show_default=True, help="Most groups per grouping tried.")
+@bits_option(ranges=True, extra="n >= 2.")
+@click.option("--width", type=int, default=None, metavar="W",
+              help="Hidden units to try at every n (default: one fewer than the best construction, n - 2 for n >= 4).")
+@click.option("--groups", "group_texts", multiple=True, metavar="SIZES",
+              help="A grouping to try, e.g. 3,3 or 3+2+1 (repeatable; default: every grouping into at most "
+                   "--max-groups groups).")
+@click.option("--max-groups", type=int, default=DEFAULT_MAX_GROUPS, show_default=True,
+              help="Most groups per grouping tried (not with --groups).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True,
-              help="Seconds of HiGHS per grouping; past it the grouping is 'unknown'.")
+              help="Seconds per grouping, building the program included; past it the grouping is 'unknown'.")
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
               help="sign: output > 0 exactly on odd inputs; exact: output == parity.")
 @click.option("--all", "try_all", is_flag=True, help="Go on after the first certified network.")
-@click.option("--records", type=click.Path(dir_okay=False), default=None,
-              help="JSON-lines file: one prove-width record per (n, width, grouping).")
-@click.option("--resume", is_flag=True, help="Reuse the groupings already in --records.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress on stderr.")
-def tied_width_command(bits, width, group_texts, max_groups, time_limit, variant, try_all, records, resume,
+@records_option("(n, width, grouping), in prove-width's format")
+@resume_option("(n, width, grouping) proofs")
+@json_option()
+@progress_option()
+@click.pass_context
+def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, variant, try_all, records, resume,
                        as_json, progress):
     """Look for one-hidden-layer ReLU networks for n-bit parity whose weights are tied within groups of bits.
 
@@ -53,32 +60,25 @@ def tied_width_command(bits, width, group_texts, max_groups, time_limit, variant
     an upper bound on the minimum width.  'no-tied-network' for every grouping
     is no lower bound: untied networks may still do better.
     """
-    bit_range = parse_range(bits, name="--bits", minimum=2)
-    if bit_range[-1] > MAX_TIED_BITS:
-        fail(f"--bits goes up to {MAX_TIED_BITS} (a network found is checked on all 2^n inputs "
-             f"in exact arithmetic), got {bit_range[-1]}")
+    from click.core import ParameterSource
+
+    bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_TIED_BITS,
+                           why="a network found is checked on all 2^n inputs in exact arithmetic")
     if width is not None and width < 1:
         fail(f"--width must be at least 1, got {width}")
     if max_groups < 1:
         fail(f"--max-groups must be at least 1, got {max_groups}")
+    if group_texts and ctx.get_parameter_source("max_groups") != ParameterSource.DEFAULT:
+        fail("--groups and --max-groups conflict: --max-groups chooses the groupings only when no --groups is given")
     if not (math.isfinite(time_limit) and time_limit > 0):
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if resume and not records:
         fail("--resume needs --records FILE")
     if group_texts and len(bit_range) > 1:
         fail("--groups needs a single --bits N")
-    plans = []
-    for n in bit_range:
-        groupings = [_parse_groups(text, n) for text in group_texts] or list(partitions(n, max_groups))
-        too_big = [g for g in groupings if grid_size(g) > MAX_GRID_POINTS]
-        if group_texts and too_big:
-            fail(f"--groups {format_groups(too_big[0])} has {grid_size(too_big[0])} grid points "
-                 f"(binaries per unit); at most {MAX_GRID_POINTS}")
-        groupings = [g for g in groupings if grid_size(g) <= MAX_GRID_POINTS]
-        if not groupings:
-            fail(f"no grouping of n = {n} into at most {max_groups} groups has at most {MAX_GRID_POINTS} grid points")
-        units = default_tied_width(n) if width is None else width
-        plans.append((n, units, groupings, len(too_big)))
+    if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
+        progress = not as_json
+    plans = [_plan(n, width, group_texts, max_groups) for n in bit_range]
     known = {}
     if records:
         try:
@@ -137,6 +137,36 @@ def tied_width_command(bits, width, group_texts, max_groups, time_limit, variant
                "no-tied-network: HiGHS found none with these ties, in floating point; that is no lower bound.")
 
 
+def _plan(n: int, width: int | None, group_texts, max_groups: int):
+    """``(n, units, groupings, skipped)``: what will be tried at ``n``, every program's size checked first."""
+    explicit = bool(group_texts)
+    groupings = [_parse_groups(text, n) for text in group_texts] or list(partitions(n, max_groups))
+    units = default_tied_width(n) if width is None else width
+    kept, too_big = [], []
+    for groups in groupings:
+        why = f"{grid_size(groups)} grid points (binaries per unit); at most {MAX_GRID_POINTS}" \
+            if grid_size(groups) > MAX_GRID_POINTS else None
+        if why is None:
+            try:
+                check_program_size(n, units, groups)
+            except ValueError as error:
+                why = str(error)
+        if why is None:
+            kept.append(groups)
+        elif explicit:
+            option = "--groups" if grid_size(groups) > MAX_GRID_POINTS else "--width"
+            fail(f"{option} {format_groups(groups) if option == '--groups' else units}: at n = {n}, groups "
+                 f"{format_groups(groups)}: {why}")
+        else:
+            too_big.append((groups, why))
+    if not kept:
+        if width is not None and too_big:
+            fail(f"--width {width}: at n = {n} no grouping into at most {max_groups} groups makes a program small "
+                 f"enough (the smallest: {min(too_big, key=lambda item: grid_size(item[0]))[1]})")
+        fail(f"no grouping of n = {n} into at most {max_groups} groups has at most {MAX_GRID_POINTS} grid points")
+    return n, units, kept, len(too_big)
+
+
 def _summary(n: int, width: int, proofs, tried: int, skipped: int) -> dict:
     found = [p for p in proofs if p.status == "feasible-certified"]
     unknown = [p for p in proofs if p.status == "unknown"]
@@ -148,7 +178,8 @@ def _summary(n: int, width: int, proofs, tried: int, skipped: int) -> dict:
                 + (f" ({len(unknown)} unknown: time limit)" if unknown else "")
                 + "; this proves nothing about untied networks")
     if skipped:
-        text += f"; {skipped} groupings skipped (more than {MAX_GRID_POINTS} grid points)"
+        text += (f"; {skipped} groupings skipped (more than {MAX_GRID_POINTS} grid points, "
+                 f"or more than {MAX_BINARIES:,} binaries with {width} units)")
     if len(proofs) < tried:
         text += f"; stopped after {len(proofs)} of {tried} groupings"
     return {"n": n, "width": width, "certified": bool(found),

@@ -14,8 +14,56 @@ import numpy as np
 from expressivity.results.atomic import write_atomic
 
 
+def plot_formats() -> dict[str, str]:
+    """The file types matplotlib's Agg canvas can write, by suffix (without the dot).
+
+    >>> {"png", "pdf", "svg"} <= set(plot_formats())
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    return dict(FigureCanvasAgg(Figure()).get_supported_filetypes())
+
+
+def plot_format(path: str | os.PathLike) -> str:
+    """The format ``path``'s suffix asks for, once matplotlib has shown it can write it; else ``ValueError``.
+
+    The suffix must name a type of :func:`plot_formats`, and a small figure with
+    text is drawn in that format first (in memory), so that formats which need
+    an outside program (``.pgf`` needs LaTeX) fail here, before any work.
+
+    >>> plot_format("widths.PDF")
+    'pdf'
+    >>> plot_format("widths.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: matplotlib cannot write '.txt' files; use .png, .pdf or .svg (or another of: ..., eps, ...)
+    """
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    formats = plot_formats()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    others = ", ".join(sorted(set(formats) - {"png", "pdf", "svg"}))
+    if suffix not in formats:
+        what = f"'.{suffix}' files" if suffix else "a file without a suffix"
+        raise ValueError(f"matplotlib cannot write {what}; use .png, .pdf or .svg (or another of: {others})")
+    figure = Figure(figsize=(1, 1))
+    FigureCanvasAgg(figure)
+    figure.subplots().set_title("n")
+    try:
+        figure.savefig(io.BytesIO(), format=suffix)
+    except Exception as error:  # matplotlib's writers raise many kinds (RuntimeError, OSError, ...)
+        raise ValueError(f"matplotlib cannot write .{suffix} here ({str(error).splitlines()[0]}); "
+                         f"use .png, .pdf or .svg") from None
+    return suffix
+
+
 def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:
-    """Draw the minimum width found against n, and the success rate over (n, width); save a PNG.
+    """Draw the minimum width found against n, and the success rate over (n, width); save the image.
 
     Parameters
     ----------
@@ -23,7 +71,8 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
         From :func:`expressivity.search.width.summarize` (each with ``n``,
         ``min_width_found``, ``success_rate``).
     path : path
-        The image (its suffix picks the format: ``.png``, ``.pdf``, ``.svg``).
+        The image; its suffix picks the format (``.png``, ``.pdf``, ``.svg``, any
+        of :func:`plot_formats`; :func:`plot_format` checks it before any work).
 
     Left: the smallest width at which a verified network was found (an upper
     bound on the minimum), beside ``2^(n-1)`` (one unit per odd input pattern,
@@ -86,5 +135,5 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     figure.colorbar(image, ax=right, label="success rate")
     if title:
         figure.suptitle(title, fontsize=9)
-    fmt = path.suffix.lstrip(".") or "png"
+    fmt = path.suffix.lower().lstrip(".") or "png"
     return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt, dpi=110))

@@ -37,7 +37,8 @@ no autograd graph is built and every step is about ``5n + 20`` tensor operations
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
 from typing import Callable, Sequence
 
 import numpy as np
@@ -153,14 +154,55 @@ class TrainedModel:
     hidden_bias: np.ndarray = field(repr=False)  # (width,)
     output_weight: np.ndarray = field(repr=False)  # (width,)
     output_bias: float = field(repr=False, default=0.0)
+    encoding: str = "01"  # the inputs this network reads: "01" (bits) or "pm1" (-1/+1)
+
+    def __post_init__(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}; got {self.encoding!r}")
 
     def to_layered(self) -> LayeredNet:
-        """The network in float64 as a :class:`LayeredNet` (one output, positive for odd parity)."""
+        """The network in float64 as a :class:`LayeredNet` (one output, positive for odd parity).
+
+        It reads its inputs as :attr:`encoding` says (the name says so too);
+        :meth:`with_01_inputs` gives the 0/1 network every other part of the
+        toolkit expects.
+        """
+        inputs = "0/1" if self.encoding == "01" else "-1/+1"
         return LayeredNet.from_dense(
             [np.asarray(self.hidden_weight, dtype=np.float64), np.asarray(self.output_weight, dtype=np.float64)[None, :]],
             [np.asarray(self.hidden_bias, dtype=np.float64), np.array([self.output_bias], dtype=np.float64)],
-            name=f"trained n={self.n} width={self.width} #{self.index}",
+            name=f"trained n={self.n} width={self.width} #{self.index} (inputs {inputs})",
         )
+
+    def with_01_inputs(self) -> tuple["TrainedModel", bool]:
+        """The same network fed 0/1 bits, and whether the change of inputs was exact.
+
+        A network trained on ``x in {-1, +1}^n`` reads bits ``b`` through
+        ``x = 2b - 1``, so ``W x + c = (2W) b + (c - W 1)``.  Doubling is exact
+        in float64; the new bias ``c - W 1`` is rounded once per subtraction, so
+        ``exact`` says whether it equals ``c - W 1`` exactly (checked in rational
+        arithmetic).  Either way the result is a float64 network in its own
+        right: re-verify it before claiming anything about it.  A 0/1 model is
+        returned as it is (exact).
+
+        >>> m = TrainedModel(2, 2, 0, True, 3, np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([1.0, -1.0]),
+        ...                  np.array([1.0, -2.0]), -0.5, encoding="pm1")
+        >>> bits, exact = m.with_01_inputs()
+        >>> bits.encoding, exact, bits.hidden_weight.tolist(), bits.hidden_bias.tolist()
+        ('01', True, [[2.0, 2.0], [2.0, 2.0]], [-1.0, -3.0])
+        """
+        if self.encoding == "01":
+            return self, True
+        weight = np.asarray(self.hidden_weight, dtype=np.float64)
+        bias = np.array(self.hidden_bias, dtype=np.float64)
+        for k in range(self.n):
+            bias = bias - weight[:, k]
+        exact = all(
+            Fraction(float(new)) == Fraction(float(old)) - sum(map(Fraction, row.tolist()), Fraction(0))
+            for new, old, row in zip(bias, np.asarray(self.hidden_bias, dtype=np.float64), weight)
+        )
+        converted = replace(self, hidden_weight=2.0 * weight, hidden_bias=bias, encoding="01")
+        return converted, exact
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The weights as named float64 arrays (what the search saves)."""
@@ -262,6 +304,119 @@ def flops_per_step(n: int, widths: Sequence[int]) -> int:
     144
     """
     return sum(6 * (1 << n) * (n + 1) * int(w) for w in widths)
+
+
+# -- what a batch will cost, before it starts ----------------------------------
+#
+# Measured on the project's 2-core x86_64 VM (torch 2.13 CPU, two threads, other jobs
+# running): a chunk of (input, padded unit) values peaks at 35-38 bytes each in float32
+# and 68 in float64 (tensors of the step, moments, copies); the parameter vectors add
+# about 80 bytes per parameter; one model costs 80-140 us of set-up and read-out (its
+# generator, its initial weights, its TrainedModel); a step goes through 1.3-2.3e7
+# (input, unit) values a second in large chunks, plus about 0.2 ms + 0.06 ms * n per
+# chunk in fixed costs.  The GPU figures are not measured: about 100 bytes moved per
+# value and step at ~3 TB/s, and ~8 us per kernel launch.
+BYTES_PER_ELEMENT = {"float32": 40, "float64": 72}
+BYTES_PER_PARAMETER = 80
+SECONDS_PER_MODEL = 1e-4
+ELEMENT_STEPS_PER_SECOND = {"cpu": 1e7, "cuda": 3e10}  # cpu: per thread
+STEP_OVERHEAD = {"cpu": (2e-4, 6e-5), "cuda": (3e-4, 5e-5)}  # seconds per chunk-step: a + b * n
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    """What :func:`train_models` will need, estimated from the sizes alone (no tensor is made).
+
+    Attributes
+    ----------
+    elements : int
+        ``2^n`` times the padded width, summed over the models: values per step.
+    largest_chunk : int
+        Values in the largest chunk (at least one whole model, whatever the budget).
+    chunk_bytes : int
+        Peak memory of training that chunk, on its device.
+    chunks : int
+        Chunks the models are trained in.
+    seconds : float
+        Training time if every model runs every step (models that fit stop early).
+    """
+
+    elements: int
+    largest_chunk: int
+    chunk_bytes: int
+    chunks: int
+    seconds: float
+
+
+def slot_counts(widths, seeds: int) -> dict[int, int]:
+    """Models per padded width (power of two) for ``seeds`` models of each width.
+
+    ``widths`` may be a huge ``range``: it is counted, never listed.
+
+    >>> slot_counts(range(1, 9), 2)
+    {1: 2, 2: 2, 4: 4, 8: 8}
+    >>> slot_counts(range(1, 10**9 + 1), 1)[1 << 30]
+    463129088
+    """
+    counts: dict[int, int] = {}
+    if isinstance(widths, range) and widths.step == 1:
+        low, high = widths.start, widths.stop - 1
+        while low <= high:
+            slot = next_power_of_two(low)
+            top = min(high, slot)
+            counts[slot] = counts.get(slot, 0) + (top - low + 1) * seeds
+            low = top + 1
+        return counts
+    for width in widths:
+        slot = next_power_of_two(width)
+        counts[slot] = counts.get(slot, 0) + seeds
+    return counts
+
+
+def training_cost(
+    n: int, slots: dict[int, int], steps: int, dtype: str = "float32", device: str = "cpu",
+    *, max_elements: int | None = None, threads: int | None = None,
+) -> TrainingCost:
+    """Memory and time of training ``slots`` (models per padded width, :func:`slot_counts`) on ``n`` bits.
+
+    The figures come from the measured constants above (``cpu``: scaled by the
+    torch threads).  They are estimates, good to a factor of two or three; what
+    matters is that sizes which cannot fit or finish are seen before any work.
+
+    >>> cost = training_cost(3, slot_counts(range(1, 9), 64), 1000)
+    >>> cost.elements, cost.chunks, cost.largest_chunk  # one chunk, padded to width 8
+    (22016, 1, 32768)
+    >>> training_cost(3, {1 << 30: 1}, 1).chunk_bytes > 300 * 10**9  # one model of width 2^30
+    True
+    """
+    if dtype not in BYTES_PER_ELEMENT:
+        raise ValueError(f"dtype must be one of {', '.join(BYTES_PER_ELEMENT)}; got {dtype!r}")
+    kind = "cuda" if device == "cuda" else "cpu"
+    budget = max_elements or MAX_ELEMENTS[kind]
+    rate = ELEMENT_STEPS_PER_SECOND[kind] * (max(1, threads or torch.get_num_threads()) if kind == "cpu" else 1)
+    fixed, per_bit = STEP_OVERHEAD[kind]
+    inputs = 1 << n
+    elements = chunks = largest = 0
+    open_models, open_slot = 0, 0  # the chunk being filled, as train_models fills it
+    for slot in sorted(slots):
+        count = slots[slot]
+        elements += inputs * slot * count
+        per_chunk = max(1, budget // (inputs * slot))
+        if open_models and inputs * open_models * open_slot < SPLIT_ELEMENTS and open_models < per_chunk:
+            joined = min(count, per_chunk - open_models)  # small chunks take the next slot in
+            open_models, open_slot, count = open_models + joined, slot, count - joined
+        if count:
+            if open_models:
+                chunks, largest = chunks + 1, max(largest, inputs * open_models * open_slot)
+            full, open_models, open_slot = (count - 1) // per_chunk, count - (count - 1) // per_chunk * per_chunk, slot
+            chunks += full
+            largest = max(largest, inputs * slot * per_chunk) if full else largest
+    if open_models:
+        chunks, largest = chunks + 1, max(largest, inputs * open_models * open_slot)
+    seconds = sum(slots.values()) * SECONDS_PER_MODEL + steps * (chunks * (fixed + per_bit * n) + elements / rate)
+    units = largest // inputs
+    chunk_bytes = largest * BYTES_PER_ELEMENT[dtype] + units * (n + 2) * BYTES_PER_PARAMETER
+    return TrainingCost(elements, largest, chunk_bytes, chunks, seconds)
 
 
 # -- training -----------------------------------------------------------------
@@ -516,6 +671,7 @@ def _train_chunk(n, specs, config, seed, device, check_every, on_progress) -> li
                 hidden_bias=params["hidden_bias"][: spec.width],
                 output_weight=params["output_weight"][: spec.width],
                 output_bias=float(params["output_bias"]),
+                encoding=config.encoding,
             )
         )
     return trained

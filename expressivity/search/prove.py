@@ -67,6 +67,16 @@ from expressivity.verify.record import Verification
 ZERO_MARGIN = 1e-6
 #: Denominator limits tried, in order, when the weights are made rational.
 DENOMINATOR_LIMITS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 30, 60, 100, 360, 1000, 5040, 10**4, 10**5, 10**6)
+#: Binaries (units x inputs, or x grid points when tied) of one program beyond which it is not
+#: built.  Building measured 14-43 us and 1.4-2.5 kB per binary (n = 5..12, two shared cores),
+#: so this is about 5 s and 300 MB before HiGHS starts; HiGHS has settled no program a
+#: tenth this size here (n = 6, five units: 320 binaries, unknown after 600 s).
+MAX_BINARIES = 1 << 17
+#: Seconds per binary to build a program (the slow end of the measurements above).
+BUILD_SECONDS_PER_BINARY = 4e-5
+#: (unit, input) pairs of a certificate: it is made exact in rational arithmetic on every
+#: input (a few microseconds per pair, per denominator tried), so beyond this it takes minutes.
+MAX_CERTIFIED_PAIRS = 1 << 17
 STATUSES = ("proven-infeasible", "feasible-certified", "unknown", "no-tied-network")
 SUMMARY_STATUSES = ("exact", "gap", "unknown", "conflict")
 
@@ -279,6 +289,37 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
 
 # -- one width ---------------------------------------------------------------------
 
+def program_binaries(n: int, width: int, groups: tuple[int, ...] | None = None) -> int:
+    """Binaries of the program for ``width`` units: one per unit and input (per grid point when tied).
+
+    >>> program_binaries(6, 4), program_binaries(6, 4, (3, 3))
+    (256, 64)
+    """
+    points = math.prod(g + 1 for g in groups) if is_tied(groups) else 1 << n
+    return width * points
+
+
+def check_program_size(n: int, width: int, groups: tuple[int, ...] | None = None) -> None:
+    """``ValueError`` with the estimate when the program for ``width`` units is too large to build and certify.
+
+    >>> check_program_size(5, 4, (3, 2))
+    >>> check_program_size(5, 10**6, (3, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: 1000000 units x 12 grid points = 12,000,000 binaries per program, about 480 s and 30 GB to build (at most 131,072 binaries)
+    """
+    binaries = program_binaries(n, width, groups)
+    points = binaries // width
+    what = "grid points" if is_tied(groups) else "inputs"
+    if binaries > MAX_BINARIES:
+        raise ValueError(f"{width} units x {points} {what} = {binaries:,} binaries per program, about "
+                         f"{binaries * BUILD_SECONDS_PER_BINARY:.0f} s and {binaries * 2.5e3 / 1e9:.2g} GB to build "
+                         f"(at most {MAX_BINARIES:,} binaries)")
+    if width << n > MAX_CERTIFIED_PAIRS:
+        raise ValueError(f"{width} units x 2^{n} inputs = {width << n:,} (unit, input) pairs to certify in exact "
+                         f"rational arithmetic (at most {MAX_CERTIFIED_PAIRS:,})")
+
+
 def prove_width(
     n: int,
     width: int,
@@ -296,8 +337,12 @@ def prove_width(
     ``time_limit`` (seconds) is shared by the programs for every count ``P`` of
     positive output weights: each gets the time left divided by the programs left;
     what quick programs leave over goes to a second try of those that timed out.
-    ``groups`` asks only about networks whose weights are tied within each group
-    of bits (a network found is certified on all ``2^n`` inputs all the same).
+    Building a program counts against that time: a program whose building alone
+    would take more than its share (about ``BUILD_SECONDS_PER_BINARY`` per binary)
+    is not built, and its split is ``"unknown"``.  ``groups`` asks only about
+    networks whose weights are tied within each group of bits (a network found is
+    certified on all ``2^n`` inputs all the same).  Programs beyond
+    :func:`check_program_size` raise ``ValueError``.
 
     Examples
     --------
@@ -314,6 +359,8 @@ def prove_width(
     groups = None if groups is None else check_groups(n, groups)
     tied = is_tied(groups)
     groups = groups if tied else None  # all groups of one bit: the untied program
+    check_program_size(n, width, groups)
+    build_seconds = program_binaries(n, width, groups) * BUILD_SECONDS_PER_BINARY
     counts = positive_counts(width, formulation, groups)
     outcomes: dict[int, SplitOutcome] = {}
     details: dict[int, str] = {}  # why a split is unknown
@@ -327,13 +374,18 @@ def prove_width(
             if time_limit is not None:
                 left = time_limit - (time.perf_counter() - started)
                 share = left / (len(pending) - position)
-                if share <= 0.01:
+                if share <= 0.01 or build_seconds > share:
                     if positive not in outcomes:
-                        outcomes[positive] = SplitOutcome(positive, "unknown", "not run (no time left)", None,
+                        why = "no time left" if share <= 0.01 else \
+                            f"building it would take about {build_seconds:.2g} s of the {share:.2g} s left to it"
+                        outcomes[positive] = SplitOutcome(positive, "unknown", f"not run ({why})", None,
                                                           None, None, 0, 0.0, 0.0)
                     continue
+            building = time.perf_counter()
             model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound,
                                 groups=groups)
+            if share is not None:  # the building came out of this program's share
+                share = max(share - (time.perf_counter() - building), 0.01)
             solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
             certificate, why = (None, "")
             # Worth certifying: any exact-variant solution, a sign-variant margin above the
