@@ -13,6 +13,11 @@ from expressivity.circuits.evaluate import evaluate, truth_table
 from expressivity.circuits.lower import Lowered, lower
 from expressivity.circuits.metrics import depth, fan_in, gate_counts, size, supports
 from expressivity.circuits.schema import CircuitError, add_gate, check_circuit, new_circuit, set_outputs
+from expressivity.functions import (
+    FUNCTION_FAMILIES, BooleanFunction, FunctionError, FunctionSpecError, NPNTransform, SymmetryGroup,
+    function_from_expression, function_from_hex, function_from_sympy, functions_from_circuit,
+    npn_canonical, parse_function, symmetry_group,
+)
 from expressivity.compiling import Compiled, compile_circuit, verify_network
 from expressivity.networks.compiler import compile_network
 from expressivity.networks.export import export_onnx, load_network, save_network
@@ -72,6 +77,10 @@ __all__ = [
     "xor_tree", "xor_chain", "parity_dnf", "random_circuit", "to_sympy", "from_sympy",
     "lower", "Lowered", "depth", "size", "fan_in", "gate_counts", "supports",
     "evaluate", "truth_table",
+    # Boolean functions
+    "BooleanFunction", "FunctionError", "FunctionSpecError", "FUNCTION_FAMILIES", "parse_function",
+    "function_from_expression", "function_from_hex", "function_from_sympy", "functions_from_circuit",
+    "NPNTransform", "npn_canonical", "SymmetryGroup", "symmetry_group",
     # networks
     "Gadget", "gadget", "compile_network", "LayeredNet", "save_network", "load_network", "export_onnx",
     "minterm", "symmetric", "skip",
