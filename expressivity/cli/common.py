@@ -213,6 +213,19 @@ def verify_limit_options(command):
              "--verify auto certifies or says 'skipped' instead.")(command)
 
 
+def network_file_options(command):
+    """``--out FILE``, ``--onnx FILE`` and ``--onnx-dtype``, as every command that builds a network reads them."""
+    command = click.option(
+        "--onnx-dtype", type=click.Choice(("float64", "float32")), default="float64", show_default=True,
+        help="ONNX arithmetic; float32 only where every value is an integer below 2^24 (then exact).")(command)
+    command = click.option("--onnx", "onnx_path", type=click.Path(dir_okay=False), metavar="FILE",
+                           help="Export the network as ONNX.")(command)
+    return click.option(
+        "--out", type=click.Path(dir_okay=False), metavar="FILE",
+        help="Save the network: torch.save of a dict of COO triplets (row, col, value) per layer; "
+             "expressivity.networks.export.load_network(FILE).to_torch() gives the torch module.")(command)
+
+
 def check_output_paths(**paths) -> None:
     """Refuse, before any work, an output path (``option=path``, None for not given) that cannot be written."""
     from expressivity.results.atomic import check_writable

@@ -6,7 +6,7 @@ import click
 from expressivity.circuits.lower import BASES
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, check_exports, check_output_paths, explicit, fail, json_option, parse_bits, print_json,
+    bits_option, check_exports, check_output_paths, network_file_options, explicit, fail, json_option, parse_bits, print_json,
     progress_option, verify_limit_options, write_outputs,
 )
 from expressivity.compiling import CIRCUITS, MAX_CIRCUIT_BITS, VERIFY_METHODS, compile_circuit, parity_circuit, verify_network
@@ -25,12 +25,7 @@ PROGRESS_FROM_BITS = 20
 @click.option("--verify", "method", type=click.Choice(VERIFY_METHODS), default="auto", show_default=True,
               help="auto: every input up to 2^20 (and --max-exhaustive), a compositional certificate beyond.")
 @verify_limit_options
-@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Save the network: torch.save of a dict of COO triplets (row, col, value) per layer; "
-                   "expressivity.networks.export.load_network(FILE).to_torch() gives the torch module.")
-@click.option("--onnx", "onnx_path", type=click.Path(dir_okay=False), metavar="FILE", help="Export the network as ONNX.")
-@click.option("--onnx-dtype", type=click.Choice(("float64", "float32")), default="float64", show_default=True,
-              help="ONNX arithmetic; float32 only where every value is an integer below 2^24 (then exact).")
+@network_file_options
 @click.option("--dot", "dot_path", type=click.Path(dir_okay=False), metavar="FILE", help="Write the circuit as Graphviz DOT.")
 @json_option()
 @progress_option()

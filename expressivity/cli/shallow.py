@@ -7,7 +7,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, check_exports, check_output_paths, explicit, fail, json_option, parse_bits, print_json, progress_option,
+    bits_option, check_exports, network_file_options, check_output_paths, explicit, fail, json_option, parse_bits, print_json, progress_option,
     verify_limit_options, write_outputs,
 )
 from expressivity.networks.shallow import CONSTRUCTIONS, OUTPUT_MODES
@@ -32,12 +32,7 @@ MEMORY_BUDGET = 8 << 30
               help="sparse: exact branch and bound over the hypercube (scales to minterm at n = 20); "
                    "exhaustive: run every input; auto: sparse, then exhaustive if sparse gives up.")
 @verify_limit_options
-@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Save the network: torch.save of a dict of COO triplets (row, col, value) per layer; "
-                   "expressivity.networks.export.load_network(FILE).to_torch() gives the torch module.")
-@click.option("--onnx", "onnx_path", type=click.Path(dir_okay=False), metavar="FILE", help="Export the network as ONNX.")
-@click.option("--onnx-dtype", type=click.Choice(("float64", "float32")), default="float64", show_default=True,
-              help="ONNX arithmetic; float32 only where every value is an integer below 2^24 (then exact).")
+@network_file_options
 @click.option("--dot", "dot_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the network's units and weights as Graphviz DOT (small networks).")
 @json_option()
