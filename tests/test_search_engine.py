@@ -157,6 +157,7 @@ def test_cost_estimate_chunks_as_the_engine_does(monkeypatch):
     import random
 
     import expressivity.search.engine as engine
+    from expressivity.search.budget import slot_counts, training_cost
 
     rng = random.Random(1)
     for _ in range(60):
@@ -172,13 +173,14 @@ def test_cost_estimate_chunks_as_the_engine_does(monkeypatch):
         monkeypatch.setattr(engine, "_train_chunk", record)
         train_models(n, [ModelSpec(w, i) for w in widths for i in range(seeds)], TrainConfig(steps=0),
                      max_elements=budget)
-        cost = engine.training_cost(n, engine.slot_counts(widths, seeds), 10, max_elements=budget)
+        cost = training_cost(n, slot_counts(widths, seeds), 10, max_elements=budget)
         assert (cost.chunks, cost.largest_chunk) == (len(chunks), max(chunks))
         assert cost.elements == sum((1 << n) * engine.next_power_of_two(w) * seeds for w in widths)
 
 
 def test_slot_counts_of_a_range_are_counted_not_listed():
-    from expressivity.search.engine import next_power_of_two, slot_counts
+    from expressivity.search.budget import slot_counts
+    from expressivity.search.engine import next_power_of_two
 
     for low, high in [(1, 1), (1, 9), (3, 17), (5, 64), (100, 1000)]:
         brute = {}

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import expressivity.search.width as width_module
 from expressivity.cli import main
 from expressivity.results.records import read_records
+from expressivity.search.budget import held_model_bytes
 from expressivity.search.engine import ModelSpec, TrainConfig, train_models
 from expressivity.search.width import load_weights, search_width, weights_folder
 from expressivity.verify.exhaustive import parity_reference, verify_exhaustive
@@ -104,7 +105,7 @@ def test_pieces_change_no_result(monkeypatch):
         return original(n, specs, *args, **kwargs)
 
     monkeypatch.setattr(width_module, "train_models", counting)
-    monkeypatch.setattr(width_module, "PIECE_BYTES", 5 * width_module.held_model_bytes(3, 4))
+    monkeypatch.setattr(width_module, "PIECE_BYTES", 5 * held_model_bytes(3, 4))
     cut = search_width([3], [2, 3, 4], 12, QUICK, seed=2)
     assert len(calls) > 1 and sum(calls) == 36 and max(calls) <= 5  # held models stay bounded
     fields = ("successes", "train_fits", "fit_indices", "steps_to_fit", "best_margin", "best_index")

@@ -13,11 +13,9 @@ from expressivity.cli.common import (
 )
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, read_records
+from expressivity.search.budget import SearchTooLarge, check_search_size
 from expressivity.search.engine import DTYPES, ENCODINGS, INITS, LOSSES, TrainConfig, resolve_device
-from expressivity.search.width import (
-    MAX_SEARCH_BITS, SearchTooLarge, check_search_size, search_width, summary_text,
-    weights_folder,
-)
+from expressivity.search.width import MAX_SEARCH_BITS, search_width, summary_text, weights_folder
 
 
 @main.command("search-width")

@@ -27,23 +27,12 @@ import torch
 
 from expressivity.results.atomic import write_atomic
 from expressivity.results.records import RecordsError, append_records, read_records
-from expressivity.search.engine import (
-    ModelSpec, TrainConfig, TrainedModel, next_power_of_two, resolve_device, slot_counts, train_models, training_cost,
-)
+from expressivity.search.budget import PIECE_BYTES, _span, check_search_size, held_model_bytes
+from expressivity.search.engine import ModelSpec, TrainConfig, TrainedModel, resolve_device, train_models
 from expressivity.verify.exhaustive import parity_reference, verify_exhaustive
 
 #: The exhaustive re-check runs on every input, so the search stops here.
 MAX_SEARCH_BITS = 24
-#: Longest search accepted, as estimated before it starts (every model running every step):
-#: a week.  Longer requests are refused, not started; see :func:`check_search_size`.
-MAX_SEARCH_SECONDS = 7 * 24 * 3600
-#: Trained models held at once are kept under this (the search trains each n in pieces).
-PIECE_BYTES = 1 << 28
-#: A model held after training (object, arrays, read-out copies): this plus 32 bytes per
-#: padded unit and input bit; measured 2.1-2.2 kB for width 1, 9.6 kB for width 64 at n = 6.
-BYTES_PER_HELD_MODEL = 2560
-#: A verified fit in a record (its index and steps, in memory and in the JSON line): at most.
-BYTES_PER_FIT = 128
 
 UPPER_BOUND_NOTE = (
     "Upper bounds only: 'width w' means a network with w hidden ReLU units that classifies every "
@@ -244,15 +233,6 @@ def summary_text(rows: Sequence[WidthRow]) -> str:
     return text + "\n\n" + "\n".join(lines) + "\n\n" + UPPER_BOUND_NOTE
 
 
-def _span(widths: Sequence[int]) -> str:
-    widths = sorted(widths)
-    if not widths:
-        return ""
-    if len(widths) > 1 and widths == list(range(widths[0], widths[-1] + 1)):
-        return f"{widths[0]}..{widths[-1]}"
-    return ", ".join(str(w) for w in widths)
-
-
 def versions() -> dict[str, str]:
     try:
         ours = metadata.version("expressivity")
@@ -315,128 +295,6 @@ def load_weights(path: str | os.PathLike) -> tuple[TrainedModel, dict[str, Any]]
     return model, meta
 
 
-class SearchTooLarge(ValueError):
-    """A search that cannot fit this machine's memory or finish in :data:`MAX_SEARCH_SECONDS`.
-
-    ``option`` names the command-line option to change (``"--widths"``, ``"--seeds"``...).
-    """
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
-
-
-def memory_budget(device: str | torch.device = "cpu") -> tuple[int, int | None]:
-    """Bytes a search may use: half of this machine's memory, and 90% of the GPU's (``None`` on CPU).
-
-    The machine's memory is the smaller of its physical memory and its cgroup limit.
-    """
-    try:
-        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        physical = 8 << 30
-    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            physical = min(physical, int(Path(limit_file).read_text().strip()))
-        except (OSError, ValueError):
-            pass
-    gpu = None
-    device = resolve_device(device) if isinstance(device, str) else device
-    if device.type == "cuda":
-        gpu = int(0.9 * torch.cuda.get_device_properties(device).total_memory)
-    return physical // 2, gpu
-
-
-def _bytes(value: float) -> str:
-    """``1.5 GB``, ``310 GB``, ``20 TB``: a size for an error message."""
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value / 1e3:.3g} kB"
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:,.0f} days"
-    return f"{seconds / 3600:,.1f} hours" if seconds >= 3600 else f"{seconds / 60:,.0f} minutes"
-
-
-def _values(values) -> str:
-    values = values if isinstance(values, range) else sorted(set(values))
-    if isinstance(values, range) and len(values) > 1 and values.step == 1:
-        return f"{values.start}..{values.stop - 1}"
-    return _span(list(values)) if len(values) < 10 else f"{values[0]}..{values[-1]} ({len(values)} values)"
-
-
-def check_search_size(
-    bits: Iterable[int], widths, seeds: int, config: TrainConfig = TrainConfig(), *,
-    device: str | torch.device = "cpu", max_elements: int | None = None,
-) -> float:
-    """Refuse, before any work, a search that cannot fit in memory or finish within a week.
-
-    ``widths`` may be a huge ``range`` (it is counted, never listed).  Memory:
-    the largest chunk the engine trains (at least one whole model) must fit the
-    device's budget (:func:`memory_budget`), and the host must also hold one piece
-    of trained models (:data:`PIECE_BYTES`) and the records of one n, every model a
-    fit at worst.  Time: every model running every step, at the rates measured in
-    :mod:`expressivity.search.engine`, at most :data:`MAX_SEARCH_SECONDS`.  The
-    re-check of fits (about 1.5 ms each) is not counted.  Returns the estimated
-    seconds; raises :class:`SearchTooLarge` naming the option to change.
-
-    >>> 0 < check_search_size([3], range(1, 5), 64, TrainConfig(steps=1000)) < 60  # seconds
-    True
-    >>> check_search_size([3], range(10**9, 10**9 + 1), 1, TrainConfig(steps=1))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    expressivity.search.width.SearchTooLarge: --widths 1000000000: one network of width 1000000000 at n = 3 needs about 773 GB to train (1,073,741,824 padded units x 720 bytes), more than the ... budget (half of this machine's memory)
-    """
-    device = resolve_device(device) if isinstance(device, str) else device
-    host, gpu = memory_budget(device)
-    bits = sorted(set(bits))
-    count = len(widths)
-    widest = widths[-1] if isinstance(widths, range) and widths.step == 1 else max(widths)
-    budget_text = f"{_bytes(gpu)} budget (90% of the GPU's memory)" if gpu else \
-        f"{_bytes(host)} budget (half of this machine's memory)"
-    seconds = 0.0
-    for n in bits:
-        slot = next_power_of_two(widest)
-        one = training_cost(n, {slot: 1}, config.steps, config.dtype, device.type, max_elements=max_elements)
-        if one.chunk_bytes > (gpu or host):
-            raise SearchTooLarge("--widths", (
-                f"--widths {_values(widths)}: one network of width {widest} at n = {n} needs about "
-                f"{_bytes(one.chunk_bytes)} to train ({slot:,} padded units x {one.chunk_bytes // slot:,} bytes), "
-                f"more than the {budget_text}"))
-        cost = training_cost(n, slot_counts(widths, seeds), config.steps, config.dtype, device.type,
-                             max_elements=max_elements)
-        if cost.chunk_bytes > (gpu or host):
-            raise SearchTooLarge("--widths", (
-                f"--widths {_values(widths)}: a chunk of {cost.largest_chunk} (input, unit) values at n = {n} "
-                f"needs about {_bytes(cost.chunk_bytes)}, more than the {budget_text}"))
-        held = max(PIECE_BYTES, held_model_bytes(n, widest))
-        records = seeds * count * BYTES_PER_FIT
-        need = held + records + (0 if gpu else cost.chunk_bytes)
-        if need > host:
-            option = "--seeds" if records >= held else "--widths"
-            raise SearchTooLarge(option, (
-                f"{option} {seeds if option == '--seeds' else _values(widths)}: the records of n = {n} could hold "
-                f"{seeds * count:,} fits ({seeds:,} seeds x {count:,} widths), about {_bytes(need)} in memory with "
-                f"the networks in training, more than the {_bytes(host)} budget (half of this machine's memory)"))
-        seconds += cost.seconds
-    if seconds > MAX_SEARCH_SECONDS:
-        threads = f", {torch.get_num_threads()} threads" if device.type == "cpu" else ""
-        raise SearchTooLarge("--seeds", (
-            f"--seeds {seeds:,} x --widths {_values(widths)} x --steps {config.steps:,} at --bits {_values(bits)} "
-            f"would take about {_duration(seconds)} on this machine ({device.type}{threads}, at the engine's "
-            f"measured rates, every model running every step); at most {MAX_SEARCH_SECONDS // 86400} days are "
-            f"accepted: lower --seeds, --steps, --widths or --bits"))
-    return seconds
-
-
-def held_model_bytes(n: int, width: int) -> int:
-    """Host memory of one trained model held until its width is re-checked (see :data:`BYTES_PER_HELD_MODEL`)."""
-    return BYTES_PER_HELD_MODEL + 32 * next_power_of_two(width) * (n + 2)
-
-
 def search_width(
     bits: Iterable[int],
     widths: Iterable[int],
@@ -474,9 +332,10 @@ def search_width(
     progress : bool
         A progress bar with ETA on stderr.
 
-    Sizes are checked first (:func:`check_search_size`, which raises
-    :class:`SearchTooLarge`); trained models are held in pieces of at most
-    :data:`PIECE_BYTES`, which changes no result (see :mod:`expressivity.search.engine`).
+    Sizes are checked first (:func:`~expressivity.search.budget.check_search_size`,
+    which raises :class:`~expressivity.search.budget.SearchTooLarge`); trained models
+    are held in pieces of at most :data:`~expressivity.search.budget.PIECE_BYTES`,
+    which changes no result (see :mod:`expressivity.search.engine`).
 
     Examples
     --------
