@@ -182,7 +182,7 @@ def records_option(what: str):
 
 
 def resume_option(what: str):
-    return click.option("--resume", is_flag=True, help=f"Reuse the {what} already in --records FILE; solve the rest.")
+    return click.option("--resume", is_flag=True, help=f"Reuse the {what} already in --records FILE; do the rest.")
 
 
 def explicit(ctx: click.Context, name: str) -> bool:
