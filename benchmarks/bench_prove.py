@@ -18,8 +18,7 @@ import sys
 import time
 
 from expressivity.cli.common import format_table
-from expressivity.search.milp import PLAIN, STRONG
-from expressivity.search.prove import prove_minimum_width, prove_width
+from expressivity.prove import PLAIN, STRONG, prove_minimum_width, prove_width
 
 
 def main(argv=None) -> int:

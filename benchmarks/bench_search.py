@@ -1,23 +1,31 @@
-"""Benchmark: the batched width-search engine against the loop a user would write.
+"""Benchmark: the batched search engine against the code a user would write, same run, same weights.
 
-Default mode (CPU, minutes): for the same n, widths, seeds and step budget,
+Default mode (CPU): for each n, all ``--seeds`` models of every width (``--depth``
+hidden layers of that width) on ``--function``, with the same initial weights
+(``init_parameters``) and the same early stop (a model stops at the first step
+where it classifies every input), trained by
 
-* baseline: one ``nn.Sequential(Linear, ReLU, Linear)`` at a time, its own
-  ``torch.optim.Adam``, full batch on all 2^n inputs, stopping when every input
-  is classified correctly (checked every step, as a user would);
-* engine: :func:`expressivity.search.engine.train_models`, all models at once.
+* the engine: :func:`expressivity.search.engine.train_models`, all at once;
+* the stacked-autograd baseline: all models of one shape stacked as
+  ``(models, fan_out, fan_in)``, ``einsum``/``bmm``, autograd, one
+  ``torch.optim.Adam`` over the stacked tensors, a done mask (what an expert
+  writes in 30 lines, :func:`stacked_autograd`);
+* the naive loop (n <= ``--naive-up-to``, first ``--naive-seeds`` seeds): one
+  ``nn.Sequential`` at a time with its own Adam (:func:`naive_trial`).
 
-Both start from the same initial weights (``init_parameters``).  Prints
-trials per second for both and their ratio, measured in the same run.  The
-baseline can run on the first ``--baseline-seeds`` seeds of each width only
-(it is slow); its rate is per trial, so the ratio stays like for like.
+Prints one markdown row per n: times, the ratios engine/stacked and
+engine/naive (per trial), how many models ended with the same outcome and step
+in the engine and the stacked baseline, and the engine's achieved GFLOP/s (the
+nominal matmul FLOPs of the steps actually run, ``flops_per_step``) as a
+fraction of this machine's peak, taken as the rate of a large float32 matrix
+product measured in the same run.
 
 ``--gpu-table``: the n = 2..16 search with >= 1024 seeds per width on a GPU,
-timed per n, with the achieved FLOP rate (nominal matmul FLOPs of the steps
-actually run, see ``flops_per_step``) as a fraction of the GPU's fp32 peak;
+timed per n, with the achieved FLOP rate as a fraction of the GPU's fp32 peak;
 writes a markdown table.
 
-    python benchmarks/bench_search.py --bits 3..5 --widths 2..6 --seeds 64 --steps 1000
+    python benchmarks/bench_search.py --bits 3..14 --widths 4..7 --seeds 128 --steps 200 --threads 1
+    python benchmarks/bench_search.py --bits 3..12 --widths 4..7 --seeds 128 --steps 200 --threads 1 --depth 2
     python benchmarks/bench_search.py --gpu-table --bits 2..16 --seeds 1024 --out table.md
 """
 from __future__ import annotations
@@ -27,11 +35,15 @@ import platform
 import sys
 import time
 
+import numpy as np
 import torch
 from torch import nn
 
+from expressivity.functions import parse_function
 from expressivity.results.atomic import write_text_atomic
-from expressivity.search.engine import ModelSpec, TrainConfig, init_parameters, parity_signs, train_models
+from expressivity.search.engine import (
+    ModelSpec, TrainConfig, flops_per_step, function_target, init_parameters, target_signs, train_models,
+)
 from expressivity.verify.exhaustive import input_bits
 
 #: fp32 (non-tensor-core) peak in TFLOP/s by device name fragment; override with --peak-tflops.
@@ -43,18 +55,36 @@ def parse_span(text: str) -> list[int]:
     return list(range(int(low), int(high or low) + 1))
 
 
-def baseline_trial(n: int, width: int, index: int, config: TrainConfig, seed: int) -> tuple[bool, int]:
-    """One model the ordinary way; returns (fitted, steps)."""
-    p = init_parameters(n, width, index, seed=seed, init=config.init)
-    net = nn.Sequential(nn.Linear(n, width), nn.ReLU(), nn.Linear(width, 1))
-    with torch.no_grad():
-        net[0].weight.copy_(torch.tensor(p["hidden_weight"]))
-        net[0].bias.copy_(torch.tensor(p["hidden_bias"]))
-        net[2].weight.copy_(torch.tensor(p["output_weight"])[None])
-        net[2].bias.copy_(torch.tensor(p["output_bias"]))
+def reference_data(target, config: TrainConfig):
+    """Inputs ``(2^n, n)`` in the configured encoding and targets ``+-1``, as a user would build them."""
+    n, table = function_target(target)
     x = torch.tensor(input_bits(n, 0, 1 << n), dtype=torch.float32)
     x = 2 * x - 1 if config.encoding == "pm1" else x
-    y = torch.tensor(parity_signs(n), dtype=torch.float32)
+    return n, x, torch.tensor(target_signs(table), dtype=torch.float32)
+
+
+def loss_of(config: TrainConfig, margin: torch.Tensor) -> torch.Tensor:
+    """The configured loss per model, averaged over the inputs (the last axis)."""
+    if config.loss == "logistic":
+        return nn.functional.softplus(-margin).mean(-1)
+    if config.loss == "hinge":
+        return torch.relu(1 - margin).mean(-1)
+    return (0.5 * (1 - margin) ** 2).mean(-1)
+
+
+def naive_trial(target, shape, index: int, config: TrainConfig, seed: int) -> tuple[bool, int]:
+    """One model the ordinary way (``nn.Sequential``, its own ``torch.optim.Adam``); returns (fitted, steps)."""
+    n, x, y = reference_data(target, config)
+    p = init_parameters(n, shape, index, seed=seed, init=config.init)
+    sizes = [n, *shape, 1]
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    net = nn.Sequential(*layers[:-1])
+    with torch.no_grad():
+        for layer, w, b in zip(net[::2], p["weights"], p["biases"]):
+            layer.weight.copy_(torch.tensor(w))
+            layer.bias.copy_(torch.tensor(b))
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), eps=config.eps)
     for step in range(config.steps + 1):
         margin = net(x)[:, 0] * y
@@ -62,52 +92,102 @@ def baseline_trial(n: int, width: int, index: int, config: TrainConfig, seed: in
             return True, step
         if step == config.steps:
             break
-        if config.loss == "logistic":
-            loss = nn.functional.softplus(-margin).mean()
-        elif config.loss == "hinge":
-            loss = torch.relu(1 - margin).mean()
-        else:
-            loss = (0.5 * (1 - margin) ** 2).mean()
         optimiser.zero_grad()
-        loss.backward()
+        loss_of(config, margin).backward()
         optimiser.step()
     return False, config.steps
 
 
-def cpu_comparison(args, config: TrainConfig) -> dict:
-    bits, widths = parse_span(args.bits), parse_span(args.widths)
-    baseline_seeds = min(args.baseline_seeds or args.seeds, args.seeds)
-    engine_trials = baseline_trials = 0
-    engine_seconds = baseline_seconds = 0.0
-    engine_fits = baseline_fits = agree = compared = 0
-    for n in bits:
-        specs = [ModelSpec(w, i) for w in widths for i in range(args.seeds)]
-        train_models(n, specs[:8], TrainConfig(**{**config.to_dict(), "steps": 5}), seed=args.seed)  # warm-up
+def stacked_autograd(target, shape, indices, config: TrainConfig, seed: int) -> list[tuple[bool, int]]:
+    """The strongest baseline a user would write in 30 lines: all models of one shape stacked.
+
+    Weights stacked as ``(models, fan_out, fan_in)``, the forward pass as
+    ``einsum``/``bmm``, autograd, one ``torch.optim.Adam`` over the stacked
+    tensors, and a done mask: a model's loss stops counting once it classifies
+    every input, and the loop ends when every model is done.
+    """
+    n, x, y = reference_data(target, config)
+    params = [init_parameters(n, shape, i, seed=seed, init=config.init) for i in indices]
+    weights = [torch.tensor(np.stack([p["weights"][l] for p in params]), dtype=torch.float32).requires_grad_()
+               for l in range(len(shape) + 1)]
+    biases = [torch.tensor(np.stack([p["biases"][l] for p in params]), dtype=torch.float32).requires_grad_()
+              for l in range(len(shape) + 1)]
+    optimiser = torch.optim.Adam(weights + biases, lr=config.lr, betas=(config.beta1, config.beta2), eps=config.eps)
+    models = len(indices)
+    active = torch.ones(models, dtype=torch.bool)
+    fit_step = torch.full((models,), -1)
+    for step in range(config.steps + 1):
+        h = torch.relu(torch.einsum("pi,moi->mpo", x, weights[0]) + biases[0][:, None, :])
+        for w, b in zip(weights[1:-1], biases[1:-1]):
+            h = torch.relu(torch.bmm(h, w.transpose(1, 2)) + b[:, None, :])
+        out = torch.bmm(h, weights[-1].transpose(1, 2))[..., 0] + biases[-1]
+        margin = out * y
+        correct = (margin > 0).all(1)
+        fit_step = torch.where(active & correct, step, fit_step)
+        active = active & ~correct
+        if not bool(active.any()) or step == config.steps:
+            break
+        loss = (loss_of(config, margin) * active).sum()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return [(bool(s >= 0), int(s) if s >= 0 else config.steps) for s in fit_step.tolist()]
+
+
+def cpu_peak_gflops(threads: int) -> float:
+    """The rate of a large float32 matrix product on this machine (what "peak" means in the CPU table)."""
+    a = torch.randn(2048, 2048)
+    torch.mm(a, a)
+    started = time.perf_counter()
+    for _ in range(5):
+        torch.mm(a, a)
+    return 5 * 2 * 2048**3 / (time.perf_counter() - started) / 1e9
+
+
+def cpu_comparison(args, config: TrainConfig) -> list[dict]:
+    """Per n: engine, stacked-autograd baseline and (on the first seeds) the naive loop, same weights and stop."""
+    rows = []
+    peak = cpu_peak_gflops(args.threads)
+    print(f"# float32 matmul peak on this machine ({args.threads} threads): {peak:.1f} GFLOP/s", flush=True)
+    print("| n | depth | trials | engine s | stacked s | engine / stacked | naive trials | engine / naive | "
+          "same outcome (stacked) | engine GFLOP/s | fraction of peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in parse_span(args.bits):
+        target = parse_function(args.function, n)
+        widths = parse_span(args.widths)
+        shapes = [tuple([w] * args.depth) for w in widths]
+        specs = [ModelSpec(s, i) for s in shapes for i in range(args.seeds)]
+        train_models(target, specs[:4], TrainConfig(**{**config.to_dict(), "steps": 3}), seed=args.seed)  # warm-up
         started = time.perf_counter()
-        trained = train_models(n, specs, config, seed=args.seed, device="cpu")
-        engine_seconds += time.perf_counter() - started
-        engine_trials += len(specs)
-        engine_fits += sum(m.fitted for m in trained)
-        by_key = {(m.width, m.index): m for m in trained}
+        trained = train_models(target, specs, config, seed=args.seed, device="cpu")
+        engine_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        for w in widths:
-            for i in range(baseline_seeds):
-                fitted, steps = baseline_trial(n, w, i, config, args.seed)
-                baseline_fits += fitted
-                compared += 1
-                agree += fitted == by_key[(w, i)].fitted and (not fitted or steps == by_key[(w, i)].steps)
-        baseline_seconds += time.perf_counter() - started
-        baseline_trials += len(widths) * baseline_seeds
-        print(f"  n={n}: engine {len(specs)} trials so far {engine_seconds:.2f}s, baseline {baseline_trials} trials "
-              f"{baseline_seconds:.2f}s", file=sys.stderr)
-    engine_rate = engine_trials / engine_seconds
-    baseline_rate = baseline_trials / baseline_seconds
-    return {
-        "engine_trials": engine_trials, "engine_seconds": engine_seconds, "engine_trials_per_s": engine_rate,
-        "baseline_trials": baseline_trials, "baseline_seconds": baseline_seconds, "baseline_trials_per_s": baseline_rate,
-        "ratio": engine_rate / baseline_rate, "engine_fits": engine_fits, "baseline_fits": baseline_fits,
-        "same_outcome": f"{agree}/{compared}",
-    }
+        stacked = {}
+        for shape in shapes:
+            for i, outcome in enumerate(stacked_autograd(target, shape, range(args.seeds), config, args.seed)):
+                stacked[(shape, i)] = outcome
+        stacked_seconds = time.perf_counter() - started
+        same = sum((m.fitted, m.steps) == stacked[(m.shape, m.index)] for m in trained)
+        naive_ratio, naive_trials = "-", 0
+        if n <= args.naive_up_to:
+            naive_seeds = min(args.naive_seeds, args.seeds)
+            started = time.perf_counter()
+            for shape in shapes:
+                for i in range(naive_seeds):
+                    naive_trial(target, shape, i, config, args.seed)
+            naive_seconds = time.perf_counter() - started
+            naive_trials = naive_seeds * len(shapes)
+            naive_ratio = f"{(len(specs) / engine_seconds) / (naive_trials / naive_seconds):,.0f}x"
+        flops = sum(flops_per_step(n, [m.shape]) * max(m.steps, 1) for m in trained)
+        rate = flops / engine_seconds / 1e9
+        row = {"n": n, "depth": args.depth, "trials": len(specs), "engine_seconds": engine_seconds,
+               "stacked_seconds": stacked_seconds, "ratio": stacked_seconds / engine_seconds,
+               "naive_ratio": naive_ratio, "same": f"{same}/{len(specs)}", "gflops": rate, "peak": peak}
+        rows.append(row)
+        print(f"| {n} | {args.depth} | {len(specs)} | {engine_seconds:.2f} | {stacked_seconds:.2f} | "
+              f"{row['ratio']:.2f}x | {naive_trials or '-'} | {naive_ratio} | {row['same']} | {rate:.2f} | "
+              f"{rate / peak:.3f} |", flush=True)
+    return rows
 
 
 def peak_tflops(args) -> float | None:
@@ -128,7 +208,7 @@ def gpu_table(args, config: TrainConfig) -> str:
     peak = peak_tflops(args)
     lines = [
         f"device: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}; torch {torch.__version__}; "
-        f"{args.seeds} seeds per width; {config.key()}",
+        f"{args.seeds} seeds per width; function {args.function}, depth {args.depth}; {config.key()}",
         "",
         "| n | widths | trials | min width found (training fit) | seconds | trials/s | model-steps run | GFLOP/s | fraction of fp32 peak |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -136,17 +216,18 @@ def gpu_table(args, config: TrainConfig) -> str:
     total = 0.0
     for n in bits:
         widths = parse_span(args.widths) if args.widths else list(range(1, n + 1))
-        specs = [ModelSpec(w, i) for w in widths for i in range(args.seeds)]
+        specs = [ModelSpec(tuple([w] * args.depth), i) for w in widths for i in range(args.seeds)]
+        target = parse_function(args.function, n)
         if device == "cuda":
             torch.cuda.synchronize()
         started = time.perf_counter()
-        trained = train_models(n, specs, config, seed=args.seed, device=device)
+        trained = train_models(target, specs, config, seed=args.seed, device=device)
         if device == "cuda":
             torch.cuda.synchronize()
         seconds = time.perf_counter() - started
         total += seconds
         # useful work: each model's own steps (a model stops when it fits)
-        flops = sum(6 * (1 << n) * (n + 1) * m.width * max(m.steps, 1) for m in trained)
+        flops = sum(flops_per_step(n, [m.shape]) * max(m.steps, 1) for m in trained)
         steps_run = sum(m.steps for m in trained)
         fitted = sorted({m.width for m in trained if m.fitted})
         rate = flops / seconds / 1e9
@@ -164,17 +245,20 @@ def gpu_table(args, config: TrainConfig) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bits", default="3..5")
-    parser.add_argument("--widths", default=None, help="A..B (default: 2..6 on CPU, 1..n in --gpu-table)")
-    parser.add_argument("--seeds", type=int, default=64)
-    parser.add_argument("--baseline-seeds", type=int, default=None, help="seeds per width for the (slow) baseline")
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--bits", default="3..10")
+    parser.add_argument("--widths", default=None, help="A..B (default: 4..7 on CPU, 1..n in --gpu-table)")
+    parser.add_argument("--depth", type=int, default=1, help="hidden layers, each of the width")
+    parser.add_argument("--function", default="parity", help="a function spec (expressivity's grammar)")
+    parser.add_argument("--seeds", type=int, default=128)
+    parser.add_argument("--naive-seeds", type=int, default=4, help="seeds per width for the (slow) naive loop")
+    parser.add_argument("--naive-up-to", type=int, default=5, help="largest n at which the naive loop runs")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--loss", default="logistic")
     parser.add_argument("--init", default="uniform")
     parser.add_argument("--encoding", default="pm1")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--gpu-table", action="store_true")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--peak-tflops", type=float, default=None)
@@ -183,22 +267,15 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = TrainConfig(loss=args.loss, init=args.init, encoding=args.encoding, steps=args.steps, lr=args.lr)
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} threads; "
-          f"{config.key()}", flush=True)
+          f"function {args.function}, depth {args.depth}, {args.seeds} seeds per width; {config.key()}", flush=True)
     if args.gpu_table:
         table = gpu_table(args, config)
         print(table)
         if args.out:
             write_text_atomic(args.out, table + "\n")
         return
-    args.widths = args.widths or "2..6"
-    result = cpu_comparison(args, config)
-    print(f"bits {args.bits}, widths {args.widths}, {args.seeds} seeds per width (baseline: "
-          f"{min(args.baseline_seeds or args.seeds, args.seeds)}), {args.steps} steps")
-    print(f"engine:   {result['engine_trials']} trials in {result['engine_seconds']:.2f} s = "
-          f"{result['engine_trials_per_s']:,.1f} trials/s ({result['engine_fits']} fits)")
-    print(f"baseline: {result['baseline_trials']} trials in {result['baseline_seconds']:.2f} s = "
-          f"{result['baseline_trials_per_s']:,.2f} trials/s ({result['baseline_fits']} fits)")
-    print(f"ratio: {result['ratio']:,.0f}x   (same fit outcome and steps on the compared trials: {result['same_outcome']})")
+    args.widths = args.widths or "4..7"
+    cpu_comparison(args, config)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ import platform
 import time
 
 from expressivity.cli.common import format_table
-from expressivity.search.milp import build_model, positive_counts
-from expressivity.search.prove import format_groups, prove_width
+from expressivity.prove import build_model, format_groups, positive_counts, prove_width
 
 #: (n, width, groups): a certified width and widths below the minimum, at n = 4..6.
 CASES = (

@@ -18,7 +18,8 @@ import torch
 
 from expressivity.results.plots import plot_width_search
 from expressivity.search.engine import TrainConfig
-from expressivity.search.width import search_width, summary_text
+from expressivity.search.summary import summary_text
+from expressivity.search.width import search_width
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     config = TrainConfig(loss="logistic", init="uniform", encoding="pm1", steps=1500, lr=0.05)
     result = search_width(
-        range(2, 7), range(1, 9), 48, config, seed=0, device="cpu",
+        "parity", range(2, 7), range(1, 9), 48, config, seed=0, device="cpu",
         records_path=folder / "search_parity.jsonl", resume=True, progress=True,
     )
     rows = result.rows()

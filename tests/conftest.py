@@ -5,12 +5,19 @@ import itertools
 
 import networkx as nx
 import numpy as np
+import torch
 from hypothesis import settings, strategies as st
 
 from expressivity.circuits.schema import add_gate, input_node, new_circuit, set_outputs
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
 settings.load_profile("ci")
+
+# The search engine's chunks are cache-sized, so a second OpenMP thread buys little; on a 2-core
+# machine shared with other work it oversubscribes the cores (the search tests took 297 s with two
+# threads against 21 s with one, measured while another search ran).  One thread keeps the
+# suite's time predictable; the engine's bit-for-bit guarantee is tested under it.
+torch.set_num_threads(1)
 
 
 def naive_value(circuit: nx.DiGraph, bits) -> tuple[int, ...]:
@@ -82,7 +89,7 @@ def ceil_log(n: int, base: int) -> int:
     return depth
 
 
-__all__ = ["naive_value", "naive_table", "all_inputs", "circuits", "ceil_log", "itertools"]
+__all__ = ["naive_value", "naive_table", "all_inputs", "circuits", "ceil_log", "itertools", "forbid", "one_line_error"]
 
 
 def forbid(monkeypatch, module, name: str, why: str = "--resume should not solve again") -> None:
@@ -91,3 +98,12 @@ def forbid(monkeypatch, module, name: str, why: str = "--resume should not solve
         raise AssertionError(why)
 
     monkeypatch.setattr(module, name, called)
+
+
+def one_line_error(result) -> str:
+    """The one line a refused command printed (exit 2, no traceback), for the test to inspect."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
+    return lines[0]

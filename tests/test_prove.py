@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import forbid
 
 from expressivity.cli import main
-from expressivity.search.milp import PLAIN, STRONG, build_model, positive_counts, solve_model
-from expressivity.search.prove import (
-    Certificate, WidthProof, certify, prove_minimum_width, prove_width, search_upper_bounds, summarize,
+from expressivity.prove import (
+    PLAIN, STRONG, Certificate, WidthProof, build_model, certify, positive_counts, prove_minimum_width,
+    prove_width, search_upper_bounds, solve_model, summarize,
 )
 
 
@@ -104,8 +104,8 @@ def test_timeout_is_unknown_never_an_answer():
 
 
 def test_time_left_by_quick_splits_goes_to_a_second_try(monkeypatch):
-    import expressivity.search.prove as prove
-    from expressivity.search.milp import MilpSolution
+    import expressivity.prove.width as prove
+    from expressivity.prove import MilpSolution
 
     clock = [0.0]
     calls = []
@@ -185,9 +185,9 @@ def test_cli_records_resume_and_search_records(tmp_path, monkeypatch):
     lines = records.read_text().splitlines()
     assert len(lines) == 3  # n=2: width 1; n=3: widths 1, 2
 
-    import expressivity.search.prove as prove
+    import expressivity.prove.summary as summary
 
-    forbid(monkeypatch, prove, "prove_width")
+    forbid(monkeypatch, summary, "prove_width")
     again = runner.invoke(main, ["prove-width", "--bits", "2..3", "--records", str(records), "--resume",
                                  "--no-progress"])
     assert again.exit_code == 0, again.output

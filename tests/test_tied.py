@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from conftest import forbid
 
 from expressivity.cli import main
-from expressivity.search.milp import build_model, grid_points, positive_counts
-from expressivity.search.prove import WidthProof, prove_width, reusable_proofs, summarize
-from expressivity.search.tied import grid_size, partitions, search_tied
+from expressivity.prove import (
+    WidthProof, build_model, grid_points, grid_size, partitions, positive_counts, prove_width, reusable_proofs,
+    search_tied, summarize,
+)
 from expressivity.verify.exhaustive import input_bits
 from test_prove import assert_sign_certificate
 
@@ -119,7 +120,7 @@ def test_cli_table_says_what_no_network_means(tmp_path, monkeypatch):
     assert "proves nothing about untied networks" in first.output
     assert len(records.read_text().splitlines()) == 4
 
-    import expressivity.search.tied as tied
+    import expressivity.prove.tied as tied
 
     forbid(monkeypatch, tied, "prove_width")
     again = runner.invoke(main, ["tied-width", "--bits", "4", "--records", str(records), "--resume",

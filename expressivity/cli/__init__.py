@@ -18,6 +18,7 @@ COMMANDS = {
     "search-width": "expressivity.cli.search_width",
     "prove-width": "expressivity.cli.prove_width",
     "tied-width": "expressivity.cli.tied_width",
+    "depth-width": "expressivity.cli.depth_width",
 }
 
 

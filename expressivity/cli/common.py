@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import click
+
 
 
 class CliError(click.ClickException):
@@ -77,19 +78,6 @@ def to_jsonable(value: Any) -> Any:
 def print_json(payload: Any) -> None:
     """Print ``payload`` as one JSON object on stdout."""
     click.echo(json.dumps(to_jsonable(payload), indent=2, sort_keys=False))
-
-
-def format_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A plain aligned text table.
-
-    >>> print(format_table(["n", "width"], [[2, 2], [10, 1024]]))
-     n  width
-     2      2
-    10   1024
-    """
-    cells = [[str(item) for item in header]] + [[str(item) for item in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in cells)
 
 
 def format_axes(values) -> str:
@@ -165,6 +153,57 @@ def bits_option(*, ranges: bool, default: str | None = None, extra: str = "", re
     settings = {"default": default, "show_default": True} if default is not None else {"required": required}
     return click.option("--bits", "bits", metavar="N" + ("|A..B" if ranges else ""), help=f"{text} {extra}".strip(),
                         **settings)
+
+
+FUNCTION_HELP = (
+    "The Boolean function, as a spec: parity, majority, ip, eq, gt, threshold:K, exactly:K, mux:K, "
+    "tribes:W,S, random:SEED, hex:DIGITS (ABC/Knuth order), \"expr:x0 & x1 ^ ~x2\"; ~SPEC negates. "
+    "Row k of a table is the input with x_i = bit i of k."
+)
+
+
+def function_option(default: str | None = "parity"):
+    """``--function SPEC``: one grammar for every command (:func:`expressivity.functions.parse_function`)."""
+    settings = {"default": default, "show_default": True} if default is not None else {"required": True}
+    return click.option("--function", "function", metavar="SPEC", help=FUNCTION_HELP, **settings)
+
+
+def parse_function_at(spec: str, n: int):
+    """The function ``spec`` on ``n`` bits, or one line naming what is wrong (exit 2)."""
+    from expressivity.functions import FunctionError, parse_function
+
+    try:
+        return parse_function(spec, n)
+    except FunctionError as error:
+        fail(f"--function {spec}: {error}")
+
+
+def depth_options(command):
+    """``--depth D`` and ``--shape W1,W2,...``: hidden layers of the network, the same in every command."""
+    command = click.option("--shape", "shape", default=None, metavar="W1,W2,...",
+                           help="Explicit hidden widths, one per hidden layer (instead of --widths; "
+                                "its length is the depth).")(command)
+    return click.option("--depth", "depth", default=None, type=int, metavar="D",
+                        help="Hidden layers, 1..4, each as wide as the width tried [default: 1].")(command)
+
+
+def parse_depth_and_shape(depth: int | None, shape: str | None, *, maximum: int = 4):
+    """``(depth, shape tuple or None)``; one line and exit 2 for a bad depth or shape."""
+    if depth is not None and not 1 <= depth <= maximum:
+        fail(f"--depth must lie in 1..{maximum} (hidden layers), got {depth}")
+    if shape is None:
+        return depth or 1, None
+    try:
+        widths = tuple(int(part) for part in shape.split(","))
+    except ValueError:
+        fail(f"--shape {shape}: expected widths separated by commas, like 8,4")
+    if not 1 <= len(widths) <= maximum:
+        fail(f"--shape {shape}: 1..{maximum} hidden layers, got {len(widths)}")
+    if min(widths) < 1:
+        fail(f"--shape {shape}: every width must be at least 1")
+    if depth is not None and depth != len(widths):
+        fail(f"--shape {shape} has {len(widths)} hidden layers, but --depth is {depth}")
+    return len(widths), widths
 
 
 def json_option():

@@ -20,7 +20,8 @@ from fractions import Fraction
 import click
 
 from expressivity.cli import main
-from expressivity.cli.common import bits_option, fail, format_axes, format_table, json_option, parse_bits, print_json
+from expressivity.cli.common import bits_option, fail, format_axes, json_option, parse_bits, print_json
+from expressivity.results.tables import format_table
 
 QUANTITY_LABELS = {
     "hidden_layers": "hidden layers",

@@ -8,16 +8,16 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, format_table, json_option, parse_bits, print_json, progress_option, records_option,
+    bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option,
     resume_option,
+)
+from expressivity.prove import (
+    FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound,
+    prove_minimum_width, reusable_proofs, search_upper_bounds,
 )
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
-from expressivity.search.milp import FORMULATIONS, VARIANTS, default_bound
-from expressivity.search.prove import (
-    WidthProof, check_program_size, construction_upper_bound, prove_minimum_width, reusable_proofs,
-    search_upper_bounds,
-)
+from expressivity.results.tables import format_table
 
 #: 2^n binaries per unit: beyond this the program is hopeless on this machine.
 MAX_PROVE_BITS = 10

@@ -11,11 +11,12 @@ from expressivity.cli.common import (
     bits_option, fail, format_table, json_option, parse_bits, print_json, progress_option, records_option,
     resume_option,
 )
+from expressivity.prove import (
+    MAX_BINARIES, MAX_GRID_POINTS, MAX_TIED_BITS, STRONG, VARIANTS, check_program_size, default_tied_width,
+    format_groups, grid_size, partitions, reusable_proofs, search_tied,
+)
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
-from expressivity.search.milp import STRONG, VARIANTS
-from expressivity.search.prove import MAX_BINARIES, check_program_size, format_groups, reusable_proofs
-from expressivity.search.tied import MAX_GRID_POINTS, MAX_TIED_BITS, default_tied_width, grid_size, partitions, search_tied
 
 DEFAULT_MAX_GROUPS = 3
 

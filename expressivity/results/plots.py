@@ -68,20 +68,26 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     Parameters
     ----------
     rows : sequence of WidthRow
-        From :func:`expressivity.search.width.summarize` (each with ``n``,
-        ``min_width_found``, ``success_rate``).
+        From :func:`expressivity.search.summary.summarize` (each with ``function``,
+        ``n``, ``depth``, ``min_width_found``, ``minterm_width``, ``symmetric_width``,
+        ``success_rate``).
     path : path
         The image; its suffix picks the format (``.png``, ``.pdf``, ``.svg``, any
         of :func:`plot_formats`; :func:`plot_format` checks it before any work).
 
-    Left: the smallest width at which a verified network was found (an upper
-    bound on the minimum), beside ``2^(n-1)`` (one unit per odd input pattern,
-    the lecture's construction), ``n`` (units ``relu(s - j)`` on the sum
-    ``s``) and ``n - 1`` (the zigzag construction, read by its sign), on a log scale.  Right: the fraction of runs that fit, per ``(n, width)``.
+    Left: per function and depth, the smallest width at which a verified network
+    was found (an upper bound on the minimum), beside the one-hidden-layer
+    constructions: minterms (one unit per input on the smaller side of ``f``;
+    ``2^(n-1)`` for parity), ``n`` units ``relu(s - j)`` on the sum ``s`` for a
+    symmetric function, and ``n - 1`` (the zigzag construction, read by its sign)
+    for parity; on a log scale.  Right: the fraction of runs that fit, per
+    ``(n, width)``, for the first function and depth.
 
     >>> import tempfile, pathlib
-    >>> from expressivity.search.width import WidthBatch, summarize
-    >>> rows = summarize([WidthBatch(2, 1, "c", 0, 4, 0, 0), WidthBatch(2, 2, "c", 0, 4, 3, 3)])
+    >>> from expressivity.search.records import WidthBatch
+    >>> from expressivity.search.summary import summarize
+    >>> rows = summarize([WidthBatch(2, (1,), "parity", "6", "c", 0, 4, 0, 0, width=1),
+    ...                   WidthBatch(2, (2,), "parity", "6", "c", 0, 4, 3, 3, width=2)])
     >>> out = plot_width_search(rows, pathlib.Path(tempfile.mkdtemp()) / "w.png")
     >>> out.read_bytes()[:4] == b"\\x89PNG"
     True
@@ -90,50 +96,131 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     from matplotlib.figure import Figure
 
     path = Path(path)
-    rows = sorted(rows, key=lambda row: row.n)
-    ns = np.array([row.n for row in rows])
+    rows = sorted(rows, key=lambda row: (row.function, row.depth, row.n))
     figure = Figure(figsize=(11, 4.4), layout="constrained")
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2)
-
-    found = [(row.n, row.min_width_found) for row in rows if row.min_width_found is not None]
-    grid = np.arange(ns.min(), ns.max() + 1) if len(ns) else np.array([2])
-    left.plot(grid, 2.0 ** (grid - 1), "--", color="tab:red", label="2^(n-1) (one unit per odd pattern)")
-    left.plot(grid, grid, ":", color="tab:green", label="n (relu(s - j) units)")
-    zigzag = grid[grid >= 4]
-    if len(zigzag):
-        left.plot(zigzag, zigzag - 1, "-.", color="tab:purple", label="n - 1 (zigzag, thresholded, n >= 4)")
-    if found:
-        fx, fy = zip(*found)
-        left.plot(fx, fy, "o-", color="tab:blue", label="smallest width found (upper bound)")
-    missing = [row.n for row in rows if row.min_width_found is None]
-    if missing:
-        top = [max(row.success_rate) for row in rows if row.min_width_found is None]
-        left.plot(missing, top, "v", color="gray", label="none found up to this width")
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault((row.function, row.depth), []).append(row)
+    functions = sorted({row.function for row in rows})
+    colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:olive", "tab:cyan"]
+    markers = {1: "o-", 2: "s--", 3: "^:", 4: "d-."}
+    for function in functions:
+        colour = colours[functions.index(function) % len(colours)]
+        own = sorted({(row.n, row.minterm_width, row.symmetric_width) for row in rows if row.function == function})
+        xs = [n for n, _, _ in own]
+        left.plot(xs, [max(m, 1) for _, m, _ in own], linestyle=(0, (1, 3)), color=colour, alpha=0.6,
+                  label=f"{function}: minterms (1 layer)")
+        sym = [(n, s) for n, _, s in own if s is not None]
+        if sym and function == "parity":
+            zig = [(n, n - 1) for n, _ in sym if n >= 4]
+            if zig:
+                left.plot(*zip(*zig), linestyle=(0, (5, 2)), color=colour, alpha=0.6,
+                          label=f"{function}: n - 1 (zigzag, 1 layer)")
+        elif sym:
+            left.plot(*zip(*sym), linestyle=(0, (5, 2)), color=colour, alpha=0.6, label=f"{function}: n (on sum, 1 layer)")
+    for (function, depth), group in groups.items():
+        colour = colours[functions.index(function) % len(colours)]
+        found = [(row.n, row.min_width_found) for row in group if row.min_width_found is not None]
+        if found:
+            left.plot(*zip(*found), markers.get(depth, "o-"), color=colour,
+                      label=f"{function}, depth {depth}: width found")
+    ns = np.array(sorted({row.n for row in rows})) if rows else np.array([2])
     left.set_yscale("log", base=2)
     left.set_xlabel("n (input bits)")
-    left.set_ylabel("hidden width")
-    left.set_xticks(grid)
+    left.set_ylabel("hidden width (per layer)")
+    left.set_xticks(ns)
     left.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize=8, loc="upper left")
-    left.set_title("one hidden ReLU layer, thresholded output: widths found")
+    left.legend(fontsize=7, loc="upper left")
+    left.set_title("widths found (upper bounds) and constructions")
 
-    widths = sorted({w for row in rows for w in row.success_rate})
-    rates = np.full((len(widths), len(rows)), np.nan)
-    for j, row in enumerate(rows):
-        for w, rate in row.success_rate.items():
-            rates[widths.index(w), j] = rate
+    first = groups[next(iter(groups))] if groups else []
+    labels = sorted({key for row in first for key in row.success_rate}, key=lambda t: [int(v) for v in t.split(",")])
+    first_ns = np.array([row.n for row in first]) if first else np.array([2])
+    rates = np.full((len(labels), len(first)), np.nan)
+    for j, row in enumerate(first):
+        for key, rate in row.success_rate.items():
+            rates[labels.index(key), j] = rate
     image = right.imshow(
         np.ma.masked_invalid(rates), origin="lower", aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0,
-        extent=(ns.min() - 0.5, ns.max() + 0.5, -0.5, len(widths) - 0.5) if len(ns) else None,
+        extent=(first_ns.min() - 0.5, first_ns.max() + 0.5, -0.5, len(labels) - 0.5) if len(first) else None,
     )
-    right.set_yticks(range(len(widths)), [str(w) for w in widths])
-    right.set_xticks(ns)
+    right.set_yticks(range(len(labels)), labels)
+    right.set_xticks(first_ns)
     right.set_xlabel("n (input bits)")
-    right.set_ylabel("hidden width")
-    right.set_title("fraction of runs that fit (verified)")
+    right.set_ylabel("hidden widths")
+    right.set_title(f"fraction of runs that fit (verified): {first[0].function}, depth {first[0].depth}" if first else "")
     figure.colorbar(image, ax=right, label="success rate")
     if title:
         figure.suptitle(title, fontsize=9)
     fmt = path.suffix.lower().lstrip(".") or "png"
     return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt, dpi=110))
+
+
+def plot_depth_width(table, path: str | os.PathLike, *, title: str = "") -> Path:
+    """Draw the depth-width table: width and parameters found against n, one line per depth, beside constructions.
+
+    Parameters
+    ----------
+    table : DepthTable
+        From :func:`expressivity.search.depth_table.depth_width_table`.
+    path : path
+        The image; its suffix picks the format.
+
+    One row of panels per function: left, the smallest width found per hidden
+    layer (upper bounds; solid lines, one per depth) and the constructions
+    (dashed); right, the same networks' parameter counts.  Log scale.
+
+    >>> import tempfile, pathlib
+    >>> from expressivity.search.depth_table import depth_width_table
+    >>> table = depth_width_table(["majority"], [3], [1], max_width=1, block=1, seeds=2)
+    >>> plot_depth_width(table, pathlib.Path(tempfile.mkdtemp()) / "t.png").read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    functions = list(dict.fromkeys(cell.function for cell in table.cells))
+    figure = Figure(figsize=(11, 3.4 * max(1, len(functions))), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(max(1, len(functions)), 2, squeeze=False)
+    colours = {1: "tab:blue", 2: "tab:orange", 3: "tab:green", 4: "tab:red"}
+    styles = {"minterms": (0, (1, 2)), "on sum(x)": (0, (5, 2)), "zigzag": (0, (3, 1, 1, 1)), "xor tree": (0, (6, 2, 1, 2))}
+    for row, function in enumerate(functions):
+        width_axis, parameter_axis = axes[row]
+        cells = [c for c in table.cells if c.function == function]
+        for depth in sorted({c.depth for c in cells}):
+            found = sorted((c.n, c.width, c.parameters) for c in cells if c.depth == depth and c.width is not None)
+            if found:
+                xs = [n for n, _, _ in found]
+                width_axis.plot(xs, [w for _, w, _ in found], "o-", color=colours.get(depth, "k"),
+                                label=f"depth {depth}: found")
+                parameter_axis.plot(xs, [p for _, _, p in found], "o-", color=colours.get(depth, "k"),
+                                    label=f"depth {depth}: found")
+            missing = [(c.n, max(c.widths_tried)) for c in cells if c.depth == depth and c.spec and c.width is None]
+            if missing:
+                width_axis.plot(*zip(*missing), "v", color=colours.get(depth, "k"), alpha=0.5,
+                                label=f"depth {depth}: none up to")
+        for name, style in styles.items():
+            made = sorted((c.n, c.width, c.parameters, c.depth) for c in table.constructions
+                          if c.function == function and c.name == name)
+            if made:
+                tag = f"{name} (compiled, depth log2 n)" if made[-1][3] > 1 else f"{name} (1 layer)"
+                width_axis.plot([m[0] for m in made], [m[1] for m in made], linestyle=style, color="gray", label=tag)
+                parameter_axis.plot([m[0] for m in made], [m[2] for m in made], linestyle=style, color="gray",
+                                    label=tag)
+        ns = sorted({c.n for c in cells})
+        for axis, label in ((width_axis, "hidden width (per layer)"), (parameter_axis, "parameters")):
+            axis.set_xticks(ns)
+            axis.set_yscale("log", base=2)
+            axis.set_xlabel("n (input bits)")
+            axis.set_ylabel(label)
+            axis.grid(True, which="both", alpha=0.3)
+            axis.legend(fontsize=7, loc="upper left")
+            axis.set_title(f"{function}: {label.split(' (')[0]} (found: upper bounds)", fontsize=10)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    figure.savefig(path)
+    return path

@@ -1,6 +1,6 @@
 """Upper bounds on the minimum width from networks whose weights are tied within groups of bits.
 
-The untied program of :mod:`expressivity.search.milp` has ``2^n`` binaries per
+The untied program of :mod:`expressivity.prove.program` has ``2^n`` binaries per
 unit and stops being solvable around n = 6.  Parity is symmetric, so a natural
 smaller class is networks whose units give one weight to every bit of a group:
 they read only the group counts, and the program shrinks to one row per point
@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Iterator
 
-from expressivity.search.milp import STRONG, Formulation, is_tied
-from expressivity.search.prove import WidthProof, construction_upper_bound, prove_width
+from expressivity.prove.formulation import STRONG, Formulation, is_tied
+from expressivity.prove.summary import construction_upper_bound
+from expressivity.prove.width import WidthProof, prove_width
 
 #: Grid points (binaries per unit) above which a grouping is not tried.
 MAX_GRID_POINTS = 2048

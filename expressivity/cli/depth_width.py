@@ -1,0 +1,85 @@
+"""``expressivity depth-width``: the depth-width table for several functions, with records, resume and a plot."""
+from __future__ import annotations
+
+import click
+
+from expressivity.cli import main
+from expressivity.cli.common import (
+    bits_option, fail, json_option, parse_bits, parse_range, progress_option, records_option,
+    resume_option,
+)
+from expressivity.cli.training import report_search, training_config, training_options
+from expressivity.results.records import RecordsError
+from expressivity.search.budget import SearchTooLarge, check_search_size
+from expressivity.search.depth_table import depth_width_table, function_spec, table_text
+from expressivity.search.width import MAX_SEARCH_BITS
+
+KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
+
+
+@main.command("depth-width")
+@click.option("--functions", default="parity,majority,ip,tribes", show_default=True, metavar="F1,F2,...",
+              help=f"Families, separated by commas: any of {', '.join(KNOWN)} or a --function spec that needs "
+                   f"only n (tribes is tribes:2,n/2 at even n).")
+@bits_option(ranges=True, default="2..10", extra="n >= 2.")
+@click.option("--depths", default="1..3", show_default=True, metavar="D|A..B", help="Hidden layers, 1..4.")
+@click.option("--max-width", default=16, show_default=True, type=int, help="Largest width tried per layer.")
+@click.option("--block", default=4, show_default=True, type=int,
+              help="Widths trained together; the scan stops after the first block with a verified fit.")
+@training_options
+@records_option("(n, function, shape, configuration)")
+@resume_option("(n, function, shape, configuration) batches")
+@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Save the width and parameter plot here; the suffix picks the format.")
+@json_option()
+@progress_option()
+@click.pass_context
+def depth_width_command(ctx, functions, bits, depths, max_width, block, seeds, steps, lr, beta1, beta2, eps, loss,
+                        init, encoding, dtype, device, seed, records, resume, plot, as_json, progress):
+    """The smallest width training finds at each depth, for several functions and n, beside known constructions.
+
+    Widths are tried upwards in blocks; every fit is re-checked exactly.  The
+    widths found are upper bounds on the minimum width at that depth; where no
+    run fit, nothing is proven.
+    """
+    bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_SEARCH_BITS,
+                           why="every fit is re-checked on all 2^n inputs")
+    depth_range = parse_range(depths, name="--depths", minimum=1, maximum=4, why="hidden layers")
+    names = [name.strip() for name in functions.split(",") if name.strip()]
+    if not names:
+        fail("--functions is empty")
+    for name in names:
+        if not any(function_spec(name, n) for n in bit_range):
+            fail(f"--functions {name}: not a family defined at any n in --bits {bits} "
+                 f"(known: {', '.join(KNOWN)}, or a spec that needs only n)")
+    if max_width < 1 or block < 1:
+        fail("--max-width and --block must be at least 1")
+    config, torch_device = training_config(seeds=seeds, steps=steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                                           loss=loss, init=init, encoding=encoding, dtype=dtype, device=device,
+                                           seed=seed, records=records, resume=resume, plot=plot)
+    try:
+        for depth in depth_range:
+            check_search_size(bit_range, range(1, max_width + 1), seeds, config, depth=depth, device=torch_device)
+    except SearchTooLarge as error:  # the search's own words name --widths: here that is --max-width
+        widths = f"--widths 1..{max_width}" if max_width > 1 else "--widths 1"
+        fail(str(error).replace(widths, f"--max-width {max_width}"))
+    if ctx.get_parameter_source("progress") == click.core.ParameterSource.DEFAULT:
+        progress = not as_json
+
+    def report(cell) -> None:
+        if progress:
+            found = "none" if cell.width is None else cell.width
+            click.echo(f"{cell.function} n={cell.n} depth {cell.depth}: width {found} ({cell.seconds:.1f} s)",
+                       err=True)
+
+    try:
+        table = depth_width_table(names, bit_range, depth_range, max_width=max_width, block=block, seeds=seeds,
+                                  config=config, seed=seed, device=device, records_path=records, resume=resume,
+                                  progress=False, on_cell=report)
+    except RecordsError as error:
+        fail(str(error))
+    if plot is not None:
+        from expressivity.results.plots import plot_depth_width
+
+        plot_depth_width(table, plot, title=f"{seeds} seeds per width; {config.key()}")
+    report_search(table.to_dict(), table_text(table), as_json=as_json, records=records, plot=plot)

@@ -1,0 +1,55 @@
+"""Proven minimum widths of one-hidden-layer ReLU networks for n-bit parity, by mixed-integer programming.
+
+The stages, one module each: :mod:`~expressivity.prove.formulation` states the
+question and the normal form that loses no network; :mod:`~expressivity.prove.program`
+writes the program for one ``(n, width, P)`` from the ReLU rows of
+:mod:`~expressivity.prove.rows`, adding the symmetry breaking and cuts of
+:mod:`~expressivity.prove.cuts`; :mod:`~expressivity.prove.solve` solves it with
+HiGHS and reads the network back; :mod:`~expressivity.prove.certificate` makes that
+network exact and verifies it on every input; :mod:`~expressivity.prove.width`
+turns the programs for one width into a :class:`WidthProof`;
+:mod:`~expressivity.prove.summary` combines widths 1, 2, ... with the known upper
+bounds into a :class:`WidthSummary`; and :mod:`~expressivity.prove.tied` looks for
+upper bounds among networks whose weights are tied within groups of bits.
+"""
+from expressivity.prove.certificate import DENOMINATOR_LIMITS, Certificate, certify
+from expressivity.prove.cuts import unit_correlation_bound
+from expressivity.prove.formulation import (
+    FORMULATIONS, NORMALISATIONS, PLAIN, STRONG, UNIT_ORDERS, VARIANTS, Formulation, check_groups,
+    default_bound, grid_points, is_tied, positive_counts,
+)
+from expressivity.prove.program import MilpModel, build_model
+from expressivity.prove.solve import (
+    TARGET_MARGIN, MilpSolution, RealNetwork, activation_pattern, read_network, solve_model,
+)
+from expressivity.prove.summary import (
+    SUMMARY_STATUSES, WidthSummary, construction_upper_bound, prove_minimum_width, reusable_proofs,
+    search_upper_bounds, summarize,
+)
+from expressivity.prove.tied import (
+    MAX_GRID_POINTS, MAX_TIED_BITS, default_tied_width, grid_size, partitions, search_tied,
+)
+from expressivity.prove.width import (
+    BUILD_SECONDS_PER_BINARY, MAX_BINARIES, MAX_CERTIFIED_PAIRS, STATUSES, ZERO_MARGIN, SplitOutcome,
+    WidthProof, check_program_size, format_groups, program_binaries, prove_width,
+)
+
+__all__ = [
+    # formulation
+    "VARIANTS", "NORMALISATIONS", "UNIT_ORDERS", "Formulation", "STRONG", "PLAIN", "FORMULATIONS",
+    "positive_counts", "check_groups", "is_tied", "grid_points", "default_bound",
+    # program and cuts
+    "MilpModel", "build_model", "unit_correlation_bound",
+    # solving
+    "TARGET_MARGIN", "MilpSolution", "solve_model", "activation_pattern", "RealNetwork", "read_network",
+    # certificates
+    "DENOMINATOR_LIMITS", "Certificate", "certify",
+    # one width
+    "ZERO_MARGIN", "MAX_BINARIES", "BUILD_SECONDS_PER_BINARY", "MAX_CERTIFIED_PAIRS", "STATUSES",
+    "SplitOutcome", "WidthProof", "program_binaries", "check_program_size", "prove_width", "format_groups",
+    # per n
+    "SUMMARY_STATUSES", "WidthSummary", "construction_upper_bound", "summarize", "reusable_proofs",
+    "search_upper_bounds", "prove_minimum_width",
+    # tied weights
+    "MAX_GRID_POINTS", "MAX_TIED_BITS", "partitions", "grid_size", "default_tied_width", "search_tied",
+]

@@ -1,0 +1,203 @@
+"""Mixed-integer formulation of "can ``w`` ReLU units in one hidden layer compute n-bit parity?".
+
+The network class
+-----------------
+One hidden layer of ``w`` ReLU units and an affine output with a bias,
+
+    f(x) = sum_j a_j * relu(z_j(x)) + c,    z_j(x) = w_j . x + b_j,    x in {0, 1}^n,
+
+all parameters real.  Two questions (``variant``):
+
+* ``"sign"``: ``f(x) > 0`` on every odd input and ``f(x) < 0`` on every even
+  one (an output of exactly 0 is wrong, as in ``verify_exhaustive(mode="sign")``).
+* ``"exact"``: ``f(x) == parity(x)`` on every input.
+
+Normal form (each step loses no network)
+----------------------------------------
+1. *Output weights are +1 or -1.*  ``a * relu(z) == sign(a) * relu(|a| z)``
+   (positive homogeneity); a unit with ``a = 0`` is dead weight, and a network
+   with fewer units is padded with units ``relu(0)`` (weight and bias 0), which
+   add nothing whatever their output weight.  So "at most w units" equals "exactly
+   w units with output weights +-1"; the program is solved once for every count
+   ``P`` of +1 weights (units ``0..P-1`` are the positive ones).
+2. *Sign variant: pre-activations at most 1 in magnitude* (``"preactivation"``
+   normalisation, the default).  Multiplying every ``w_j, b_j`` and ``c`` by
+   ``lam > 0`` multiplies ``f`` by ``lam`` and keeps every sign, so any correct
+   network can be scaled until ``max_{j,x} |z_j(x)| = 1`` (not every ``z_j`` is
+   identically 0, or ``f`` would be the constant ``c``).  Then every hidden value
+   lies in ``[0, 1]``, the big-M of every ReLU is exactly 1 (the tightest the input
+   domain allows), ``w_jk = z_j(e_k) - z_j(0)`` lies in ``[-2, 2]``, ``b_j = z_j(0)``
+   in ``[-1, 1]``, and, because a correct ``f`` takes both signs, the output bias
+   ``c`` lies in ``(-P, N)`` where ``N = w - P``: the weighted sum of hidden values
+   lies in ``[-N, P]``.  The margin ``t = min_x (2 parity(x) - 1) f(x)`` is
+   maximised: a correct network of width ``w`` exists exactly when the optimum is
+   positive.  The ``"box"`` normalisation (``|w_jk|, |b_j| <= 1``, also lossless by
+   the same scaling, big-M ``n + 1`` for every input) is the plain formulation kept
+   for comparison.
+3. *Exact variant: no scaling is free* (the output is pinned to 0 and 1), so the
+   class is bounded explicitly: ``|z_j(x)| <= R`` on every input (``R = bound``,
+   default ``2n``, enough for the known n-unit construction
+   ``relu(s) - relu(2s - 2) + relu(2s - 4) - ...`` whose pre-activations reach
+   ``2n - 2``).  Statements in this variant are about that class only.
+
+The program written from this normal form is in :mod:`expressivity.prove.program`;
+the symmetry breaking and valid inequalities it may add, each with the argument
+that it loses no network, are in :mod:`expressivity.prove.cuts`.
+
+Tied weights (``groups``)
+-------------------------
+``groups = (g_1, ..., g_k)`` (sizes summing to n; bits are grouped in order) asks
+the same question of a smaller class: every unit gives the same weight to all
+bits of a group, so it reads only the group counts ``u_i`` (how many bits of
+group ``i`` are 1) and the program has one row per point of the grid
+``{0..g_1} x ... x {0..g_k}`` instead of one per input: ``prod(g_i + 1)``
+binaries per unit rather than ``2^n``.  A network found here is a network of
+the full class (its weights repeated over each group) and is certified on all
+``2^n`` inputs like any other; "no network" here says nothing about untied
+networks.  Which of the symmetry breaking still holds for tied weights is said in
+:mod:`expressivity.prove.cuts`.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from expressivity.verify.exhaustive import input_bits
+
+VARIANTS = ("sign", "exact")
+NORMALISATIONS = ("preactivation", "box")
+UNIT_ORDERS = ("active-count", "bias", "none")
+
+
+@dataclass(frozen=True)
+class Formulation:
+    """How the program is written.
+
+    Attributes
+    ----------
+    name : str
+        Short label for records and tables.
+    normalisation : {"preactivation", "box"}
+        ``"preactivation"``: ``|z_j(x)| <= bound`` on every input, big-M = bound.
+        ``"box"``: ``|w_jk|, |b_j| <= bound``, big-M = ``bound * (n + 1)`` for every
+        input (the loose textbook choice).
+    symmetry : bool
+        Add S1, S2 and S3 (see :mod:`expressivity.prove.cuts`).
+    unit_order : {"active-count", "bias", "none"}
+        The key of S3 (ignored without ``symmetry``).
+    correlation_cuts : bool
+        C1: on every subcube of dimension m >= 2, each unit's hidden values have
+        parity correlation at most ``K_m`` (see
+        :func:`~expressivity.prove.cuts.unit_correlation_bound`).
+    canonical_cuts : bool
+        C2: the activations and hidden values of the first positive unit follow
+        the order that S2 puts on its weights (needs ``symmetry``).
+    sign_binaries : bool
+        C3: a binary per first-layer weight for its sign, and the monotonicity of
+        each unit's activations along that coordinate.
+
+    >>> STRONG.name, PLAIN.name
+    ('strong', 'plain')
+    """
+
+    name: str
+    normalisation: str = "preactivation"
+    symmetry: bool = True
+    unit_order: str = "bias"
+    correlation_cuts: bool = False
+    canonical_cuts: bool = True
+    sign_binaries: bool = False
+
+    def __post_init__(self) -> None:
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {self.normalisation!r}")
+        if self.unit_order not in UNIT_ORDERS:
+            raise ValueError(f"unit_order must be one of {UNIT_ORDERS}, got {self.unit_order!r}")
+        if self.canonical_cuts and not self.symmetry:
+            raise ValueError("canonical_cuts needs symmetry")
+        if self.correlation_cuts and self.normalisation != "preactivation":
+            raise ValueError("correlation_cuts needs the 'preactivation' normalisation")
+        if self.symmetry and self.normalisation != "preactivation":
+            # Flipping inputs changes biases, so a box on the biases is not
+            # invariant and S2 could cut off every network of an orbit.
+            raise ValueError("symmetry breaking needs the 'preactivation' normalisation")
+
+
+#: The formulation ``prove-width`` uses.
+STRONG = Formulation("strong")
+#: No symmetry breaking, box on weights, loose big-M: the baseline.
+PLAIN = Formulation("plain", normalisation="box", symmetry=False, unit_order="none",
+                    correlation_cuts=False, canonical_cuts=False)
+FORMULATIONS = {f.name: f for f in (STRONG, PLAIN)}
+
+
+def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """The counts ``P`` of +1 output weights the program must be solved for.
+
+    S1 needs an input flip that flips parity: with tied ``groups``, a group of odd size.
+
+    >>> positive_counts(4), positive_counts(3), positive_counts(3, PLAIN)
+    ((2, 3, 4), (2, 3), (0, 1, 2, 3))
+    >>> positive_counts(3, groups=(2, 2)), positive_counts(3, groups=(3, 1))
+    ((0, 1, 2, 3), (2, 3))
+    """
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width}")
+    flips_parity = groups is None or any(g % 2 for g in groups)
+    first = -(-width // 2) if formulation.symmetry and flips_parity else 0
+    return tuple(range(first, width + 1))
+
+
+def check_groups(n: int, groups) -> tuple[int, ...]:
+    """``groups`` as a tuple of positive sizes summing to ``n`` (``None``: every bit alone).
+
+    >>> check_groups(3, None), check_groups(5, [3, 2])
+    ((1, 1, 1), (3, 2))
+    """
+    if groups is None:
+        return (1,) * n
+    groups = tuple(int(g) for g in groups)
+    if not groups or min(groups) < 1 or sum(groups) != n:
+        raise ValueError(f"groups must be positive sizes summing to n = {n}, got {list(groups)}")
+    return groups
+
+
+def is_tied(groups) -> bool:
+    """Whether some group holds more than one bit (``None``: no groups).
+
+    >>> is_tied((3, 3)), is_tied((1, 1)), is_tied(None)
+    (True, False, False)
+    """
+    return groups is not None and any(g > 1 for g in groups)
+
+
+def grid_points(groups: tuple[int, ...]) -> np.ndarray:
+    """One row per class of inputs that tied weights cannot tell apart: the group counts.
+
+    Every bit alone gives the inputs themselves, in the verifier's order.
+
+    >>> grid_points((2, 1)).tolist()
+    [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
+    >>> bool((grid_points((1, 1, 1)) == input_bits(3, 0, 8)).all())
+    True
+    """
+    if all(g == 1 for g in groups):
+        return input_bits(len(groups), 0, 1 << len(groups))
+    return np.array(list(itertools.product(*(range(g + 1) for g in groups))), dtype=np.int64)
+
+
+def default_bound(n: int, variant: str, formulation: Formulation = STRONG) -> float:
+    """The normalisation bound: 1 for the sign variant, ``2n`` for the exact one.
+
+    >>> default_bound(5, "sign"), default_bound(5, "exact")
+    (1.0, 10.0)
+    """
+    return 1.0 if variant == "sign" else 2.0 * n
+
+
+__all__ = [
+    "VARIANTS", "NORMALISATIONS", "UNIT_ORDERS", "Formulation", "STRONG", "PLAIN", "FORMULATIONS",
+    "positive_counts", "check_groups", "is_tied", "grid_points", "default_bound",
+]
