@@ -81,6 +81,16 @@ def test_the_scan_stops_at_the_first_block_with_a_fit_and_resume_trains_nothing(
                               records_path=records, resume=True)
     assert calls == []
     assert [(c.function, c.depth, c.width) for c in again.cells] == [(c.function, c.depth, c.width) for c in table.cells]
+    # with no time left, recorded cells are still read back and nothing new is trained
+    cut = depth_width_table(["majority", "parity"], [3, 4], [1, 2], max_width=4, block=2, seeds=6, config=QUICK,
+                            records_path=records, resume=True, time_limit=0)
+    assert calls == []
+    by_key = {(c.function, c.n, c.depth): c for c in cut.cells}
+    for cell in table.cells:
+        assert by_key[(cell.function, 3, cell.depth)].width == cell.width
+    assert all(by_key[(name, 4, depth)].stopped and by_key[(name, 4, depth)].width is None
+               for name in ("majority", "parity") for depth in (1, 2))
+    assert "not reached" in table_text(cut)
 
 
 def test_cli_json_plot_and_bad_input(tmp_path):

@@ -26,6 +26,9 @@ KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
 @click.option("--max-width", default=16, show_default=True, type=int, help="Largest width tried per layer.")
 @click.option("--block", default=4, show_default=True, type=int,
               help="Widths trained together; the scan stops after the first block with a verified fit.")
+@click.option("--time-limit", "time_limit", default=None, type=float, metavar="SECONDS",
+              help="Start no new block after this many seconds; the cells left say 'stopped' or 'not reached' "
+                   "(blocks already in --records are still read back with --resume).")
 @training_options
 @records_option("(n, function, shape, configuration)")
 @resume_option("(n, function, shape, configuration) batches")
@@ -34,7 +37,7 @@ KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
 @json_option()
 @progress_option()
 @click.pass_context
-def depth_width_command(ctx, functions, bits, depths, max_width, block, seeds, steps, lr, beta1, beta2, eps, loss,
+def depth_width_command(ctx, functions, bits, depths, max_width, block, time_limit, seeds, steps, lr, beta1, beta2, eps, loss,
                         init, encoding, dtype, device, seed, records, resume, plot, as_json, progress):
     """The smallest width training finds at each depth, for several functions and n, beside known constructions.
 
@@ -54,6 +57,8 @@ def depth_width_command(ctx, functions, bits, depths, max_width, block, seeds, s
                  f"(known: {', '.join(KNOWN)}, or a spec that needs only n)")
     if max_width < 1 or block < 1:
         fail("--max-width and --block must be at least 1")
+    if time_limit is not None and not time_limit >= 0:
+        fail(f"--time-limit must be a non-negative number of seconds, got {time_limit}")
     config, torch_device = training_config(seeds=seeds, steps=steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
                                            loss=loss, init=init, encoding=encoding, dtype=dtype, device=device,
                                            seed=seed, records=records, resume=resume, plot=plot)
@@ -68,14 +73,17 @@ def depth_width_command(ctx, functions, bits, depths, max_width, block, seeds, s
 
     def report(cell) -> None:
         if progress:
-            found = "none" if cell.width is None else cell.width
-            click.echo(f"{cell.function} n={cell.n} depth {cell.depth}: width {found} ({cell.seconds:.1f} s)",
-                       err=True)
+            if cell.spec is None:
+                found = "not defined at this n"
+            else:
+                found = "stopped (time limit)" if cell.stopped else "none" if cell.width is None else cell.width
+                found = f"width {found}"
+            click.echo(f"{cell.function} n={cell.n} depth {cell.depth}: {found} ({cell.seconds:.1f} s)", err=True)
 
     try:
         table = depth_width_table(names, bit_range, depth_range, max_width=max_width, block=block, seeds=seeds,
                                   config=config, seed=seed, device=device, records_path=records, resume=resume,
-                                  progress=False, on_cell=report)
+                                  progress=False, time_limit=time_limit, on_cell=report)
     except RecordsError as error:
         fail(str(error))
     if plot is not None:

@@ -1,4 +1,4 @@
-"""``expressivity prove-width``: proven minimum widths of one-hidden-layer ReLU networks for parity."""
+"""``expressivity prove-width``: proven minimum widths of one-hidden-layer ReLU networks for a Boolean function (parity by default)."""
 from __future__ import annotations
 
 import math
@@ -8,11 +8,11 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option,
-    resume_option,
+    bits_option, fail, function_option, json_option, parse_bits, parse_function_at, print_json, progress_option,
+    records_option, resume_option,
 )
 from expressivity.prove import (
-    FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound,
+    FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
     prove_minimum_width, reusable_proofs, search_upper_bounds,
 )
 from expressivity.results.atomic import check_writable
@@ -24,6 +24,7 @@ MAX_PROVE_BITS = 10
 
 
 @main.command("prove-width")
+@function_option()
 @bits_option(ranges=True, default="2..5", extra="n >= 2.")
 @click.option("--max-width", type=int, default=None, metavar="W",
               help="Largest width to try (default, and at most: one below the smallest width known to suffice).")
@@ -31,28 +32,34 @@ MAX_PROVE_BITS = 10
               help="Seconds per (n, width), building the programs included, shared by its sign splits; "
                    "past it the width is 'unknown'.")
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
-              help="sign: output > 0 exactly on odd inputs; exact: output == parity (weights bounded, see docs).")
+              help="sign: output > 0 exactly where the function is 1 (parity: odd inputs); exact: output == the "
+                   "function (weights bounded, see docs).")
 @click.option("--formulation", type=click.Choice(tuple(FORMULATIONS)), default="strong", show_default=True,
               help="strong: symmetry breaking and tight big-M; plain: the baseline.")
-@records_option("(n, width), with its certificate")
-@resume_option("(n, width) proofs")
+@records_option("(n, function, width), with its certificate")
+@resume_option("(n, function, width) proofs")
 @click.option("--search-records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="search-width records: their smallest successful width per n is an upper bound.")
+              help="search-width records: their smallest successful width per n for the same function "
+                   "(by its table) is an upper bound.")
 @json_option()
 @progress_option()
 @click.pass_context
-def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, records, resume, search_records,
-                        as_json, progress):
-    """Prove the minimum width of one hidden ReLU layer for n-bit parity by mixed-integer programming.
+def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, records, resume,
+                        search_records, as_json, progress):
+    """Prove the minimum width of one hidden ReLU layer for an n-bit function (default parity) by mixed-integer programming.
 
     A width is 'proven-infeasible' only when HiGHS solves every sign split to
     optimality with no positive margin, 'feasible-certified' only with an integer
-    network checked on every input; a timeout is 'unknown'.
+    network checked on every input; a timeout is 'unknown'.  Symmetry breaking
+    follows the function's symmetry group (n <= 6; beyond, parity's is known and
+    other functions get none but the order of units).  A constant function
+    needs width 0 and is reported without a program.
     """
     from click.core import ParameterSource
 
     bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_PROVE_BITS,
                            why="the program has 2^n binaries per unit")
+    targets = {n: parse_function_at(function, n) for n in bit_range}  # bad specs: one line, before any work
     if max_width is not None and max_width < 1:
         fail(f"--max-width must be at least 1, got {max_width}")
     if not (math.isfinite(time_limit) and time_limit > 0):
@@ -82,10 +89,13 @@ def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, 
             fail(f"--search-records: {error}")
         if not found:
             fail(f"--search-records {search_records} has no records (or does not exist)")
-        search_upper = search_upper_bounds(found, variant)
+        search_upper = search_upper_bounds(found, variant, function)
     for n in bit_range:  # the largest program of each n, before any is built
+        if is_constant(targets[n]):
+            continue  # width 0: no program
         bound = default_bound(n, variant, form)
-        ceilings = [w - 1 for w in (construction_upper_bound(n, variant, bound), search_upper.get(n)) if w is not None]
+        ceilings = [w - 1 for w in (construction_upper_bound(n, variant, bound, targets[n]), search_upper.get(n))
+                    if w is not None]
         widest = min(ceilings) if ceilings else n  # as prove_minimum_width chooses
         widest = widest if max_width is None else min(widest, max_width)
         try:
@@ -109,10 +119,12 @@ def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, 
                     bar.write(f"n={proof.n} width={proof.width}: {proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
 
             bound = default_bound(n, variant, form)
-            reuse = {p.width: p for p in known.values() if p.n == n and p.bound == bound and p.groups is None}
+            reuse = {p.width: p for p in known.values()
+                     if p.n == n and p.bound == bound and p.groups is None and p.function_hex == targets[n].hex}
             summary = prove_minimum_width(
                 n, variant=variant, max_width=max_width, time_limit=time_limit, formulation=form,
                 search_upper=search_upper.get(n), known=reuse, on_proof=finished, on_start=started,
+                function=targets[n],
             )
             summaries.append(summary)
             bar.update(1)
@@ -121,7 +133,7 @@ def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, 
 
     if as_json:
         print_json({
-            "variant": variant, "formulation": form.name, "time_limit": time_limit,
+            "function": function, "variant": variant, "formulation": form.name, "time_limit": time_limit,
             "summaries": [s.to_dict() for s in summaries],
             "widths": [p.to_dict() for s in summaries for p in s.widths],
             "records": records,
@@ -130,7 +142,8 @@ def prove_width_command(ctx, bits, max_width, time_limit, variant, formulation, 
     click.echo(_widths_table(summaries))
     click.echo("")
     click.echo(_summary_table(summaries))
-    click.echo(f"\nvariant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
+    named = "" if function == "parity" else f"function {function}, "  # parity's line as it always was
+    click.echo(f"\n{named}variant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
     click.echo("proven-infeasible: HiGHS solved every sign split to optimality with no margin above 1e-6, "
                "in floating point (not exact arithmetic); certified: an integer network checked on every input.")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import click
 
 from expressivity.cli import main
-from expressivity.cli.common import bits_option, fail, format_axes, format_table, json_option, parse_bits, print_json
+from expressivity.cli.common import bits_option, fail, format_axes, json_option, parse_bits, print_json
+from expressivity.results.tables import format_table
 
 #: The largest n for ``--bits``: the closed form takes microseconds for any n.
 MAX_BITS = 2**63 - 1

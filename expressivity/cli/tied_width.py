@@ -8,9 +8,10 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, format_table, json_option, parse_bits, print_json, progress_option, records_option,
+    bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option,
     resume_option,
 )
+from expressivity.results.tables import format_table
 from expressivity.prove import (
     MAX_BINARIES, MAX_GRID_POINTS, MAX_TIED_BITS, STRONG, VARIANTS, check_program_size, default_tied_width,
     format_groups, grid_size, partitions, reusable_proofs, search_tied,

@@ -1,4 +1,8 @@
-"""Proven minimum widths of one-hidden-layer ReLU networks for n-bit parity, by mixed-integer programming.
+"""Proven minimum widths of one-hidden-layer ReLU networks for n-bit Boolean functions, by mixed-integer programming.
+
+The target is any function of ``n`` bits (``function=``: a spec or a
+``BooleanFunction``), parity by default; the symmetry breaking follows the
+function's symmetry group.
 
 The stages, one module each: :mod:`~expressivity.prove.formulation` states the
 question and the normal form that loses no network; :mod:`~expressivity.prove.program`
@@ -13,17 +17,17 @@ bounds into a :class:`WidthSummary`; and :mod:`~expressivity.prove.tied` looks f
 upper bounds among networks whose weights are tied within groups of bits.
 """
 from expressivity.prove.certificate import DENOMINATOR_LIMITS, Certificate, certify
-from expressivity.prove.cuts import unit_correlation_bound
+from expressivity.prove.cuts import MAX_GROUP_BITS, S2_FORMS, SymmetryPlan, symmetry_plan, unit_correlation_bound
 from expressivity.prove.formulation import (
     FORMULATIONS, NORMALISATIONS, PLAIN, STRONG, UNIT_ORDERS, VARIANTS, Formulation, check_groups,
-    default_bound, grid_points, is_tied, positive_counts,
+    default_bound, grid_points, grid_targets, is_constant, is_tied, positive_counts, target_function,
 )
 from expressivity.prove.program import MilpModel, build_model
 from expressivity.prove.solve import (
     TARGET_MARGIN, MilpSolution, RealNetwork, activation_pattern, read_network, solve_model,
 )
 from expressivity.prove.summary import (
-    SUMMARY_STATUSES, WidthSummary, construction_upper_bound, prove_minimum_width, reusable_proofs,
+    SUMMARY_STATUSES, WidthSummary, construction_upper_bound, constructions, prove_minimum_width, reusable_proofs,
     search_upper_bounds, summarize,
 )
 from expressivity.prove.tied import (
@@ -37,9 +41,11 @@ from expressivity.prove.width import (
 __all__ = [
     # formulation
     "VARIANTS", "NORMALISATIONS", "UNIT_ORDERS", "Formulation", "STRONG", "PLAIN", "FORMULATIONS",
-    "positive_counts", "check_groups", "is_tied", "grid_points", "default_bound",
+    "positive_counts", "check_groups", "is_tied", "grid_points", "default_bound", "target_function",
+    "is_constant", "grid_targets",
     # program and cuts
-    "MilpModel", "build_model", "unit_correlation_bound",
+    "MilpModel", "build_model", "unit_correlation_bound", "MAX_GROUP_BITS", "S2_FORMS", "SymmetryPlan",
+    "symmetry_plan",
     # solving
     "TARGET_MARGIN", "MilpSolution", "solve_model", "activation_pattern", "RealNetwork", "read_network",
     # certificates
@@ -48,7 +54,7 @@ __all__ = [
     "ZERO_MARGIN", "MAX_BINARIES", "BUILD_SECONDS_PER_BINARY", "MAX_CERTIFIED_PAIRS", "STATUSES",
     "SplitOutcome", "WidthProof", "program_binaries", "check_program_size", "prove_width", "format_groups",
     # per n
-    "SUMMARY_STATUSES", "WidthSummary", "construction_upper_bound", "summarize", "reusable_proofs",
+    "SUMMARY_STATUSES", "WidthSummary", "construction_upper_bound", "constructions", "summarize", "reusable_proofs",
     "search_upper_bounds", "prove_minimum_width",
     # tied weights
     "MAX_GRID_POINTS", "MAX_TIED_BITS", "partitions", "grid_size", "default_tied_width", "search_tied",

@@ -18,7 +18,7 @@ import numpy as np
 from expressivity.networks.layered import LayeredNet
 from expressivity.prove.program import MilpModel
 from expressivity.prove.solve import activation_pattern, read_network, solve_model
-from expressivity.verify.exhaustive import input_bits, parity_reference, verify_exhaustive
+from expressivity.verify.exhaustive import input_bits, verify_exhaustive
 from expressivity.verify.record import Verification
 
 #: Denominator limits tried, in order, when the weights are made rational.
@@ -29,8 +29,9 @@ DENOMINATOR_LIMITS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 30, 60, 100, 360, 1000, 5040
 class Certificate:
     """An integer network found by the solver and verified on every input.
 
-    The network computes ``scale * f`` where ``f`` is the real network (sign
-    variant: only the sign matters; exact variant: ``scale * parity`` exactly).
+    The network computes ``scale * g`` where ``g`` is the real network (sign
+    variant: only the sign matters; exact variant: ``scale * f`` exactly, ``f``
+    the program's target).
     """
 
     weights: tuple[tuple[int, ...], ...]
@@ -81,7 +82,7 @@ def _exact_network(model: MilpModel, weights, biases, limit: int):
     w = [[Fraction(float(v)).limit_denominator(limit) for v in row] for row in weights]
     b = [Fraction(float(v)).limit_denominator(limit) for v in biases]
     inputs = input_bits(n, 0, 1 << n)
-    parity = inputs.sum(axis=1) % 2
+    target = model.target  # row i of inputs is row i of f.table
     # S(x) = sum_j a_j relu(z_j(x)) exactly, then the output bias.
     sums = []
     for bits in inputs:
@@ -92,13 +93,13 @@ def _exact_network(model: MilpModel, weights, biases, limit: int):
                 total += int(model.output_signs[j]) * z
         sums.append(total)
     if model.variant == "sign":
-        highest_even = max(s for s, p in zip(sums, parity) if p == 0)
-        lowest_odd = min(s for s, p in zip(sums, parity) if p == 1)
-        if not highest_even < lowest_odd:
+        highest_zero = max(s for s, p in zip(sums, target) if p == 0)
+        lowest_one = min(s for s, p in zip(sums, target) if p == 1)
+        if not highest_zero < lowest_one:
             return None
-        c = -(highest_even + lowest_odd) / 2
+        c = -(highest_zero + lowest_one) / 2
     else:
-        c = Fraction(int(parity[0])) - sums[0]
+        c = Fraction(int(target[0])) - sums[0]
     # Integer first layer per unit (relu(D z) = D relu(z)), then a common output denominator.
     int_w, int_b, out = [], [], []
     for j in range(width):
@@ -132,7 +133,7 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
     pattern = activation_pattern(model, values)
     polished = solve_model(model, fixed_pattern=pattern)
     candidates = [v for v in (polished.values, values) if v is not None]
-    reference = parity_reference
+    reference = _table_reference(model.target)
     last = "no candidate weights"
     for vals in candidates:
         net = read_network(model, vals)
@@ -144,7 +145,7 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
                     continue
                 weights, biases, out, c, scale = exact
                 if model.variant == "exact":
-                    reference = (lambda bits, s=scale: s * parity_reference(bits))
+                    reference = _table_reference(scale * model.target)
                 candidate = Certificate(weights, biases, out, c, scale, limit,
                                         Verification("skipped", "none", model.n))
                 verification = verify_exhaustive(
@@ -156,6 +157,18 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
                 return Certificate(weights, biases, out, c, scale, limit, verification), "verified"
             last = f"denominators <= {limit}: {verification.reason}"
     return None, f"no exact certificate: {last}"
+
+
+def _table_reference(values: np.ndarray):
+    """The verifier's reference: 0/1 rows ``(m, n)`` to ``values[row index]``, shape ``(m, 1)``."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values).bit_length() - 1
+    powers = np.int64(1) << np.arange(n, dtype=np.int64)
+
+    def reference(bits: np.ndarray) -> np.ndarray:
+        return values[np.asarray(bits, dtype=np.int64) @ powers][:, None]
+
+    return reference
 
 
 __all__ = ["DENOMINATOR_LIMITS", "Certificate", "certify"]

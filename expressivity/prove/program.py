@@ -13,17 +13,19 @@ import numpy as np
 import scipy.sparse as sp
 
 from expressivity.prove.cuts import (
-    _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries, _add_symmetry_breaking,
+    SymmetryPlan, _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries, _add_symmetry_breaking,
+    symmetry_plan,
 )
 from expressivity.prove.formulation import (
-    STRONG, VARIANTS, Formulation, check_groups, default_bound, grid_points, is_tied, positive_counts,
+    STRONG, VARIANTS, Formulation, check_groups, default_bound, grid_points, grid_targets, is_constant, is_tied,
+    positive_counts, target_function,
 )
 from expressivity.prove.rows import _relu_rows, _Rows
 
 
 @dataclass(frozen=True, eq=False)
 class MilpModel:
-    """One mixed-integer program: parity of ``n`` bits, ``width`` units, ``positive`` of them +1.
+    """One mixed-integer program: ``function`` of ``n`` bits, ``width`` units, ``positive`` of them +1.
 
     Variables (column indices are in the ``*_index`` arrays): first-layer weights
     ``w`` ``(width, n)`` (``(width, len(groups))`` when tied), biases ``b``
@@ -33,6 +35,8 @@ class MilpModel:
     instead of per input when tied.
     Rows are ``row_lower <= matrix @ v <= row_upper``; the objective is to
     minimise ``cost @ v`` (``-t`` for the sign variant, 0 for the exact one).
+    ``function`` is the target (a ``BooleanFunction``) and ``symmetry`` the
+    symmetry breaking its group allowed (None without ``formulation.symmetry``).
     """
 
     n: int
@@ -57,11 +61,18 @@ class MilpModel:
     row_upper: np.ndarray
     s_index: np.ndarray | None = None
     groups: tuple[int, ...] = ()
+    function: object = None
+    symmetry: SymmetryPlan | None = None
 
     @property
     def tied(self) -> bool:
         """Whether some group of bits shares its weights (``w_index`` is then ``(width, groups)``)."""
         return is_tied(self.groups)
+
+    @property
+    def target(self) -> np.ndarray:
+        """The target on all ``2^n`` inputs (row ``i``: bit ``k`` of ``i`` is ``x_k``), 0/1 int64."""
+        return self.function.table.astype(np.int64)
 
     @property
     def n_columns(self) -> int:
@@ -86,9 +97,12 @@ def build_model(
     formulation: Formulation = STRONG,
     bound: float | None = None,
     groups: tuple[int, ...] | None = None,
+    function=None,
 ) -> MilpModel:
     """Write the program for ``n`` bits, ``width`` units, ``positive`` of them with output weight +1.
 
+    ``function`` is the target: a ``BooleanFunction`` of ``n`` bits, a spec, or
+    None for parity; it must not be constant (width 0 computes a constant).
     ``groups`` ties the weights of each group of bits (see :mod:`expressivity.prove.formulation`).
 
     Examples
@@ -100,6 +114,8 @@ def build_model(
     [1, -1]
     >>> build_model(6, 4, 2, groups=(3, 3)).n_binaries  # 4 units x 16 grid points, not 64 inputs
     64
+    >>> build_model(3, 2, 0, function="threshold:3").symmetry.describe()  # AND: no S1, so P = 0 too
+    'S2 sorted 0,1,2'
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -109,16 +125,20 @@ def build_model(
     tied = is_tied(groups)
     if tied and (formulation.correlation_cuts or formulation.sign_binaries):
         raise ValueError("cuts C1 and C3 are written for single bits, not for tied weights")
-    counts = positive_counts(width, formulation, groups)
+    f = target_function(function, n)
+    if is_constant(f):
+        raise ValueError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it, "
+                         "and the program's normal form needs a function taking both values")
+    plan = symmetry_plan(f, groups if tied else None, formulation.group_symmetry) if formulation.symmetry else None
+    counts = positive_counts(width, formulation, groups, function=f)
     if formulation.symmetry and positive not in counts:
         raise ValueError(f"with symmetry breaking the positive count must be in {counts}")
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     if not bound > 0:
         raise ValueError(f"bound must be positive, got {bound}")
     negative = width - positive
-    inputs = grid_points(groups)  # (2^n, n), row i = bits of i; or one row per grid point when tied
-    ones = inputs.sum(axis=1)
-    parity = ones % 2
+    inputs = grid_points(groups)  # (2^n, n), row i = bits of i (f.table's order); or one row per grid point
+    target = grid_targets(f, groups)  # f on each row
     m = len(inputs)
     k_inputs = len(groups)
     signs = np.array([1] * positive + [-1] * negative, dtype=np.int64)
@@ -168,14 +188,14 @@ def build_model(
     for i in range(m):
         terms = [(h_index[j, i], float(signs[j])) for j in range(width)] + [(c_index, 1.0)]
         if variant == "sign":
-            sense = 1.0 if parity[i] else -1.0
+            sense = 1.0 if target[i] else -1.0
             rows.add([(c_, sense * v) for c_, v in terms] + [(t_index, -1.0)], 0.0, inf)
         else:
-            rows.add(terms, float(parity[i]), float(parity[i]))
+            rows.add(terms, float(target[i]), float(target[i]))
 
     if formulation.symmetry:
-        _add_symmetry_breaking(rows, formulation, n, width, positive, w_index, b_index, d_index, groups)
-    if formulation.canonical_cuts and positive >= 1 and not tied:
+        _add_symmetry_breaking(rows, formulation, plan, width, positive, w_index, b_index, d_index, tied)
+    if formulation.canonical_cuts and plan is not None and plan.canonical and not tied:
         _add_canonical_cuts(rows, inputs, w_index[0], h_index[0], d_index[0])
     if formulation.correlation_cuts:
         _add_correlation_cuts(rows, n, bound, h_index)
@@ -193,7 +213,7 @@ def build_model(
     return MilpModel(
         n, width, positive, variant, formulation, bound, signs, w_index, b_index, c_index, t_index,
         h_index, d_index, cost, lower, upper, integer, matrix,
-        np.array(rows.lower, dtype=float), np.array(rows.upper, dtype=float), s_index, groups,
+        np.array(rows.lower, dtype=float), np.array(rows.upper, dtype=float), s_index, groups, f, plan,
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Iterator
 
-from expressivity.prove.formulation import STRONG, Formulation, is_tied
+from expressivity.prove.formulation import STRONG, Formulation, is_tied, target_function
 from expressivity.prove.summary import construction_upper_bound
 from expressivity.prove.width import WidthProof, prove_width
 
@@ -88,8 +88,12 @@ def search_tied(
     known: dict[tuple, WidthProof] | None = None,
     on_start: Callable[[tuple[int, ...]], None] | None = None,
     on_proof: Callable[[WidthProof], None] | None = None,
+    function=None,
 ) -> list[WidthProof]:
     """Try ``width`` units with each grouping, smallest grid first; one proof per grouping tried.
+
+    ``function`` (default parity) must be a function of the group counts of every
+    grouping tried (``ValueError`` otherwise), as every symmetric function is.
 
     ``known`` maps :attr:`WidthProof.key` to proofs of earlier runs, reused as
     they are.  With ``stop_at_first`` the search ends at the first certified
@@ -111,15 +115,16 @@ def search_tied(
     [((5,), 'feasible-certified', 'verified'), ((3, 2), 'feasible-certified', 'verified')]
     """
     known = known or {}
+    f = target_function(function, n)
     proofs: list[WidthProof] = []
     for groups in sorted(groupings, key=lambda g: (grid_size(g), g)):
-        key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, tuple(groups))
+        key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, f.hex, tuple(groups))
         proof = known.get(key)
         if proof is None:
             if on_start is not None:
                 on_start(tuple(groups))
             proof = prove_width(n, width, variant=variant, formulation=formulation, time_limit=time_limit,
-                                groups=tuple(groups))
+                                groups=tuple(groups), function=f)
             if on_proof is not None:
                 on_proof(proof)
         proofs.append(proof)

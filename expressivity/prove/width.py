@@ -11,7 +11,7 @@ and the answer is one of
     pattern is re-solved as a linear program (best margin for that pattern), the
     weights are made exact rationals (``Fraction.limit_denominator`` with a
     growing limit), the output bias is then recomputed exactly (the midpoint
-    of the admissible interval for the sign variant, ``parity(0) - S(0)`` for the
+    of the admissible interval for the sign variant, ``f(0) - S(0)`` for the
     exact one), everything is scaled to integers, and the integer ``LayeredNet``
     is checked on all ``2^n`` inputs by ``verify_exhaustive`` in integer
     arithmetic.  Only a verified network makes this claim; if every rounding
@@ -22,7 +22,8 @@ and the answer is one of
     bound) at most ``ZERO_MARGIN`` (1e-6, HiGHS's MIP feasibility tolerance) and
     no exact certificate can be made from what it found.  The margin is measured
     after the normalisation ``max |z_j(x)| = 1``, so the claim reads: no network
-    of width ``w`` separates the odd from the even inputs with a margin above
+    of width ``w`` separates the ones of ``f`` from its zeros (for parity: the odd
+    from the even inputs) with a margin above
     1e-6 of its largest pre-activation, to HiGHS's floating-point tolerances.
     This is the solver's word, not an exact-arithmetic proof: HiGHS computes in
     floating point, and a network whose best normalised margin is positive but
@@ -42,6 +43,11 @@ and the answer is one of
     width and is never counted as one; a tied network that *is* found is
     certified on all ``2^n`` inputs and is an upper bound like any other.
 
+The target ``f`` is parity unless ``function`` says otherwise (see
+:mod:`expressivity.prove.formulation`); every proof records it as ``function``
+(its spec) and ``function_hex``, and a record without them (written before
+functions were a parameter) is parity's.
+
 The minimum width for each ``n``, from these proofs and the known upper bounds,
 is settled in :mod:`expressivity.prove.summary`.
 """
@@ -54,7 +60,7 @@ from typing import Any, Iterable, Mapping
 
 from expressivity.prove.certificate import Certificate, certify
 from expressivity.prove.formulation import (
-    STRONG, Formulation, check_groups, default_bound, is_tied, positive_counts,
+    STRONG, Formulation, check_groups, default_bound, is_constant, is_tied, positive_counts, target_function,
 )
 from expressivity.prove.program import build_model
 from expressivity.prove.solve import solve_model
@@ -105,8 +111,12 @@ class WidthProof:
     seconds: float = 0.0
     time_limit: float | None = None
     groups: tuple[int, ...] | None = None  # None: every bit has its own weight
+    function: str = "parity"  # the target's spec
+    function_hex: str = ""  # its truth table in hex; "" is filled in from the spec at n
 
     def __post_init__(self) -> None:
+        if not self.function_hex:
+            object.__setattr__(self, "function_hex", target_function(self.function, self.n).hex)
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
         if self.status == "feasible-certified" and (self.certificate is None or not self.certificate.verification.verified):
@@ -120,7 +130,7 @@ class WidthProof:
 
     @property
     def key(self) -> tuple:
-        return (self.n, self.width, self.variant, self.formulation, self.bound, self.groups)
+        return (self.n, self.width, self.variant, self.formulation, self.bound, self.function_hex, self.groups)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +140,7 @@ class WidthProof:
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
             "seconds": self.seconds, "time_limit": self.time_limit,  # unrounded: --resume prints the same table
             "groups": None if self.groups is None else list(self.groups),
+            "function": self.function, "function_hex": self.function_hex,
         }
 
     @classmethod
@@ -142,6 +153,7 @@ class WidthProof:
             None if data.get("certificate") is None else Certificate.from_dict(data["certificate"]),
             float(data.get("seconds", 0.0)), data.get("time_limit"),
             None if groups is None else tuple(int(g) for g in groups),
+            str(data.get("function", "parity")), str(data.get("function_hex", "")),  # no field: parity
         )
 
 
@@ -189,8 +201,9 @@ def prove_width(
     threads: int = 1,
     seed: int = 0,
     groups: tuple[int, ...] | None = None,
+    function=None,
 ) -> WidthProof:
-    """Decide whether ``width`` ReLU units suffice for ``n``-bit parity.
+    """Decide whether ``width`` ReLU units suffice for the ``n``-bit ``function`` (default parity).
 
     ``time_limit`` (seconds) is shared by the programs for every count ``P`` of
     positive output weights: each gets the time left divided by the programs left;
@@ -200,7 +213,9 @@ def prove_width(
     is not built, and its split is ``"unknown"``.  ``groups`` asks only about
     networks whose weights are tied within each group of bits (a network found is
     certified on all ``2^n`` inputs all the same).  Programs beyond
-    :func:`check_program_size` raise ``ValueError``.
+    :func:`check_program_size` raise ``ValueError``, and so does a constant
+    ``function`` (width 0 computes it; :func:`~expressivity.prove.summary.prove_minimum_width`
+    reports that case).
 
     Examples
     --------
@@ -211,7 +226,14 @@ def prove_width(
     ('feasible-certified', 'verified')
     >>> prove_width(4, 2, groups=(2, 2)).status  # no lower bound: the class is smaller
     'no-tied-network'
+    >>> p = prove_width(3, 1, function="majority")  # a threshold function: one unit
+    >>> p.status, p.function, p.function_hex
+    ('feasible-certified', 'majority', 'e8')
     """
+    f = target_function(function, n)
+    if is_constant(f):
+        raise ValueError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it")
+    label = dict(function=f.spec, function_hex=f.hex)
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     started = time.perf_counter()
     groups = None if groups is None else check_groups(n, groups)
@@ -219,7 +241,7 @@ def prove_width(
     groups = groups if tied else None  # all groups of one bit: the untied program
     check_program_size(n, width, groups)
     build_seconds = program_binaries(n, width, groups) * BUILD_SECONDS_PER_BINARY
-    counts = positive_counts(width, formulation, groups)
+    counts = positive_counts(width, formulation, groups, function=f)
     outcomes: dict[int, SplitOutcome] = {}
     details: dict[int, str] = {}  # why a split is unknown
     # Balanced splits come first (that is where networks were found).  A split that
@@ -241,7 +263,7 @@ def prove_width(
                     continue
             building = time.perf_counter()
             model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound,
-                                groups=groups)
+                                groups=groups, function=f)
             if share is not None:  # the building came out of this program's share
                 share = max(share - (time.perf_counter() - building), 0.01)
             solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
@@ -261,7 +283,7 @@ def prove_width(
                     reason += f"; weights tied in groups {format_groups(groups)}"
                 splits = tuple(outcomes[p] for p in counts if p in outcomes)
                 return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
-                                  splits, certificate, time.perf_counter() - started, time_limit, groups)
+                                  splits, certificate, time.perf_counter() - started, time_limit, groups, **label)
             if _proves_infeasible(variant, solution):
                 outcomes[positive] = _split(positive, "infeasible", solution, share)
                 details.pop(positive, None)
@@ -288,10 +310,10 @@ def prove_width(
             reason += f"; only networks with weights tied in groups {format_groups(groups)}: no lower bound"
         return WidthProof(n, width, variant, formulation.name, bound,
                           "no-tied-network" if tied else "proven-infeasible", reason,
-                          tuple(splits), None, seconds, time_limit, groups)
+                          tuple(splits), None, seconds, time_limit, groups, **label)
     skipped = [f"P = {s.positive}: {s.solver_status}" for s in splits if s.solver_status.startswith("not run")]
     return WidthProof(n, width, variant, formulation.name, bound, "unknown", "; ".join(failures + skipped),
-                      tuple(splits), None, seconds, time_limit, groups)
+                      tuple(splits), None, seconds, time_limit, groups, **label)
 
 
 def format_groups(groups: Iterable[int] | None) -> str:

@@ -30,7 +30,8 @@ from expressivity.search.width import search_width
 
 TABLE_NOTE = (
     "Widths found are upper bounds on the minimum width at each depth (a verified network exists); "
-    "'none' means no run fit up to the largest width tried, which proves nothing."
+    "'none' means no run fit up to the largest width tried, which proves nothing; 'stopped' and "
+    "'not reached' mean the time limit passed first."
 )
 
 
@@ -62,6 +63,7 @@ class TableCell:
     success_rate: float | None  # at that width
     widths_tried: tuple = ()
     seconds: float = 0.0
+    stopped: bool = False  # the time limit passed before this cell was finished: nothing is claimed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,9 +140,16 @@ def depth_width_table(
     records_path: str | os.PathLike | None = None,
     resume: bool = False,
     progress: bool = False,
+    time_limit: float | None = None,
     on_cell: Callable[[TableCell], None] | None = None,
 ) -> DepthTable:
     """Scan widths upwards for every ``(function, depth, n)``; see the module docstring.
+
+    The cells are visited n by n (every function and depth at one n before the
+    next n), so a run cut short by ``time_limit`` (seconds of training) has
+    finished the small n.  Once the limit has passed no new block starts: blocks
+    already in ``records_path`` (with ``resume``) are still read back, and every
+    cell not finished is marked ``stopped`` (nothing is claimed for it).
 
     >>> table = depth_width_table(["majority"], [3], [1, 2], max_width=2, block=2, seeds=4)
     >>> [(c.depth, c.width) for c in table.cells]
@@ -149,35 +158,51 @@ def depth_width_table(
     import time
 
     bits, depths = sorted(set(bits)), sorted(set(depths))
+    started = time.perf_counter()
+    deadline = None if time_limit is None else started + time_limit
     cells, built = [], []
     for name in functions:
         for n in bits:
             built.extend(constructions(name, n))
-        for depth in depths:
-            for n in bits:
-                spec = function_spec(name, n)
-                started = time.perf_counter()
+    for n in bits:
+        for name in functions:
+            spec = function_spec(name, n)
+            for depth in depths:
+                begun = time.perf_counter()
                 if spec is None:
                     cell = TableCell(name, None, n, depth, None, None, None)
                 else:
                     cell = _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device,
-                                 records_path, resume, progress)
-                cell = TableCell(**{**cell.to_dict(), "seconds": round(time.perf_counter() - started, 3)})
+                                 records_path, resume, progress, deadline)
+                cell = TableCell(**{**cell.to_dict(), "seconds": round(time.perf_counter() - begun, 3)})
                 cells.append(cell)
                 if on_cell is not None:
                     on_cell(cell)
+    order = {name: i for i, name in enumerate(functions)}
+    cells.sort(key=lambda c: (order[c.function], c.depth, c.n))
     return DepthTable(tuple(cells), tuple(built), config, seeds,
                       None if records_path is None else str(records_path))
 
 
-def _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device, records_path, resume, progress):
+def _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device, records_path, resume, progress,
+          deadline):
+    import time
+
+    from expressivity.search.records import batch_key, read_search_records
+
+    recorded = set()
+    if resume and records_path is not None and os.path.exists(records_path):
+        recorded = {batch.key for batch in read_search_records(records_path)}
+    f = parse_function(spec, n)
     tried: list[int] = []
     low = 1
     while low <= max_width:
         widths = range(low, min(max_width, low + block - 1) + 1)
+        keys = {batch_key(n, f.hex, (w,) * depth, config.key(), seed, seeds) for w in widths}
+        if deadline is not None and time.perf_counter() > deadline and not keys <= recorded:
+            return TableCell(name, spec, n, depth, None, None, None, tuple(tried), stopped=True)
         result = search_width(spec, [n], widths, seeds, config, depth=depth, seed=seed, device=device,
-                              records_path=records_path, resume=resume,
-                              progress=progress)
+                              records_path=records_path, resume=resume, progress=progress)
         tried.extend(widths)
         fits = [b for b in result.batches if b.successes > 0]
         if fits:
@@ -203,6 +228,8 @@ def table_text(table: DepthTable) -> str:
             cell = next((c for c in table.cells if (c.function, c.n, c.depth) == (function, n, depth)), None)
             if cell is None or cell.spec is None:
                 row.append("not defined")
+            elif cell.stopped:
+                row.append(f"stopped (none <= {max(cell.widths_tried)})" if cell.widths_tried else "not reached")
             elif cell.width is None:
                 row.append(f"none <= {max(cell.widths_tried)}")
             else:
