@@ -19,6 +19,7 @@ COMMANDS = {
     "prove-width": "expressivity.cli.prove_width",
     "tied-width": "expressivity.cli.tied_width",
     "depth-width": "expressivity.cli.depth_width",
+    "census": "expressivity.cli.census",
 }
 
 

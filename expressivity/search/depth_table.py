@@ -116,7 +116,7 @@ def constructions(name: str, n: int) -> list[Construction]:
     if f.is_symmetric:
         found.append(Construction(name, n, "on sum(x)", 1, n, parameter_count(n, n)))
     if name == "parity":
-        if n >= 3:
+        if n >= 4:  # n - 1 units read by their sign; below 4 the proven minima are 2 and 3 (= n)
             found.append(Construction(name, n, "zigzag", 1, n - 1, parameter_count(n, n - 1)))
         from expressivity.circuits.build import xor_tree
         from expressivity.networks.compiler import compile_network
