@@ -7,8 +7,8 @@ function's symmetry group.
 The stages, one module each: :mod:`~expressivity.prove.formulation` states the
 question and the normal form that loses no network; :mod:`~expressivity.prove.program`
 writes the program for one ``(n, width, P)`` from the ReLU rows of
-:mod:`~expressivity.prove.rows`, adding the symmetry breaking and cuts of
-:mod:`~expressivity.prove.cuts`; :mod:`~expressivity.prove.solve` solves it with
+:mod:`~expressivity.prove.rows`, adding the symmetry breaking of
+:mod:`~expressivity.prove.symmetry` and the cuts of :mod:`~expressivity.prove.cuts`; :mod:`~expressivity.prove.solve` solves it with
 HiGHS and reads the network back; :mod:`~expressivity.prove.certificate` makes that
 network exact and verifies it on every input; :mod:`~expressivity.prove.width`
 turns the programs for one width into a :class:`WidthProof`;
@@ -17,7 +17,7 @@ bounds into a :class:`WidthSummary`; and :mod:`~expressivity.prove.tied` looks f
 upper bounds among networks whose weights are tied within groups of bits.
 """
 from expressivity.prove.certificate import DENOMINATOR_LIMITS, Certificate, certify
-from expressivity.prove.cuts import MAX_GROUP_BITS, S2_FORMS, SymmetryPlan, symmetry_plan, unit_correlation_bound
+from expressivity.prove.cuts import unit_correlation_bound
 from expressivity.prove.formulation import (
     FORMULATIONS, NORMALISATIONS, PLAIN, STRONG, UNIT_ORDERS, VARIANTS, Formulation, check_groups,
     default_bound, grid_points, grid_targets, is_constant, is_tied, positive_counts, target_function,
@@ -26,6 +26,7 @@ from expressivity.prove.program import MilpModel, build_model
 from expressivity.prove.solve import (
     TARGET_MARGIN, MilpSolution, RealNetwork, activation_pattern, read_network, solve_model,
 )
+from expressivity.prove.symmetry import MAX_GROUP_BITS, S2_FORMS, SymmetryPlan, symmetry_plan
 from expressivity.prove.summary import (
     SUMMARY_STATUSES, WidthSummary, construction_upper_bound, constructions, prove_minimum_width, reusable_proofs,
     search_upper_bounds, summarize,

@@ -55,7 +55,8 @@ Normal form (each step loses no network)
 
 The program written from this normal form is in :mod:`expressivity.prove.program`;
 the symmetry breaking and valid inequalities it may add, each with the argument
-that it loses no network, are in :mod:`expressivity.prove.cuts`.
+that it loses no network, are in :mod:`expressivity.prove.symmetry` and
+:mod:`expressivity.prove.cuts`.
 
 Tied weights (``groups``)
 -------------------------
@@ -68,7 +69,7 @@ binaries per unit rather than ``2^n``.  A network found here is a network of
 the full class (its weights repeated over each group) and is certified on all
 ``2^n`` inputs like any other; "no network" here says nothing about untied
 networks.  Which of the symmetry breaking still holds for tied weights is said in
-:mod:`expressivity.prove.cuts`.
+:mod:`expressivity.prove.symmetry`.
 """
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ class Formulation:
         input (the loose textbook choice).
     symmetry : bool
         Add S1, S2 and S3 where the target's symmetries allow them (see
-        :mod:`expressivity.prove.cuts`).
+        :mod:`expressivity.prove.symmetry`).
     unit_order : {"active-count", "bias", "none"}
         The key of S3 (ignored without ``symmetry``).
     correlation_cuts : bool
@@ -113,7 +114,7 @@ class Formulation:
         each unit's activations along that coordinate.
     group_symmetry : bool
         With ``symmetry``: derive S1 and S2 from the target's symmetry group
-        (:func:`~expressivity.prove.cuts.symmetry_plan`); False leaves S3 alone.
+        (:func:`~expressivity.prove.symmetry.symmetry_plan`); False leaves S3 alone.
 
     >>> STRONG.name, PLAIN.name
     ('strong', 'plain')
@@ -156,7 +157,7 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
     """The counts ``P`` of +1 output weights the program must be solved for.
 
     S1 (``P >= ceil(w/2)``) needs an input transform that negates the target
-    (:mod:`expressivity.prove.cuts`).  ``function=None`` is parity: a single flip
+    (:mod:`expressivity.prove.symmetry`).  ``function=None`` is parity: a single flip
     does, and with tied ``groups`` a group of odd size.
 
     >>> positive_counts(4), positive_counts(3), positive_counts(3, PLAIN)
@@ -173,7 +174,7 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
     if function is None:
         negating = groups is None or any(g % 2 for g in groups)
     else:
-        from expressivity.prove.cuts import symmetry_plan
+        from expressivity.prove.symmetry import symmetry_plan
 
         tied = tuple(groups) if is_tied(groups) else None
         negating = formulation.symmetry and symmetry_plan(function, tied, formulation.group_symmetry).negating

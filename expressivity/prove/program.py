@@ -12,10 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.prove.cuts import (
-    SymmetryPlan, _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries, _add_symmetry_breaking,
-    symmetry_plan,
-)
+from expressivity.prove.cuts import _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries
+from expressivity.prove.symmetry import SymmetryPlan, _add_symmetry_breaking, symmetry_plan
 from expressivity.prove.formulation import (
     STRONG, VARIANTS, Formulation, check_groups, default_bound, grid_points, grid_targets, is_constant, is_tied,
     positive_counts, target_function,

@@ -2,7 +2,7 @@
 
 The class is one hidden layer of ``w`` ReLU units with an affine output
 (bias included), fed bits as 0/1; see :mod:`expressivity.prove.formulation` for the
-normal form and :mod:`expressivity.prove.cuts` for the symmetry breaking.  For one
+normal form and :mod:`expressivity.prove.symmetry` for the symmetry breaking.  For one
 ``(n, w)`` the program is solved once per count ``P`` of positive output weights,
 and the answer is one of
 
