@@ -206,6 +206,12 @@ def parse_depth_and_shape(depth: int | None, shape: str | None, *, maximum: int 
     return len(widths), widths
 
 
+def plot_option(what: str):
+    """``--plot FILE``: the same option in every command that draws; the suffix picks the format."""
+    return click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                        help=f"Save {what} here; the suffix picks the format (.png, .pdf, .svg, ...).")
+
+
 def json_option():
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 

@@ -5,7 +5,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, json_option, parse_bits, parse_range, progress_option, records_option,
+    plot_option, bits_option, fail, json_option, parse_bits, parse_range, progress_option, records_option,
     resume_option,
 )
 from expressivity.cli.training import report_search, training_config, training_options
@@ -32,8 +32,7 @@ KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
 @training_options
 @records_option("(n, function, shape, configuration)")
 @resume_option("(n, function, shape, configuration) batches")
-@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Save the width and parameter plot here; the suffix picks the format.")
+@plot_option("the width and parameter plot")
 @json_option()
 @progress_option()
 @click.pass_context

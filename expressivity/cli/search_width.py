@@ -5,7 +5,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, depth_options, fail, function_option, json_option, parse_bits, parse_depth_and_shape,
+    plot_option, bits_option, depth_options, fail, function_option, json_option, parse_bits, parse_depth_and_shape,
     parse_function_at, parse_range, progress_option, records_option, resume_option,
 )
 from expressivity.cli.training import report_search, training_config, training_options
@@ -24,9 +24,7 @@ from expressivity.search.width import MAX_SEARCH_BITS, search_width
 @training_options
 @records_option("(n, function, shape, configuration)")
 @resume_option("(n, function, shape, configuration) batches")
-@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Save the widths-found plot and the success heat map here; the suffix picks the format "
-                   "(.png, .pdf, .svg, ...).")
+@plot_option("the widths-found plot and the success heat map")
 @json_option()
 @progress_option()
 @click.pass_context

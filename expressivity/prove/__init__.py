@@ -60,3 +60,15 @@ __all__ = [
     # tied weights
     "MAX_GRID_POINTS", "MAX_TIED_BITS", "partitions", "grid_size", "default_tied_width", "search_tied",
 ]
+
+# the census of classes (expressivity.prove.census): imported last, it builds on the summary.  Its
+# function ``census`` is not re-exported: the name would hide the module expressivity.prove.census.
+from expressivity.prove.census import (  # noqa: E402
+    CENSUS_KINDS, MAX_CENSUS_BITS, CensusClass, CensusRow, HistogramBin, census_classes, class_names,
+    npn_classes, symmetric_classes, symmetric_functions, width_histogram,
+)
+
+__all__ += [
+    "CENSUS_KINDS", "MAX_CENSUS_BITS", "CensusClass", "CensusRow", "HistogramBin", "census_classes",
+    "class_names", "npn_classes", "symmetric_classes", "symmetric_functions", "width_histogram",
+]

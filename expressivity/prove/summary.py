@@ -213,7 +213,7 @@ def summarize(
     found = constructions(n, variant, bound, f)
     if found:
         width, name = found[0]
-        units = "" if width == 0 else f", {width} units"
+        units = "" if width == 0 else f", {width} unit{'s' if width != 1 else ''}"
         candidates.append((width, f"construction ({name}{units})"))
     # The first smallest wins: the solver's own network, then search records, then the construction.
     upper, source = min(candidates, key=lambda item: item[0]) if candidates else (math.inf, "none")

@@ -224,3 +224,53 @@ def plot_depth_width(table, path: str | os.PathLike, *, title: str = "") -> Path
         figure.suptitle(title, fontsize=9)
     figure.savefig(path)
     return path
+
+
+def plot_census(rows: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:
+    """Draw how many functions (classes weighted by size) and how many classes need each minimum width.
+
+    Parameters
+    ----------
+    rows : sequence of CensusRow
+        From :func:`expressivity.prove.census.census`.
+    path : path
+        The image; its suffix picks the format (any of :func:`plot_formats`;
+        :func:`plot_format` checks it before any work).
+
+    Left: functions per minimum width, each bar labelled with its count; right:
+    classes per minimum width.  Classes not settled (``gap``, ``unknown``) get
+    bars of their own, in grey, after the widths.
+
+    >>> import tempfile, pathlib
+    >>> from expressivity.prove.census import census
+    >>> out = plot_census(census(2), pathlib.Path(tempfile.mkdtemp()) / "c.png")
+    >>> out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from expressivity.prove.census import width_histogram
+
+    path = Path(path)
+    bins = width_histogram(rows)
+    labels = [b.label for b in bins]
+    colours = ["tab:blue" if b.width is not None else "tab:gray" for b in bins]
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2)
+    positions = np.arange(len(bins))
+    for axis, values, what in ((left, [b.functions for b in bins], "functions (classes weighted by size)"),
+                               (right, [b.classes for b in bins], "classes")):
+        bars = axis.bar(positions, values, color=colours)
+        axis.bar_label(bars, labels=[f"{v:,}" for v in values], fontsize=8)
+        axis.set_xticks(positions, labels, rotation=30 if any(len(label) > 3 for label in labels) else 0)
+        axis.set_xlabel("minimum width (one hidden ReLU layer, sign)")
+        axis.set_ylabel(what)
+        axis.set_title(f"{what.split(' (')[0]} per minimum width: {sum(values):,}", fontsize=10)
+        axis.margins(y=0.12)
+        axis.grid(True, axis="y", alpha=0.3)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    fmt = path.suffix.lower().lstrip(".") or "png"
+    return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt, dpi=110))

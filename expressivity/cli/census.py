@@ -1,0 +1,111 @@
+"""``expressivity census``: the proven minimum width of every NPN class (n <= 4) or symmetric function (n <= 7)."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import click
+
+from expressivity.cli import main
+from expressivity.cli.common import (
+    plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
+)
+from expressivity.prove.census import (
+    CENSUS_KINDS, MAX_CENSUS_BITS, census, census_table, census_universe, histogram_table, reusable_rows,
+    width_histogram,
+)
+from expressivity.prove.formulation import STRONG
+from expressivity.results.atomic import check_writable
+from expressivity.results.records import RecordsError, read_records
+
+_WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
+        "symmetric": "the programs grow as 2^n binaries per unit"}
+
+
+@main.command("census")
+@bits_option(ranges=False, extra="1 <= n <= 4 for the NPN census, n <= 7 for the symmetric one.")
+@click.option("--kind", type=click.Choice(CENSUS_KINDS), default="npn", show_default=True,
+              help="npn: every NPN class of all 2^(2^n) functions; symmetric: every symmetric function, "
+                   "grouped by flipping all inputs and negating the output.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="HiGHS seconds per width of each class (building the programs included); past it the width "
+                   "is 'unknown'.")
+@records_option("class (n, kind, representative table), with its width proofs and certificates")
+@resume_option("classes")
+@plot_option("a bar chart of the functions and classes needing each width")
+@json_option()
+@progress_option()
+@click.pass_context
+def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, progress):
+    """Prove the minimum width of one hidden ReLU layer (sign variant) for every class of n-bit functions.
+
+    The minimum width is an NPN invariant (negating an input changes the first
+    layer exactly, permuting inputs permutes its columns, negating the output
+    negates the output layer), so one representative per class is proven and
+    counted with the class's size.  Lower bounds: widths HiGHS proves infeasible
+    (floating point); upper bounds: certified integer networks or checked
+    constructions.
+    """
+    from click.core import ParameterSource
+
+    n = parse_bits(bits, ranges=False, minimum=1, maximum=MAX_CENSUS_BITS[kind],
+                   why=f"{kind} census; {_WHY[kind]}")
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if resume and not records:
+        fail("--resume needs --records FILE")
+    if plot is not None:
+        from expressivity.results.plots import plot_format
+
+        try:
+            plot_format(plot)
+            check_writable(plot)
+        except (ValueError, OSError) as error:
+            fail(f"--plot {plot}: {error}")
+    if records:
+        if plot is not None and Path(plot).resolve() == Path(records).resolve():
+            fail(f"--plot {plot} and --records {records} name the same file")
+        try:
+            check_writable(records)
+            previous = read_records(records)
+        except (OSError, RecordsError) as error:
+            fail(f"cannot use --records {records}: {error}")
+        if resume:
+            try:
+                reusable_rows(previous, n, kind, STRONG.name)
+            except ValueError as error:
+                fail(f"--records: {error}")
+    if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
+        progress = not as_json
+
+    started = time.perf_counter()
+    rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
+                  progress=progress)
+    seconds = time.perf_counter() - started
+    title = (f"{len(rows)} {'NPN classes' if kind == 'npn' else 'classes of symmetric functions'} of "
+             f"{n} bits ({census_universe(n, kind):,} functions); sign variant, time limit {time_limit:g} s per width")
+    if plot is not None:
+        from expressivity.results.plots import plot_census
+
+        plot_census(rows, plot, title=title)
+    resumed = sum(row.resumed for row in rows)
+    if as_json:
+        print_json({
+            "n": n, "kind": kind, "variant": "sign", "formulation": STRONG.name, "time_limit": time_limit,
+            "classes": len(rows), "functions": census_universe(n, kind),
+            "rows": [row.to_dict() | {"resumed": row.resumed} for row in rows],
+            "histogram": [b.to_dict() for b in width_histogram(rows)],
+            "seconds": seconds, "records": records, "plot": plot,
+        })
+        return
+    click.echo(census_table(rows))
+    click.echo("")
+    click.echo(histogram_table(rows))
+    click.echo(f"\n{title}; {seconds:.1f} s")
+    if resumed:
+        click.echo(f"({resumed} classes read back from {records}, not proven again)")
+    click.echo("widths: - proven infeasible (HiGHS, floating point, not exact arithmetic), + certified (an integer "
+               "network checked on every input), ? unknown; size: functions of the census in the class.")
+    if plot is not None:
+        click.echo(f"plot: {plot}")

@@ -1,0 +1,321 @@
+"""A census of proven minimum widths: every NPN class of ``n <= 4`` bits, or every symmetric function of ``n <= 7``.
+
+For each class the minimum width of one hidden ReLU layer, sign variant (output
+``> 0`` exactly where ``f = 1``, an output of exactly 0 is wrong), is settled by
+:func:`~expressivity.prove.summary.prove_minimum_width` on one representative
+and reported with its class size, so the rows add up to a statement about
+every function: "how many of the 65,536 functions of 4 variables need each
+width" (:func:`width_histogram`).
+
+Which classes, why one representative of each is enough, and their names: see
+:mod:`expressivity.prove.classes`.
+
+Records and ``--resume``
+------------------------
+One record per class (``kind: "census"``), appended atomically as each class
+finishes, holding the row and its width proofs (certificates included).  A
+record is keyed by ``(n, census kind, representative hex, formulation,
+variant)``, later records winning; with ``resume`` a class is skipped when its
+record is ``"exact"`` or had at least the time limit now asked (``None``:
+unlimited), as ``prove-width`` reuses ``"unknown"`` proofs.  A record with less
+time gives its settled widths to the new run, which proves only the rest.
+
+What backs a lower bound
+------------------------
+``lower_methods`` lists them: ``"HiGHS (floating point)"`` where a width was
+proven infeasible (the solver's word, see :mod:`expressivity.prove.width`), and
+``"trivial"`` for the bounds that need no proof (width 0 computes only
+constants, so a non-constant function needs 1 unit; a constant one needs 0).
+An exact method may be added to the list later.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from expressivity.prove.classes import (  # noqa: F401  (re-exported: what a census is made of)
+    CENSUS_KINDS, EXTRA_FAMILIES, MAX_CENSUS_BITS, CensusClass, all_tables, census_classes, census_universe,
+    check_census_bits, class_names, named_functions, npn_classes, symmetric_classes, symmetric_functions,
+    symmetric_names,
+)
+from expressivity.prove.formulation import STRONG, Formulation
+from expressivity.prove.summary import WidthSummary, prove_minimum_width
+from expressivity.prove.width import WidthProof
+
+#: The method that proves widths infeasible today (floating-point MILP; see expressivity.prove.width).
+HIGHS_METHOD = "HiGHS (floating point)"
+#: Lower bounds that need no proof: width 0 computes only constants.
+TRIVIAL_METHOD = "trivial"
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    """What is proven for one class: the bounds of :class:`~expressivity.prove.WidthSummary`, and the class.
+
+    ``status``: ``"exact"``, ``"gap"``, ``"unknown"`` (or ``"conflict"``, a bug to
+    look at), as in :data:`~expressivity.prove.SUMMARY_STATUSES`.
+    ``lower_methods``: what backs ``lower`` (module docstring).  ``widths``: the
+    width proofs of the representative, certificates included.  ``seconds``:
+    proving time (reused widths' own seconds included).  ``resumed``: read back
+    from records, not proven in this run (not stored).
+    """
+
+    n: int
+    kind: str
+    hex: str
+    name: str
+    size: int
+    lower: int
+    upper: int
+    upper_source: str
+    status: str
+    seconds: float
+    lower_methods: tuple[str, ...]
+    time_limit: float | None
+    formulation: str
+    variant: str = "sign"
+    values: str = ""
+    npn_hex: str = ""
+    widths: tuple[WidthProof, ...] = field(default=(), repr=False)
+    resumed: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> tuple:
+        """What a record is found by: ``(n, kind, hex, formulation, variant)``."""
+        return (self.n, self.kind, self.hex, self.formulation, self.variant)
+
+    @property
+    def minimum_width(self) -> int | None:
+        """The minimum width where it is settled (``"exact"``), else ``None``."""
+        return self.lower if self.status == "exact" else None
+
+    def widths_text(self) -> str:
+        """The widths tried: ``1- 2+`` (``-`` proven infeasible, ``+`` certified, ``?`` unknown).
+
+        >>> [row.widths_text() for row in census(2)]  # XOR: 1 unit impossible; 2 from the minterm construction
+        ['-', '-', '1+', '1-']
+        """
+        marks = {"proven-infeasible": "-", "feasible-certified": "+"}
+        return " ".join(f"{p.width}{marks.get(p.status, '?')}" for p in self.widths) or "-"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "census", "census_kind": self.kind, "n": self.n, "hex": self.hex, "name": self.name,
+            "size": self.size, "values": self.values, "npn_hex": self.npn_hex,
+            "lower_bound": self.lower, "upper_bound": self.upper, "upper_source": self.upper_source,
+            "status": self.status, "lower_methods": list(self.lower_methods), "seconds": self.seconds,
+            "time_limit": self.time_limit, "formulation": self.formulation, "variant": self.variant,
+            "widths": [p.to_dict() for p in self.widths],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, resumed: bool = False) -> "CensusRow":
+        limit = data.get("time_limit")
+        return cls(
+            int(data["n"]), str(data["census_kind"]), str(data["hex"]), str(data.get("name", "")), int(data["size"]),
+            int(data["lower_bound"]), int(data["upper_bound"]), str(data["upper_source"]), str(data["status"]),
+            float(data.get("seconds", 0.0)), tuple(str(m) for m in data.get("lower_methods", ())),
+            None if limit is None else float(limit), str(data["formulation"]), str(data.get("variant", "sign")),
+            str(data.get("values", "")), str(data.get("npn_hex", "")),
+            tuple(WidthProof.from_dict(p) for p in data.get("widths", ())), resumed,
+        )
+
+
+def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
+    """What backs ``summary.lower_bound``: HiGHS where a width was proven infeasible, else nothing but counting.
+
+    >>> lower_methods(prove_minimum_width(2, function="parity"))
+    ('HiGHS (floating point)',)
+    >>> lower_methods(prove_minimum_width(2, function="threshold:2"))
+    ('trivial',)
+    """
+    if any(p.status == "proven-infeasible" for p in summary.widths):
+        return (HIGHS_METHOD,)
+    return (TRIVIAL_METHOD,)
+
+
+def reusable_rows(records: Iterable[Mapping[str, Any]], n: int, kind: str, formulation: str,
+                  variant: str = "sign") -> dict[str, CensusRow]:
+    """The census records of ``(n, kind, formulation, variant)``, by representative hex (later records win).
+
+    Other records are skipped; ``ValueError`` for a census record that cannot be read.
+
+    >>> rows = census(2)
+    >>> again = reusable_rows([r.to_dict() for r in rows] + [{"kind": "prove-width"}], 2, "npn", "strong")
+    >>> sorted(again) == sorted(r.hex for r in rows) and all(row.resumed for row in again.values())
+    True
+    """
+    found: dict[str, CensusRow] = {}
+    for record in records:
+        if record.get("kind") != "census":
+            continue
+        if (record.get("n"), record.get("census_kind"), record.get("formulation"), record.get("variant", "sign")) \
+                != (n, kind, formulation, variant):
+            continue
+        try:
+            row = CensusRow.from_dict(record, resumed=True)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"a census record cannot be read: {error!r}") from error
+        found[row.hex] = row
+    return found
+
+
+def _had_enough(had: float | None, limit: float | None) -> bool:
+    had = math.inf if had is None else had
+    return had >= (math.inf if limit is None else limit)
+
+
+def census(
+    n: int,
+    kind: str = "npn",
+    *,
+    time_limit: float | None = 60.0,
+    formulation: Formulation = STRONG,
+    records_path=None,
+    resume: bool = False,
+    progress: bool = False,
+    on_row: Callable[[CensusRow], None] | None = None,
+    classes: Sequence[CensusClass] | None = None,
+    threads: int = 1,
+) -> list[CensusRow]:
+    """Prove the minimum width (sign variant) of every class of ``kind`` on ``n`` bits; one row per class.
+
+    ``time_limit``: seconds per width (see :func:`~expressivity.prove.prove_minimum_width`).
+    ``records_path``: one JSON-lines record per class, appended atomically as it
+    finishes; ``resume`` skips the classes already settled there (module
+    docstring).  ``progress``: a bar and one line per class on stderr.
+    ``on_row``: called with each row, read back or proven, in class order.
+    ``classes``: a subset of :func:`census_classes` to do (default: all).
+
+    >>> [(r.hex, r.name, r.size, r.lower, r.upper, r.status) for r in census(2)]  # doctest: +NORMALIZE_WHITESPACE
+    [('0', 'constant', 2, 0, 0, 'exact'), ('1', 'AND/OR of 2', 8, 1, 1, 'exact'),
+     ('3', 'literal x0', 4, 1, 1, 'exact'), ('6', 'parity of 2', 2, 2, 2, 'exact')]
+    """
+    check_census_bits(n, kind)
+    if resume and records_path is None:
+        raise ValueError("resume needs a records file")
+    from expressivity.results.records import append_records, read_records
+
+    classes = census_classes(n, kind) if classes is None else list(classes)
+    reuse = reusable_rows(read_records(records_path), n, kind, formulation.name) \
+        if resume and records_path is not None else {}
+    from expressivity.results.progress import progress_bar
+
+    bar = progress_bar(len(classes), progress, desc=f"census n={n} {kind}", unit="class", unit_scale=False)
+    rows: list[CensusRow] = []
+    try:
+        for cls in classes:
+            old = reuse.get(cls.hex)
+            if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
+                row = old
+            else:
+                known = {p.width: p for p in (old.widths if old is not None else ())
+                         if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
+                bar.set_description(f"census n={n} {cls.hex}")
+                started = time.perf_counter()
+                summary = prove_minimum_width(n, variant="sign", time_limit=time_limit, formulation=formulation,
+                                              known=known, threads=threads, function=cls.function)
+                seconds = time.perf_counter() - started + sum(p.seconds for p in known.values())
+                row = CensusRow(n, kind, cls.hex, cls.name, cls.size, summary.lower_bound, summary.upper_bound,
+                                summary.upper_source, summary.status, seconds, lower_methods(summary), time_limit,
+                                formulation.name, "sign", cls.values, cls.npn_hex, summary.widths)
+                if records_path is not None:
+                    append_records(records_path, [row.to_dict()])
+                if progress:
+                    bar.write(f"n={n} {cls.hex} {cls.name or '-'}: {row.status}, width "
+                              f"{_bounds_text(row)} ({row.seconds:.1f} s)", file=sys.stderr)
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+            bar.update(1)
+    finally:
+        bar.close()
+    return rows
+
+
+# -- what the rows add up to -------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Classes and functions (classes weighted by size) with one outcome.
+
+    ``label``: the minimum width (``"2"``) for settled classes, ``"gap L..U"``,
+    ``"unknown (<= U)"`` or ``"conflict L > U"`` for the others; ``width`` is the
+    minimum width, ``None`` for the others.
+    """
+
+    label: str
+    width: int | None
+    classes: int
+    functions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "width": self.width, "classes": self.classes, "functions": self.functions}
+
+
+def width_histogram(rows: Iterable[CensusRow]) -> list[HistogramBin]:
+    """How many classes and functions need each width; unsettled classes in bins of their own.
+
+    >>> [(b.label, b.classes, b.functions) for b in width_histogram(census(2))]
+    [('0', 1, 2), ('1', 2, 12), ('2', 1, 2)]
+    """
+    bins: dict[tuple, list[int]] = {}
+    order = {"exact": 0, "gap": 1, "unknown": 2}
+    for row in rows:
+        key = (order.get(row.status, 3), row.lower if row.status == "exact" else 0,
+               row.status, row.lower, row.upper)
+        counts = bins.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += row.size
+    result = []
+    for (_, _, status, lower, upper), (classes, functions) in sorted(bins.items()):
+        if status == "exact":
+            result.append(HistogramBin(str(lower), lower, classes, functions))
+        else:
+            label = {"gap": f"gap {lower}..{upper}", "unknown": f"unknown (<= {upper})"}.get(
+                status, f"{status} {lower} > {upper}")
+            result.append(HistogramBin(label, None, classes, functions))
+    return result
+
+
+def _bounds_text(row: CensusRow) -> str:
+    return str(row.lower) if row.status == "exact" else f"{row.lower}..{row.upper}"
+
+
+def census_table(rows: Sequence[CensusRow]) -> str:
+    """The rows as a text table (what ``expressivity census`` prints)."""
+    from expressivity.results.tables import format_table
+
+    symmetric = any(row.kind == "symmetric" for row in rows)
+    header = ["class"] + (["v(0..n)", "npn"] if symmetric else []) + [
+        "name", "size", "lower", "upper", "status", "widths", "lower from", "upper from", "seconds"]
+    body = []
+    for row in rows:
+        body.append([row.hex] + ([row.values, row.npn_hex or "-"] if symmetric else []) + [
+            row.name or "-", row.size, row.lower, row.upper, row.status, row.widths_text(),
+            ", ".join(row.lower_methods), row.upper_source, f"{row.seconds:.2f}"])
+    return format_table(header, body)
+
+
+def histogram_table(rows: Sequence[CensusRow]) -> str:
+    """:func:`width_histogram` as a text table, with each bin's share of the functions and a total."""
+    from expressivity.results.tables import format_table
+
+    bins = width_histogram(rows)
+    total = sum(b.functions for b in bins)
+    body = [[b.label, b.classes, f"{b.functions:,}", f"{100 * b.functions / total:.2f}%" if total else "-"]
+            for b in bins]
+    body.append(["total", sum(b.classes for b in bins), f"{total:,}", "100.00%" if total else "-"])
+    return format_table(["min width", "classes", "functions", "share"], body)
+
+
+__all__ = [
+    "CENSUS_KINDS", "MAX_CENSUS_BITS", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXTRA_FAMILIES",
+    "CensusClass", "check_census_bits", "census_universe", "all_tables", "npn_classes", "symmetric_functions",
+    "symmetric_classes", "census_classes", "named_functions", "class_names", "symmetric_names",
+    "CensusRow", "lower_methods", "reusable_rows", "census", "HistogramBin", "width_histogram", "census_table",
+    "histogram_table",
+]
