@@ -19,9 +19,9 @@ from conftest import forbid, one_line_error
 import expressivity.prove.census as census_module
 from expressivity.cli import main
 from expressivity.functions import BooleanFunction, npn_canonical, parse_function
-from expressivity.prove import WidthProof, prove_minimum_width
+from expressivity.prove import Separability, WidthProof, prove_minimum_width
 from expressivity.prove.census import (
-    CensusRow, all_tables, census, census_table, census_universe, class_names, named_functions, npn_classes,
+    EXACT_METHOD, HIGHS_METHOD, CensusRow, SeparabilityDisagreement, all_tables, census, census_table, census_universe, class_names, named_functions, npn_classes,
     symmetric_classes, symmetric_functions, width_histogram,
 )
 from expressivity.results.records import read_records
@@ -116,7 +116,7 @@ def test_census_of_two_bits(census2):
     assert row_of(census2, parse_function("expr:x1", 2)).minimum_width == 1      # a literal
     xor = row_of(census2, parse_function("parity", 2))
     assert (xor.lower, xor.upper, xor.name) == (2, 2, "parity of 2")
-    assert xor.lower_methods == ("HiGHS (floating point)",)
+    assert xor.lower_methods == ("HiGHS (floating point)", "exact LP dual (width 1)")
     assert row_of(census2, parse_function("threshold:2", 2)).lower_methods == ("trivial",)
 
 
@@ -127,6 +127,49 @@ def test_census_of_three_bits(census3):
     for spec, width in facts:
         assert row_of(census3, parse_function(spec, 3)).minimum_width == width, spec
     assert {row.minimum_width for row in census3} == {0, 1, 2, 3}
+
+
+def test_lower_bounds_of_two_have_two_methods(census3):
+    # every n = 3 class that needs >= 2 units: HiGHS and the exact hull certificate both say width 1 is not enough
+    high = [row for row in census3 if row.lower >= 2]
+    assert len(high) == 14 - 6  # all but the 6 classes of threshold functions (the constant included)
+    for row in high:
+        assert row.lower_methods == (HIGHS_METHOD, EXACT_METHOD), row.hex
+    for row in census3:
+        if row.lower < 2:
+            assert EXACT_METHOD not in row.lower_methods, row.hex
+    assert [r["lower_methods"] for r in [row.to_dict() for row in high]] == [[HIGHS_METHOD, EXACT_METHOD]] * len(high)
+    assert all(CensusRow.from_dict(row.to_dict()).lower_methods == row.lower_methods for row in census3)
+
+
+def _lying(separable, hex_=None):
+    """A separability check that plants ``separable`` for ``hex_`` (every function if ``None``)."""
+    real = census_module.separability
+
+    def separability(f):
+        return Separability(separable, None, "planted") if hex_ in (None, f.hex) else real(f)
+    return separability
+
+
+@pytest.mark.parametrize("separable, hex_, words", [
+    (True, "6", "function hex:6 (n=2), width 1"),     # XOR called separable, though width 1 is infeasible
+    (False, "1", "function hex:1 (n=2), width 1"),    # AND called non-separable, though 1 unit is certified
+])
+def test_a_disagreement_stops_the_census(tmp_path, monkeypatch, separable, hex_, words):
+    monkeypatch.setattr(census_module, "separability", _lying(separable, hex_))
+    records = tmp_path / "census.jsonl"
+    with pytest.raises(SeparabilityDisagreement, match=words.replace("(", "\\(").replace(")", "\\)")) as caught:
+        census(2, time_limit=30, records_path=records)
+    assert (caught.value.hex, caught.value.width, caught.value.n) == (hex_, 1, 2)
+    assert hex_ not in {r["hex"] for r in read_records(records)}  # the disputed row is not recorded
+    line = one_line_error(CliRunner().invoke(main, ["census", "--bits", "2", "--no-progress"]))
+    assert words in line
+
+
+def test_undecided_adds_nothing(monkeypatch):
+    monkeypatch.setattr(census_module, "separability", _lying(None))
+    rows = census(2, time_limit=30)
+    assert all(EXACT_METHOD not in row.lower_methods for row in rows)
 
 
 def test_every_certified_network_computes_its_class(census2, census3):

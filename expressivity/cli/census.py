@@ -9,15 +9,14 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
+    existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
 )
 from expressivity.prove.census import (
-    CENSUS_KINDS, MAX_CENSUS_BITS, census, census_table, census_universe, histogram_table, reusable_rows,
-    width_histogram,
+    CENSUS_KINDS, MAX_CENSUS_BITS, SeparabilityDisagreement, census, census_table, census_universe, histogram_table,
+    reusable_rows, width_histogram,
 )
 from expressivity.prove.formulation import STRONG
 from expressivity.results.atomic import check_writable
-from expressivity.results.records import RecordsError, read_records
 
 _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
         "symmetric": "the programs grow as 2^n binaries per unit"}
@@ -66,11 +65,7 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
     if records:
         if plot is not None and Path(plot).resolve() == Path(records).resolve():
             fail(f"--plot {plot} and --records {records} name the same file")
-        try:
-            check_writable(records)
-            previous = read_records(records)
-        except (OSError, RecordsError) as error:
-            fail(f"cannot use --records {records}: {error}")
+        previous = existing_records(records)
         if resume:
             try:
                 reusable_rows(previous, n, kind, STRONG.name)
@@ -80,8 +75,11 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
         progress = not as_json
 
     started = time.perf_counter()
-    rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
-                  progress=progress)
+    try:
+        rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
+                      progress=progress)
+    except SeparabilityDisagreement as error:
+        fail(f"the census disagrees with itself: {error}")
     seconds = time.perf_counter() - started
     title = (f"{len(rows)} {'NPN classes' if kind == 'npn' else 'classes of symmetric functions'} of "
              f"{n} bits ({census_universe(n, kind):,} functions); sign variant, time limit {time_limit:g} s per width")

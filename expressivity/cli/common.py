@@ -206,6 +206,18 @@ def parse_depth_and_shape(depth: int | None, shape: str | None, *, maximum: int 
     return len(widths), widths
 
 
+def existing_records(records: str) -> list:
+    """The records already in ``records`` (none for a new file), or one line and exit 2 if it cannot be used."""
+    from expressivity.results.atomic import check_writable
+    from expressivity.results.records import RecordsError, read_records
+
+    try:
+        check_writable(records)
+        return read_records(records)
+    except (OSError, RecordsError) as error:
+        fail(f"cannot use --records {records}: {error}")
+
+
 def plot_option(what: str):
     """``--plot FILE``: the same option in every command that draws; the suffix picks the format."""
     return click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, metavar="FILE",

@@ -8,14 +8,13 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, function_option, json_option, parse_bits, parse_function_at, print_json, progress_option,
+    existing_records, bits_option, fail, function_option, json_option, parse_bits, parse_function_at, print_json, progress_option,
     records_option, resume_option,
 )
 from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
     prove_minimum_width, reusable_proofs, search_upper_bounds,
 )
-from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table
 
@@ -71,11 +70,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     form = FORMULATIONS[formulation]
     known: dict[tuple, WidthProof] = {}
     if records:
-        try:
-            check_writable(records)
-            previous = read_records(records)
-        except (OSError, RecordsError) as error:
-            fail(f"cannot use --records {records}: {error}")
+        previous = existing_records(records)
         if resume:
             try:
                 known = reusable_proofs(previous, variant, form.name, time_limit)

@@ -72,3 +72,15 @@ __all__ += [
     "CENSUS_KINDS", "MAX_CENSUS_BITS", "CensusClass", "CensusRow", "HistogramBin", "census_classes",
     "class_names", "npn_classes", "symmetric_classes", "symmetric_functions", "width_histogram",
 ]
+
+# exact separability (expressivity.prove.separable): the second, independent proof that width 1 is not enough
+from expressivity.prove.census import EXACT_METHOD, SeparabilityDisagreement  # noqa: E402
+from expressivity.prove.separable import (  # noqa: E402
+    HullCertificate, Separability, ThresholdCertificate, check_hull_certificate, check_threshold_certificate,
+    separability,
+)
+
+__all__ += [
+    "EXACT_METHOD", "SeparabilityDisagreement", "HullCertificate", "Separability", "ThresholdCertificate",
+    "check_hull_certificate", "check_threshold_certificate", "separability",
+]

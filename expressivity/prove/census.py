@@ -26,22 +26,40 @@ What backs a lower bound
 proven infeasible (the solver's word, see :mod:`expressivity.prove.width`), and
 ``"trivial"`` for the bounds that need no proof (width 0 computes only
 constants, so a non-constant function needs 1 unit; a constant one needs 0).
-An exact method may be added to the list later.
+
+``"exact LP dual (width 1)"`` (:data:`EXACT_METHOD`) is added where the lower
+bound is ``>= 2`` and :func:`~expressivity.prove.separable.separability` proves
+the representative not linearly separable with a certificate checked in exact
+arithmetic (a point in the convex hulls of both its ones and its zeros).  One
+unit computes exactly the constants and the threshold functions (proof in
+:mod:`expressivity.prove.separable`), so such a row has two independent
+methods for "width 1 is not enough".  Only that: a lower bound of 3 ("width 2
+is not enough") still rests on HiGHS alone.
+
+The check runs on every row (resumed ones too) and must agree with the
+solver: a function proven separable whose width 1 HiGHS declared infeasible
+(lower bound ``>= 2``), or proven not separable although a network of width
+``<= 1`` is certified (upper bound ``<= 1``), raises
+:class:`SeparabilityDisagreement` naming the function and the width, before
+its record is written.  An undecided check adds nothing and raises nothing;
+the check never changes a bound.
 """
 from __future__ import annotations
 
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from expressivity.functions import parse_function
 from expressivity.prove.classes import (  # noqa: F401  (re-exported: what a census is made of)
     CENSUS_KINDS, EXTRA_FAMILIES, MAX_CENSUS_BITS, CensusClass, all_tables, census_classes, census_universe,
     check_census_bits, class_names, named_functions, npn_classes, symmetric_classes, symmetric_functions,
     symmetric_names,
 )
 from expressivity.prove.formulation import STRONG, Formulation
+from expressivity.prove.separable import separability
 from expressivity.prove.summary import WidthSummary, prove_minimum_width
 from expressivity.prove.width import WidthProof
 
@@ -49,6 +67,16 @@ from expressivity.prove.width import WidthProof
 HIGHS_METHOD = "HiGHS (floating point)"
 #: Lower bounds that need no proof: width 0 computes only constants.
 TRIVIAL_METHOD = "trivial"
+#: Width 1 is not enough, by an exact certificate of non-separability (expressivity.prove.separable).
+EXACT_METHOD = "exact LP dual (width 1)"
+
+
+class SeparabilityDisagreement(RuntimeError):
+    """The exact separability check and the width proofs disagree about width 1 on one function: a bug to look at."""
+
+    def __init__(self, n: int, hex_: str, width: int, why: str):
+        self.n, self.hex, self.width = n, hex_, width
+        super().__init__(f"function hex:{hex_} (n={n}), width {width}: {why}")
 
 
 @dataclass(frozen=True)
@@ -137,6 +165,30 @@ def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
     return (TRIVIAL_METHOD,)
 
 
+def with_exact_methods(row: CensusRow) -> CensusRow:
+    """``row`` with :data:`EXACT_METHOD` in ``lower_methods`` where non-separability is proven exactly.
+
+    Raises :class:`SeparabilityDisagreement` where the exact check contradicts
+    the row's bounds at width 1 (module docstring).
+
+    >>> [(r.hex, r.lower_methods) for r in census(2) if r.lower >= 2]
+    [('6', ('HiGHS (floating point)', 'exact LP dual (width 1)'))]
+    """
+    if row.lower < 2 and row.upper > 1:
+        return row
+    result = separability(parse_function(f"hex:{row.hex}", row.n))
+    if result.separable is True and row.lower >= 2:
+        raise SeparabilityDisagreement(row.n, row.hex, 1, f"proven linearly separable ({result.certificate}), "
+                                       "so one unit computes it, but HiGHS proved width 1 infeasible")
+    if result.separable is False and row.upper <= 1:
+        raise SeparabilityDisagreement(row.n, row.hex, 1, "proven not linearly separable (exact hull "
+                                       "certificate), so one unit cannot compute it, but a network of width "
+                                       f"{row.upper} is certified")
+    if result.separable is False and row.lower >= 2 and EXACT_METHOD not in row.lower_methods:
+        return replace(row, lower_methods=row.lower_methods + (EXACT_METHOD,))
+    return row
+
+
 def reusable_rows(records: Iterable[Mapping[str, Any]], n: int, kind: str, formulation: str,
                   variant: str = "sign") -> dict[str, CensusRow]:
     """The census records of ``(n, kind, formulation, variant)``, by representative hex (later records win).
@@ -210,7 +262,7 @@ def census(
         for cls in classes:
             old = reuse.get(cls.hex)
             if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
-                row = old
+                row = with_exact_methods(old)
             else:
                 known = {p.width: p for p in (old.widths if old is not None else ())
                          if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
@@ -222,6 +274,7 @@ def census(
                 row = CensusRow(n, kind, cls.hex, cls.name, cls.size, summary.lower_bound, summary.upper_bound,
                                 summary.upper_source, summary.status, seconds, lower_methods(summary), time_limit,
                                 formulation.name, "sign", cls.values, cls.npn_hex, summary.widths)
+                row = with_exact_methods(row)
                 if records_path is not None:
                     append_records(records_path, [row.to_dict()])
                 if progress:
@@ -313,7 +366,8 @@ def histogram_table(rows: Sequence[CensusRow]) -> str:
 
 
 __all__ = [
-    "CENSUS_KINDS", "MAX_CENSUS_BITS", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXTRA_FAMILIES",
+    "CENSUS_KINDS", "MAX_CENSUS_BITS", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "EXTRA_FAMILIES",
+    "SeparabilityDisagreement", "with_exact_methods",
     "CensusClass", "check_census_bits", "census_universe", "all_tables", "npn_classes", "symmetric_functions",
     "symmetric_classes", "census_classes", "named_functions", "class_names", "symmetric_names",
     "CensusRow", "lower_methods", "reusable_rows", "census", "HistogramBin", "width_histogram", "census_table",
