@@ -18,7 +18,7 @@ import numpy as np
 from expressivity.networks.layered import LayeredNet
 from expressivity.prove.program import MilpModel
 from expressivity.prove.solve import activation_pattern, read_network, solve_model
-from expressivity.verify.exhaustive import input_bits, verify_exhaustive
+from expressivity.verify.exhaustive import input_bits, table_reference, verify_exhaustive
 from expressivity.verify.record import Verification
 
 #: Denominator limits tried, in order, when the weights are made rational.
@@ -133,7 +133,7 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
     pattern = activation_pattern(model, values)
     polished = solve_model(model, fixed_pattern=pattern)
     candidates = [v for v in (polished.values, values) if v is not None]
-    reference = _table_reference(model.target)
+    reference = table_reference(model.target)
     last = "no candidate weights"
     for vals in candidates:
         net = read_network(model, vals)
@@ -145,7 +145,7 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
                     continue
                 weights, biases, out, c, scale = exact
                 if model.variant == "exact":
-                    reference = _table_reference(scale * model.target)
+                    reference = table_reference(scale * model.target)
                 candidate = Certificate(weights, biases, out, c, scale, limit,
                                         Verification("skipped", "none", model.n))
                 verification = verify_exhaustive(
@@ -157,18 +157,6 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
                 return Certificate(weights, biases, out, c, scale, limit, verification), "verified"
             last = f"denominators <= {limit}: {verification.reason}"
     return None, f"no exact certificate: {last}"
-
-
-def _table_reference(values: np.ndarray):
-    """The verifier's reference: 0/1 rows ``(m, n)`` to ``values[row index]``, shape ``(m, 1)``."""
-    values = np.asarray(values, dtype=np.int64)
-    n = len(values).bit_length() - 1
-    powers = np.int64(1) << np.arange(n, dtype=np.int64)
-
-    def reference(bits: np.ndarray) -> np.ndarray:
-        return values[np.asarray(bits, dtype=np.int64) @ powers][:, None]
-
-    return reference
 
 
 __all__ = ["DENOMINATOR_LIMITS", "Certificate", "certify"]

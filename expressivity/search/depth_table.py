@@ -20,11 +20,13 @@ not searched.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from expressivity.functions import FunctionError, parse_function
 from expressivity.search.models import TrainConfig, parameter_count
+from expressivity.search.records import batch_key, read_search_records
 from expressivity.search.summary import minterm_width
 from expressivity.search.width import search_width
 
@@ -155,9 +157,13 @@ def depth_width_table(
     >>> [(c.depth, c.width) for c in table.cells]
     [(1, 1), (2, 1)]
     """
-    import time
+
 
     bits, depths = sorted(set(bits)), sorted(set(depths))
+    # Read once: blocks this run writes are never looked up again (the scan only moves on).
+    recorded = set()
+    if resume and records_path is not None and os.path.exists(records_path):
+        recorded = {batch.key for batch in read_search_records(records_path)}
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
     cells, built = [], []
@@ -173,7 +179,7 @@ def depth_width_table(
                     cell = TableCell(name, None, n, depth, None, None, None)
                 else:
                     cell = _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device,
-                                 records_path, resume, progress, deadline)
+                                 records_path, resume, progress, deadline, recorded)
                 cell = TableCell(**{**cell.to_dict(), "seconds": round(time.perf_counter() - begun, 3)})
                 cells.append(cell)
                 if on_cell is not None:
@@ -185,14 +191,9 @@ def depth_width_table(
 
 
 def _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device, records_path, resume, progress,
-          deadline):
-    import time
+          deadline, recorded):
 
-    from expressivity.search.records import batch_key, read_search_records
 
-    recorded = set()
-    if resume and records_path is not None and os.path.exists(records_path):
-        recorded = {batch.key for batch in read_search_records(records_path)}
     f = parse_function(spec, n)
     tried: list[int] = []
     low = 1

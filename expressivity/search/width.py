@@ -35,7 +35,7 @@ from expressivity.search.records import (
     weights_folder,
 )
 from expressivity.search.summary import UPPER_BOUND_NOTE, WidthRow, summarize, summary_text
-from expressivity.verify.exhaustive import verify_exhaustive
+from expressivity.verify.exhaustive import table_reference, verify_exhaustive
 
 #: The exhaustive re-check runs on every input, so the search stops here.
 MAX_SEARCH_BITS = 24
@@ -84,12 +84,7 @@ def function_at(function, n: int) -> BooleanFunction:
 
 def function_reference(f: BooleanFunction) -> Callable[[np.ndarray], np.ndarray]:
     """The verifier's reference for ``f``: 0/1 rows ``(m, n)`` to expected outputs ``(m, 1)``."""
-    weights = np.int64(1) << np.arange(f.n, dtype=np.int64)
-
-    def reference(rows: np.ndarray) -> np.ndarray:
-        return f.table[np.asarray(rows, dtype=np.int64) @ weights][:, None].astype(np.int64)
-
-    return reference
+    return table_reference(f.table)
 
 
 def search_shapes(widths: Iterable[int] | None, depth: int, shape) -> list[tuple[int, ...]]:

@@ -56,6 +56,25 @@ def parity_reference(bits: np.ndarray) -> np.ndarray:
     return (np.asarray(bits).sum(axis=1) % 2).astype(np.int64)[:, None]
 
 
+def table_reference(values) -> Reference:
+    """The reference of a truth table: 0/1 rows ``(m, n)`` to ``values[row index]``, shape ``(m, 1)``.
+
+    ``values`` has ``2^n`` integer entries in the toolkit's order (row ``k`` is the
+    input with ``x_i`` = bit ``i`` of ``k``).
+
+    >>> table_reference([0, 1, 1, 0])(np.array([[1, 0], [1, 1]])).tolist()
+    [[1], [0]]
+    """
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values).bit_length() - 1
+    powers = np.int64(1) << np.arange(n, dtype=np.int64)
+
+    def reference(bits: np.ndarray) -> np.ndarray:
+        return values[np.asarray(bits, dtype=np.int64) @ powers][:, None]
+
+    return reference
+
+
 def input_bits(n: int, start: int, stop: int) -> np.ndarray:
     """Rows ``start .. stop-1`` of the truth table's inputs: bit ``i`` of the index is ``x_i``.
 
