@@ -108,6 +108,8 @@ def test_cli_json_plot_and_bad_input(tmp_path):
     assert plot.read_bytes()[:4] == b"\x89PNG"
     for extra, message in [(["--functions", "foo"], "not a family"), (["--depths", "5"], "4"),
                            (["--max-width", "0"], "at least 1"), (["--max-width", "1000000000"], "--max-width"),
+                           (["--block", "0"], "--block"), (["--time-limit", "-1"], "--time-limit"),
+                           (["--bits", "1..3"], "at least 2"), (["--functions", ""], "empty"),
                            (["--resume"], "--records")]:
         bad = runner.invoke(main, ["depth-width", "--steps", "1"] + extra)
         assert bad.exit_code == 2 and "Traceback" not in bad.output
