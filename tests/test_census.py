@@ -16,13 +16,16 @@ from click.testing import CliRunner
 
 from conftest import forbid, one_line_error
 
+import expressivity.prove.backing as backing_module
 import expressivity.prove.census as census_module
 from expressivity.cli import main
 from expressivity.functions import BooleanFunction, npn_canonical, parse_function
 from expressivity.prove import Separability, WidthProof, prove_minimum_width
+from expressivity.prove.by_patterns import PatternProof
 from expressivity.prove.census import (
-    EXACT_METHOD, HIGHS_METHOD, CensusRow, SeparabilityDisagreement, all_tables, census, census_table, census_universe, class_names, named_functions, npn_classes,
-    symmetric_classes, symmetric_functions, width_histogram,
+    EXACT_METHOD, HIGHS_METHOD, CensusRow, LowerBoundDisagreement, all_tables, census, census_table, census_universe,
+    class_names, named_functions, npn_classes, pattern_method, symmetric_classes, symmetric_functions,
+    width_histogram,
 )
 from expressivity.results.records import read_records
 
@@ -116,7 +119,7 @@ def test_census_of_two_bits(census2):
     assert row_of(census2, parse_function("expr:x1", 2)).minimum_width == 1      # a literal
     xor = row_of(census2, parse_function("parity", 2))
     assert (xor.lower, xor.upper, xor.name) == (2, 2, "parity of 2")
-    assert xor.lower_methods == ("HiGHS (floating point)", "exact LP dual (width 1)")
+    assert xor.lower_methods == ("HiGHS (floating point)", "exact LP dual (width 1)", pattern_method(1))
     assert row_of(census2, parse_function("threshold:2", 2)).lower_methods == ("trivial",)
 
 
@@ -129,22 +132,38 @@ def test_census_of_three_bits(census3):
     assert {row.minimum_width for row in census3} == {0, 1, 2, 3}
 
 
-def test_lower_bounds_of_two_have_two_methods(census3):
-    # every n = 3 class that needs >= 2 units: HiGHS and the exact hull certificate both say width 1 is not enough
-    high = [row for row in census3 if row.lower >= 2]
-    assert len(high) == 14 - 6  # all but the 6 classes of threshold functions (the constant included)
-    for row in high:
-        assert row.lower_methods == (HIGHS_METHOD, EXACT_METHOD), row.hex
+def test_every_lower_bound_has_two_methods(census3):
+    # n = 3: "width 1 is not enough" by HiGHS, the hull certificate and the patterns; "width 2 is not enough"
+    # (parity, the only class needing 3) by HiGHS and the patterns
+    two = [row for row in census3 if row.lower == 2]
+    three = [row for row in census3 if row.lower == 3]
+    assert len(two) + len(three) == 14 - 6  # all but the 6 classes of threshold functions (the constant included)
+    assert [row.hex for row in three] == [npn_canonical(parse_function("parity", 3))[0].hex]
+    for row in two:
+        assert row.lower_methods == (HIGHS_METHOD, EXACT_METHOD, pattern_method(1)), row.hex
+    for row in three:
+        assert row.lower_methods == (HIGHS_METHOD, pattern_method(2)), row.hex
+        assert row.second["status"] == "proven-infeasible" and row.second["width"] == 2
     for row in census3:
+        assert not row.one_method_only, row.hex
         if row.lower < 2:
-            assert EXACT_METHOD not in row.lower_methods, row.hex
-    assert [r["lower_methods"] for r in [row.to_dict() for row in high]] == [[HIGHS_METHOD, EXACT_METHOD]] * len(high)
+            assert row.lower_methods in (("trivial",),), row.hex
     assert all(CensusRow.from_dict(row.to_dict()).lower_methods == row.lower_methods for row in census3)
+    assert all(CensusRow.from_dict(row.to_dict()).second == row.second for row in census3)
+    table = census_table(census3)
+    assert "HiGHS, patterns 2" in table and "HiGHS, hull, patterns 1" in table and "*" not in table
+
+
+def test_without_the_second_method_the_row_is_marked():
+    rows = census(3, time_limit=30, pattern_time_limit=0)
+    parity = [row for row in rows if row.lower == 3]
+    assert [row.one_method_only for row in parity] == [True]
+    assert " 3* " in census_table(rows)
 
 
 def _lying(separable, hex_=None):
     """A separability check that plants ``separable`` for ``hex_`` (every function if ``None``)."""
-    real = census_module.separability
+    real = backing_module.separability
 
     def separability(f):
         return Separability(separable, None, "planted") if hex_ in (None, f.hex) else real(f)
@@ -156,9 +175,9 @@ def _lying(separable, hex_=None):
     (False, "1", "function hex:1 (n=2), width 1"),    # AND called non-separable, though 1 unit is certified
 ])
 def test_a_disagreement_stops_the_census(tmp_path, monkeypatch, separable, hex_, words):
-    monkeypatch.setattr(census_module, "separability", _lying(separable, hex_))
+    monkeypatch.setattr(backing_module, "separability", _lying(separable, hex_))
     records = tmp_path / "census.jsonl"
-    with pytest.raises(SeparabilityDisagreement, match=words.replace("(", "\\(").replace(")", "\\)")) as caught:
+    with pytest.raises(LowerBoundDisagreement, match=words.replace("(", "\\(").replace(")", "\\)")) as caught:
         census(2, time_limit=30, records_path=records)
     assert (caught.value.hex, caught.value.width, caught.value.n) == (hex_, 1, 2)
     assert hex_ not in {r["hex"] for r in read_records(records)}  # the disputed row is not recorded
@@ -166,10 +185,34 @@ def test_a_disagreement_stops_the_census(tmp_path, monkeypatch, separable, hex_,
     assert words in line
 
 
+def test_a_pattern_disagreement_stops_the_census(tmp_path, monkeypatch):
+    # the pattern method planted to claim a network of width 2 for 3-bit parity, which HiGHS proved infeasible
+    real = backing_module.prove_width_by_patterns
+    parity = npn_canonical(parse_function("parity", 3))[0].hex   # the census proves class representatives
+
+    def lying(f, width, time_limit=None):
+        proof = real(f, width, time_limit=time_limit)
+        if f.hex == parity and width == 2:
+            return PatternProof(**{**proof.__dict__, "status": "feasible-certified"})
+        return proof
+    monkeypatch.setattr(backing_module, "prove_width_by_patterns", lying)
+    records = tmp_path / "census.jsonl"
+    with pytest.raises(LowerBoundDisagreement, match=f"function hex:{parity} \\(n=3\\), width 2"):
+        census(3, time_limit=30, records_path=records)
+    assert parity not in {r["hex"] for r in read_records(records)}
+    line = one_line_error(CliRunner().invoke(main, ["census", "--bits", "3", "--no-progress"]))
+    assert f"hex:{parity} (n=3), width 2" in line
+
+
 def test_undecided_adds_nothing(monkeypatch):
-    monkeypatch.setattr(census_module, "separability", _lying(None))
+    monkeypatch.setattr(backing_module, "separability", _lying(None))
+    real = backing_module.prove_width_by_patterns
+    monkeypatch.setattr(backing_module, "prove_width_by_patterns",
+                        lambda f, width, time_limit=None: PatternProof(
+                            **{**real(f, width).__dict__, "status": "undecided", "reason": "planted"}))
     rows = census(2, time_limit=30)
-    assert all(EXACT_METHOD not in row.lower_methods for row in rows)
+    assert all(row.lower_methods in ((HIGHS_METHOD,), ("trivial",)) for row in rows)
+    assert [row.hex for row in rows if row.one_method_only] == ["6"]
 
 
 def test_every_certified_network_computes_its_class(census2, census3):
@@ -290,6 +333,12 @@ def test_cli_json_plot_and_symmetric(tmp_path):
     text = CliRunner().invoke(main, ["census", "--bits", "3", "--kind", "symmetric", "--no-progress"])
     assert text.exit_code == 0, text.output
     assert "6 classes of symmetric functions of 3 bits (16 functions)" in text.output
+    assert "HiGHS, patterns 2" in text.output and "* a lower bound resting on HiGHS alone" in text.output
+    off = CliRunner().invoke(main, ["census", "--bits", "3", "--kind", "symmetric", "--no-progress",
+                                    "--pattern-time-limit", "0", "--json"])
+    rows = json.loads(off.stdout)["rows"]
+    assert json.loads(off.stdout)["pattern_time_limit"] == 0
+    assert all(not any(m.startswith("activation patterns") for m in row["lower_methods"]) for row in rows)
     assert census_table(census(1)).count("\n") == 2
 
 
@@ -303,6 +352,8 @@ def test_cli_json_plot_and_symmetric(tmp_path):
     (["--bits", "2", "--resume"], "--resume needs --records"),
     (["--bits", "2", "--time-limit", "0"], "--time-limit"),
     (["--bits", "2", "--kind", "bogus"], "bogus"),
+    (["--bits", "2", "--pattern-time-limit", "-1"], "--pattern-time-limit"),
+    (["--bits", "2", "--pattern-time-limit", "nan"], "--pattern-time-limit"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(monkeypatch, args, words):
     forbid(monkeypatch, census_module, "prove_minimum_width", "bad input must be refused before any work")

@@ -12,7 +12,7 @@ from expressivity.cli.common import (
     existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
 )
 from expressivity.prove.census import (
-    CENSUS_KINDS, MAX_CENSUS_BITS, SeparabilityDisagreement, census, census_table, census_universe, histogram_table,
+    CENSUS_KINDS, MAX_CENSUS_BITS, PATTERN_TIME_LIMIT, LowerBoundDisagreement, census, census_table, census_universe, histogram_table,
     reusable_rows, width_histogram,
 )
 from expressivity.prove.formulation import STRONG
@@ -30,21 +30,27 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
 @click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="HiGHS seconds per width of each class (building the programs included); past it the width "
                    "is 'unknown'.")
+@click.option("--pattern-time-limit", type=float, default=PATTERN_TIME_LIMIT, show_default=True, metavar="SECONDS",
+              help="Seconds per class for the second exact method (activation patterns + exact LP duals, n <= 5, "
+                   "widths 1 and 2); 0 turns it off. Past it the method adds nothing and a lower bound backed by "
+                   "HiGHS alone is marked '*'.")
 @records_option("class (n, kind, representative table), with its width proofs and certificates")
 @resume_option("classes")
 @plot_option("a bar chart of the functions and classes needing each width")
 @json_option()
 @progress_option()
 @click.pass_context
-def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, progress):
+def census_command(ctx, bits, kind, time_limit, pattern_time_limit, records, resume, plot, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer (sign variant) for every class of n-bit functions.
 
     The minimum width is an NPN invariant (negating an input changes the first
     layer exactly, permuting inputs permutes its columns, negating the output
     negates the output layer), so one representative per class is proven and
     counted with the class's size.  Lower bounds: widths HiGHS proves infeasible
-    (floating point); upper bounds: certified integer networks or checked
-    constructions.
+    (floating point), backed where they can be by two exact methods that share
+    no code with it (width 1: convex-hull certificates; widths 1 and 2 for
+    n <= 5: activation patterns with Farkas certificates checked in integers);
+    upper bounds: certified integer networks or checked constructions.
     """
     from click.core import ParameterSource
 
@@ -52,6 +58,8 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
                    why=f"{kind} census; {_WHY[kind]}")
     if not (math.isfinite(time_limit) and time_limit > 0):
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if not (math.isfinite(pattern_time_limit) and pattern_time_limit >= 0):
+        fail(f"--pattern-time-limit must be 0 (off) or a positive number of seconds, got {pattern_time_limit}")
     if resume and not records:
         fail("--resume needs --records FILE")
     if plot is not None:
@@ -77,8 +85,8 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
     started = time.perf_counter()
     try:
         rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
-                      progress=progress)
-    except SeparabilityDisagreement as error:
+                      progress=progress, pattern_time_limit=pattern_time_limit)
+    except LowerBoundDisagreement as error:
         fail(f"the census disagrees with itself: {error}")
     seconds = time.perf_counter() - started
     title = (f"{len(rows)} {'NPN classes' if kind == 'npn' else 'classes of symmetric functions'} of "
@@ -91,6 +99,7 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
     if as_json:
         print_json({
             "n": n, "kind": kind, "variant": "sign", "formulation": STRONG.name, "time_limit": time_limit,
+            "pattern_time_limit": pattern_time_limit,
             "classes": len(rows), "functions": census_universe(n, kind),
             "rows": [row.to_dict() | {"resumed": row.resumed} for row in rows],
             "histogram": [b.to_dict() for b in width_histogram(rows)],
@@ -105,5 +114,8 @@ def census_command(ctx, bits, kind, time_limit, records, resume, plot, as_json, 
         click.echo(f"({resumed} classes read back from {records}, not proven again)")
     click.echo("widths: - proven infeasible (HiGHS, floating point, not exact arithmetic), + certified (an integer "
                "network checked on every input), ? unknown; size: functions of the census in the class.")
+    click.echo("lower from: HiGHS (the solver's word), hull (width 1: a point in both convex hulls, checked in "
+               "Fractions), patterns W (width W: every activation-pattern combination infeasible by a Farkas "
+               "certificate checked in integers), trivial; * a lower bound resting on HiGHS alone.")
     if plot is not None:
         click.echo(f"plot: {plot}")

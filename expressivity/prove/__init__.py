@@ -15,6 +15,15 @@ turns the programs for one width into a :class:`WidthProof`;
 :mod:`~expressivity.prove.summary` combines widths 1, 2, ... with the known upper
 bounds into a :class:`WidthSummary`; and :mod:`~expressivity.prove.tied` looks for
 upper bounds among networks whose weights are tied within groups of bits.
+
+A second, independent method shares no code with the MILP:
+:mod:`~expressivity.prove.patterns` lists the activation patterns of one or two
+units that could compute a function, :mod:`~expressivity.prove.duals` decides
+each combination by an LP whose answer is checked exactly (Farkas multipliers
+in integers, or a network in Fractions), :mod:`~expressivity.prove.by_patterns`
+combines them, and :mod:`~expressivity.prove.separable` decides width 1 by
+convex-hull certificates.  :mod:`~expressivity.prove.backing` records which
+methods back each lower bound of the census (:mod:`~expressivity.prove.census`).
 """
 from expressivity.prove.certificate import DENOMINATOR_LIMITS, Certificate, certify
 from expressivity.prove.cuts import unit_correlation_bound
@@ -73,14 +82,17 @@ __all__ += [
     "class_names", "npn_classes", "symmetric_classes", "symmetric_functions", "width_histogram",
 ]
 
-# exact separability (expressivity.prove.separable): the second, independent proof that width 1 is not enough
-from expressivity.prove.census import EXACT_METHOD, SeparabilityDisagreement  # noqa: E402
+# the exact methods that share no code with the MILP: separability (width 1) and activation patterns with
+# exact LP duals (widths 1 and 2), and what backs each lower bound of the census (expressivity.prove.backing)
+from expressivity.prove.backing import EXACT_METHOD, LowerBoundDisagreement, pattern_method  # noqa: E402
+from expressivity.prove.by_patterns import PATTERN_METHOD, PatternProof, prove_width_by_patterns  # noqa: E402
 from expressivity.prove.separable import (  # noqa: E402
     HullCertificate, Separability, ThresholdCertificate, check_hull_certificate, check_threshold_certificate,
     separability,
 )
 
 __all__ += [
-    "EXACT_METHOD", "SeparabilityDisagreement", "HullCertificate", "Separability", "ThresholdCertificate",
+    "EXACT_METHOD", "LowerBoundDisagreement", "HullCertificate", "Separability", "ThresholdCertificate",
     "check_hull_certificate", "check_threshold_certificate", "separability",
+    "PATTERN_METHOD", "PatternProof", "prove_width_by_patterns", "pattern_method",
 ]

@@ -22,62 +22,29 @@ time gives its settled widths to the new run, which proves only the rest.
 
 What backs a lower bound
 ------------------------
-``lower_methods`` lists them: ``"HiGHS (floating point)"`` where a width was
-proven infeasible (the solver's word, see :mod:`expressivity.prove.width`), and
-``"trivial"`` for the bounds that need no proof (width 0 computes only
-constants, so a non-constant function needs 1 unit; a constant one needs 0).
-
-``"exact LP dual (width 1)"`` (:data:`EXACT_METHOD`) is added where the lower
-bound is ``>= 2`` and :func:`~expressivity.prove.separable.separability` proves
-the representative not linearly separable with a certificate checked in exact
-arithmetic (a point in the convex hulls of both its ones and its zeros).  One
-unit computes exactly the constants and the threshold functions (proof in
-:mod:`expressivity.prove.separable`), so such a row has two independent
-methods for "width 1 is not enough".  Only that: a lower bound of 3 ("width 2
-is not enough") still rests on HiGHS alone.
-
-The check runs on every row (resumed ones too) and must agree with the
-solver: a function proven separable whose width 1 HiGHS declared infeasible
-(lower bound ``>= 2``), or proven not separable although a network of width
-``<= 1`` is certified (upper bound ``<= 1``), raises
-:class:`SeparabilityDisagreement` naming the function and the width, before
-its record is written.  An undecided check adds nothing and raises nothing;
-the check never changes a bound.
+``lower_methods``: HiGHS, the trivial count, and two exact methods that share
+no code with the MILP; see :mod:`expressivity.prove.backing`.
 """
 from __future__ import annotations
 
 import math
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from expressivity.functions import parse_function
 from expressivity.prove.classes import (  # noqa: F401  (re-exported: what a census is made of)
     CENSUS_KINDS, EXTRA_FAMILIES, MAX_CENSUS_BITS, CensusClass, all_tables, census_classes, census_universe,
     check_census_bits, class_names, named_functions, npn_classes, symmetric_classes, symmetric_functions,
     symmetric_names,
 )
+from expressivity.prove.backing import (  # noqa: F401  (re-exported: what backs a row's lower bound)
+    EXACT_METHOD, HIGHS_METHOD, PATTERN_TIME_LIMIT, TRIVIAL_METHOD, LowerBoundDisagreement, lower_methods,
+    pattern_method, short_method, with_exact_methods,
+)
 from expressivity.prove.formulation import STRONG, Formulation
-from expressivity.prove.separable import separability
-from expressivity.prove.summary import WidthSummary, prove_minimum_width
+from expressivity.prove.summary import prove_minimum_width
 from expressivity.prove.width import WidthProof
-
-#: The method that proves widths infeasible today (floating-point MILP; see expressivity.prove.width).
-HIGHS_METHOD = "HiGHS (floating point)"
-#: Lower bounds that need no proof: width 0 computes only constants.
-TRIVIAL_METHOD = "trivial"
-#: Width 1 is not enough, by an exact certificate of non-separability (expressivity.prove.separable).
-EXACT_METHOD = "exact LP dual (width 1)"
-
-
-class SeparabilityDisagreement(RuntimeError):
-    """The exact separability check and the width proofs disagree about width 1 on one function: a bug to look at."""
-
-    def __init__(self, n: int, hex_: str, width: int, why: str):
-        self.n, self.hex, self.width = n, hex_, width
-        super().__init__(f"function hex:{hex_} (n={n}), width {width}: {why}")
-
 
 @dataclass(frozen=True)
 class CensusRow:
@@ -108,12 +75,18 @@ class CensusRow:
     values: str = ""
     npn_hex: str = ""
     widths: tuple[WidthProof, ...] = field(default=(), repr=False)
+    second: Mapping[str, Any] | None = field(default=None, repr=False)
     resumed: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> tuple:
         """What a record is found by: ``(n, kind, hex, formulation, variant)``."""
         return (self.n, self.kind, self.hex, self.formulation, self.variant)
+
+    @property
+    def one_method_only(self) -> bool:
+        """Whether a lower bound that needs a proof (``> 1``) rests on HiGHS alone (no exact method for width L-1)."""
+        return self.lower > 1 and not any(m.endswith(f"(width {self.lower - 1})") for m in self.lower_methods)
 
     @property
     def minimum_width(self) -> int | None:
@@ -136,7 +109,7 @@ class CensusRow:
             "lower_bound": self.lower, "upper_bound": self.upper, "upper_source": self.upper_source,
             "status": self.status, "lower_methods": list(self.lower_methods), "seconds": self.seconds,
             "time_limit": self.time_limit, "formulation": self.formulation, "variant": self.variant,
-            "widths": [p.to_dict() for p in self.widths],
+            "widths": [p.to_dict() for p in self.widths], "second_method": self.second,
         }
 
     @classmethod
@@ -148,45 +121,8 @@ class CensusRow:
             float(data.get("seconds", 0.0)), tuple(str(m) for m in data.get("lower_methods", ())),
             None if limit is None else float(limit), str(data["formulation"]), str(data.get("variant", "sign")),
             str(data.get("values", "")), str(data.get("npn_hex", "")),
-            tuple(WidthProof.from_dict(p) for p in data.get("widths", ())), resumed,
+            tuple(WidthProof.from_dict(p) for p in data.get("widths", ())), data.get("second_method"), resumed,
         )
-
-
-def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
-    """What backs ``summary.lower_bound``: HiGHS where a width was proven infeasible, else nothing but counting.
-
-    >>> lower_methods(prove_minimum_width(2, function="parity"))
-    ('HiGHS (floating point)',)
-    >>> lower_methods(prove_minimum_width(2, function="threshold:2"))
-    ('trivial',)
-    """
-    if any(p.status == "proven-infeasible" for p in summary.widths):
-        return (HIGHS_METHOD,)
-    return (TRIVIAL_METHOD,)
-
-
-def with_exact_methods(row: CensusRow) -> CensusRow:
-    """``row`` with :data:`EXACT_METHOD` in ``lower_methods`` where non-separability is proven exactly.
-
-    Raises :class:`SeparabilityDisagreement` where the exact check contradicts
-    the row's bounds at width 1 (module docstring).
-
-    >>> [(r.hex, r.lower_methods) for r in census(2) if r.lower >= 2]
-    [('6', ('HiGHS (floating point)', 'exact LP dual (width 1)'))]
-    """
-    if row.lower < 2 and row.upper > 1:
-        return row
-    result = separability(parse_function(f"hex:{row.hex}", row.n))
-    if result.separable is True and row.lower >= 2:
-        raise SeparabilityDisagreement(row.n, row.hex, 1, f"proven linearly separable ({result.certificate}), "
-                                       "so one unit computes it, but HiGHS proved width 1 infeasible")
-    if result.separable is False and row.upper <= 1:
-        raise SeparabilityDisagreement(row.n, row.hex, 1, "proven not linearly separable (exact hull "
-                                       "certificate), so one unit cannot compute it, but a network of width "
-                                       f"{row.upper} is certified")
-    if result.separable is False and row.lower >= 2 and EXACT_METHOD not in row.lower_methods:
-        return replace(row, lower_methods=row.lower_methods + (EXACT_METHOD,))
-    return row
 
 
 def reusable_rows(records: Iterable[Mapping[str, Any]], n: int, kind: str, formulation: str,
@@ -232,6 +168,7 @@ def census(
     on_row: Callable[[CensusRow], None] | None = None,
     classes: Sequence[CensusClass] | None = None,
     threads: int = 1,
+    pattern_time_limit: float | None = PATTERN_TIME_LIMIT,
 ) -> list[CensusRow]:
     """Prove the minimum width (sign variant) of every class of ``kind`` on ``n`` bits; one row per class.
 
@@ -241,6 +178,7 @@ def census(
     docstring).  ``progress``: a bar and one line per class on stderr.
     ``on_row``: called with each row, read back or proven, in class order.
     ``classes``: a subset of :func:`census_classes` to do (default: all).
+    ``pattern_time_limit``: seconds for the second method per class (``0``: not run).
 
     >>> [(r.hex, r.name, r.size, r.lower, r.upper, r.status) for r in census(2)]  # doctest: +NORMALIZE_WHITESPACE
     [('0', 'constant', 2, 0, 0, 'exact'), ('1', 'AND/OR of 2', 8, 1, 1, 'exact'),
@@ -262,7 +200,7 @@ def census(
         for cls in classes:
             old = reuse.get(cls.hex)
             if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
-                row = with_exact_methods(old)
+                row = with_exact_methods(old, pattern_time_limit)
             else:
                 known = {p.width: p for p in (old.widths if old is not None else ())
                          if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
@@ -274,7 +212,7 @@ def census(
                 row = CensusRow(n, kind, cls.hex, cls.name, cls.size, summary.lower_bound, summary.upper_bound,
                                 summary.upper_source, summary.status, seconds, lower_methods(summary), time_limit,
                                 formulation.name, "sign", cls.values, cls.npn_hex, summary.widths)
-                row = with_exact_methods(row)
+                row = with_exact_methods(row, pattern_time_limit)
                 if records_path is not None:
                     append_records(records_path, [row.to_dict()])
                 if progress:
@@ -348,8 +286,9 @@ def census_table(rows: Sequence[CensusRow]) -> str:
     body = []
     for row in rows:
         body.append([row.hex] + ([row.values, row.npn_hex or "-"] if symmetric else []) + [
-            row.name or "-", row.size, row.lower, row.upper, row.status, row.widths_text(),
-            ", ".join(row.lower_methods), row.upper_source, f"{row.seconds:.2f}"])
+            row.name or "-", row.size, f"{row.lower}*" if row.one_method_only else row.lower, row.upper,
+            row.status, row.widths_text(),
+            ", ".join(short_method(m) for m in row.lower_methods), row.upper_source, f"{row.seconds:.2f}"])
     return format_table(header, body)
 
 
@@ -367,7 +306,7 @@ def histogram_table(rows: Sequence[CensusRow]) -> str:
 
 __all__ = [
     "CENSUS_KINDS", "MAX_CENSUS_BITS", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "EXTRA_FAMILIES",
-    "SeparabilityDisagreement", "with_exact_methods",
+    "PATTERN_TIME_LIMIT", "LowerBoundDisagreement", "pattern_method", "short_method", "with_exact_methods",
     "CensusClass", "check_census_bits", "census_universe", "all_tables", "npn_classes", "symmetric_functions",
     "symmetric_classes", "census_classes", "named_functions", "class_names", "symmetric_names",
     "CensusRow", "lower_methods", "reusable_rows", "census", "HistogramBin", "width_histogram", "census_table",

@@ -65,9 +65,11 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Rational
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
+
+from expressivity.prove.rational import DENOMINATOR_LIMITS, rational_guesses, solve_exact
 
 #: The method name of a non-separability proof (a point in both convex hulls, checked in Fractions).
 HULL_METHOD = "exact hull certificate (LP support re-solved in Fractions)"
@@ -75,8 +77,6 @@ HULL_METHOD = "exact hull certificate (LP support re-solved in Fractions)"
 THRESHOLD_METHOD = "exact integer threshold weights (checked on every input)"
 #: No certificate checked: nothing is claimed.
 UNDECIDED_METHOD = "undecided"
-#: Denominator limits tried when rounding LP values to rationals.
-DENOMINATOR_LIMITS = (1, 2, 6, 12, 60, 420, 5040, 10**6)
 #: LP values below this are outside the support.
 SUPPORT_TOLERANCE = 1e-9
 
@@ -186,38 +186,6 @@ def check_threshold_certificate(f, certificate) -> bool:
     return True
 
 
-def _solve_exact(matrix: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction],
-                 guess: Sequence[Fraction]) -> list[Fraction] | None:
-    """A solution of ``matrix v = rhs`` in Fractions (free variables take ``guess``); ``None`` if inconsistent."""
-    rows = [list(row) + [b] for row, b in zip(matrix, rhs)]
-    columns = len(guess)
-    pivots: list[int] = []
-    r = 0
-    for c in range(columns):
-        pivot = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
-        if pivot is None:
-            continue
-        rows[r], rows[pivot] = rows[pivot], rows[r]
-        head = rows[r][c]
-        rows[r] = [v / head for v in rows[r]]
-        for i in range(len(rows)):
-            if i != r and rows[i][c] != 0:
-                factor = rows[i][c]
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r])]
-        pivots.append(c)
-        r += 1
-        if r == len(rows):
-            break
-    if any(row[-1] != 0 for row in rows[r:]):
-        return None
-    solution = list(guess)
-    for c in pivots:
-        solution[c] = Fraction(0)
-    for i, c in enumerate(pivots):
-        solution[c] = rows[i][-1] - sum(rows[i][j] * solution[j] for j in range(columns) if j != c)
-    return solution
-
-
 def _hull_certificate(table: np.ndarray) -> HullCertificate | None:
     from scipy.optimize import linprog
 
@@ -235,10 +203,9 @@ def _hull_certificate(table: np.ndarray) -> HullCertificate | None:
     if result.status != 0 or result.x is None:
         return None
     support = [j for j, v in enumerate(result.x) if v > SUPPORT_TOLERANCE]
-    guesses = [[Fraction(float(result.x[j])).limit_denominator(d) for j in support] for d in DENOMINATOR_LIMITS]
+    guesses = rational_guesses(result.x[support])
     for guess in guesses[-1:] + guesses[:-1]:
-        exact = _solve_exact([[Fraction(row[j]) for j in support] for row in matrix], [Fraction(b) for b in rhs],
-                             guess)
+        exact = solve_exact([[row[j] for j in support] for row in matrix], rhs, guess)
         if exact is None:
             return None
         if all(v >= 0 for v in exact):
