@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
+import numpy as np
 
 from expressivity.circuits import metrics
 from expressivity.circuits.build import parity_dnf, xor_chain, xor_tree
 from expressivity.circuits.lower import lower
-from expressivity.networks.compiler import compile_network
+from expressivity.networks.compiler import compile_network, resolve
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.compositional import certify
 from expressivity.verify.exhaustive import verify_exhaustive
@@ -30,6 +31,11 @@ VERIFY_METHODS = ("auto", "exhaustive", "compositional", "none")
 AUTO_EXHAUSTIVE_BITS = 20
 #: ``verify="exhaustive"`` runs at most 2^this many inputs unless told otherwise.
 MAX_EXHAUSTIVE_BITS = 24
+#: Largest network (hidden units) compiled from a netlist: the 2^22-bit XOR tree's 8.4 million units
+#: fit in a 24 GB machine with their graph and certificate.
+MAX_NETWORK_NEURONS = 1 << 23
+#: Random inputs a sampled check runs at most, and how many it runs at once.
+MAX_SAMPLES, SAMPLE_CHUNK = 10_000_000, 1 << 14
 
 
 @dataclass(frozen=True)
@@ -129,3 +135,145 @@ class _Clock:
         result = function(*args)
         self.seconds[stage] = round(time.perf_counter() - started, 6)
         return result
+
+
+# -- netlists: the size before compiling, rewritten circuits, sampled cross-checks ----------
+
+def network_neurons(circuit: nx.DiGraph) -> int:
+    """The hidden units :func:`compile_network` will make for ``circuit``, counted without making them.
+
+    One unit per AND or OR gadget, k per XOR of fan-in k, and one copy per layer
+    that a value must be carried through to its last reader.
+
+    >>> from expressivity.circuits.build import xor_chain
+    >>> network_neurons(xor_chain(6)) == compile_network(xor_chain(6)).neurons == 6 + 5 + 4 + 3 + 2  # XOR + copies
+    True
+    """
+    attributes, outputs = circuit._node, circuit.graph["outputs"]
+    depths = metrics.node_depths(circuit)
+    hidden = max((depths[output] for output in outputs), default=0)
+    last_read: dict = {}
+    units = 0
+    cone, stack = set(outputs), list(outputs)
+    while stack:
+        node = stack.pop()
+        data = attributes[node]
+        if data["gate"] in ("and", "or", "xor"):
+            units += len(data["operands"]) if data["gate"] == "xor" else 1
+        for operand in data.get("operands", ()):
+            if data["gate"] != "not":
+                base, _ = resolve(attributes, operand)
+                last_read[base] = max(last_read.get(base, 0), depths[node] - 1)
+            if operand not in cone:
+                cone.add(operand)
+                stack.append(operand)
+    for output in outputs:
+        base, _ = resolve(attributes, output)
+        last_read[base] = hidden
+    copies = sum(max(0, layer - depths[node]) for node, layer in last_read.items() if attributes[node]["gate"] != "const")
+    return units + copies
+
+
+def check_network_size(circuit: nx.DiGraph) -> int:
+    """The network's hidden units; ``MemoryError`` beyond :data:`MAX_NETWORK_NEURONS`, before any is built."""
+    neurons = network_neurons(circuit)
+    if neurons > MAX_NETWORK_NEURONS:
+        raise MemoryError(
+            f"the compiled network would have {neurons:,} hidden units (depth {metrics.depth(circuit):,}, "
+            f"a copy unit per layer for every value read later), more than the {MAX_NETWORK_NEURONS:,} this "
+            "machine's memory allows")
+    return neurons
+
+
+def verify_rewritten(
+    rewritten: nx.DiGraph,
+    network: LayeredNet,
+    original: nx.DiGraph,
+    claims: dict | None = None,
+    method: str = "auto",
+    max_exhaustive: int = MAX_EXHAUSTIVE_BITS,
+    progress: bool = False,
+    time_limit: float | None = None,
+) -> Verification:
+    """Check ``network``, compiled from ``rewritten``, against the ``original`` circuit's function.
+
+    Every input (exhaustive) is run against ``original`` itself.  The
+    compositional way proves the network equal to ``rewritten`` by the
+    certificate and ``rewritten`` equal to ``original`` by
+    :func:`expressivity.circuits.equivalence.prove_same_function` (``claims``: the
+    XORs the rewrite recognised, re-checked there).  Both must go through for
+    "verified".
+    """
+    from expressivity.circuits.equivalence import prove_same_function
+
+    if method not in VERIFY_METHODS:
+        raise ValueError(f"verify must be one of {VERIFY_METHODS}, got {method!r}")
+    n = original.graph["n_inputs"]
+    if not (method == "compositional" or (method == "auto" and n > min(AUTO_EXHAUSTIVE_BITS, max_exhaustive))):
+        record = verify_network(original, network, method, max_exhaustive, progress, time_limit)
+        return replace(record, reason=f"{record.reason} (against the original circuit)") if record.status != "skipped" else record
+    started = time.perf_counter()
+    certificate = certify(rewritten, network)
+    if not certificate.verified:
+        return replace(certificate, reason=f"against the rewritten circuit: {certificate.reason}")
+    same, why = prove_same_function(original, rewritten, claims)
+    seconds = time.perf_counter() - started
+    if not same:
+        return Verification("rejected", "compositional", n, reason=f"the network is the rewritten circuit ({certificate.reason}), "
+                            f"but the rewritten circuit could not be proved equal to the original: {why}", seconds=seconds)
+    return Verification("verified", "compositional", n, seconds=seconds,
+                        reason=f"{certificate.reason}; the rewritten circuit equals the original: {why}")
+
+
+@dataclass(frozen=True)
+class SampledCheck:
+    """Random inputs on which the exported torch module was compared with the bit-parallel evaluator: not a proof."""
+
+    samples: int
+    seed: int
+    mismatches: int
+    first_mismatch: tuple | None  # (input bits, expected outputs, torch outputs)
+    seconds: float
+    label: str = "sampled"
+
+    @property
+    def agrees(self) -> bool:
+        return self.mismatches == 0
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "samples": self.samples, "seed": self.seed, "mismatches": self.mismatches,
+                "first_mismatch": self.first_mismatch, "seconds": round(self.seconds, 6)}
+
+
+def sampled_check(circuit: nx.DiGraph, network: LayeredNet, samples: int, seed: int = 0) -> SampledCheck:
+    """Run ``samples`` uniformly random inputs through ``network.to_torch()`` (float64) and the circuit's evaluator.
+
+    A cross-check of the exported module, labelled "sampled": it can find a
+    difference, never prove there is none.
+
+    >>> from expressivity.circuits.build import xor_tree
+    >>> check = sampled_check(xor_tree(40), compile_network(xor_tree(40)), 1000)
+    >>> check.label, check.samples, check.mismatches
+    ('sampled', 1000, 0)
+    """
+    import torch
+
+    from expressivity.circuits.evaluate import evaluate
+
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must lie in 1..{MAX_SAMPLES:,}, got {samples}")
+    started = time.perf_counter()
+    module, rng = network.to_torch(), np.random.default_rng(seed)
+    mismatches, first = 0, None
+    n = circuit.graph["n_inputs"]
+    for start in range(0, samples, SAMPLE_CHUNK):
+        bits = rng.integers(0, 2, size=(min(SAMPLE_CHUNK, samples - start), n), dtype=np.uint8)
+        expected = evaluate(circuit, bits).astype(np.float64)
+        with torch.no_grad():
+            got = module(torch.as_tensor(bits, dtype=torch.float64)).numpy()
+        wrong = np.flatnonzero(np.any(got != expected, axis=1))
+        mismatches += int(wrong.size)
+        if wrong.size and first is None:
+            row = int(wrong[0])
+            first = (tuple(int(b) for b in bits[row]), tuple(int(v) for v in expected[row]), tuple(float(v) for v in got[row]))
+    return SampledCheck(samples, seed, mismatches, first, time.perf_counter() - started)
