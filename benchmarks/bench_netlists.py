@@ -1,6 +1,6 @@
 """The ISCAS-85 table: every netlist in a folder compiled, certified and rebalanced.  Run by hand:
 
-    python benchmarks/bench_netlists.py [--data ../shared/data/iscas85] [--out benchmarks/NETLISTS.md]
+    python benchmarks/bench_netlists.py [--data ../shared/data/iscas85] [--extra FILE ...] [--out benchmarks/NETLISTS.md]
 
 For each ``*.bench`` (and ``.aag``, ``.aig``, ``.blif``) file found, in a fresh process of its own (so the
 peak memory is that circuit's): inputs, outputs, gates by the netlist's own types, circuit depth, the
@@ -113,13 +113,18 @@ def tables(rows: list) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of netlists")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], metavar="FILE",
+                        help="more netlist files to measure besides the folder's (e.g. a c6288.bench kept elsewhere)")
     parser.add_argument("--out", type=Path, default=None, help="write the tables (markdown) here")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # the per-circuit child process
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(measure(args.one)))
         return
-    paths = netlists(args.data)
+    for extra in args.extra:
+        if not extra.is_file() or extra.suffix.lower() not in SUFFIXES:
+            raise SystemExit(f"--extra {extra}: not a netlist file ({', '.join(SUFFIXES)})")
+    paths = sorted(netlists(args.data) + list(args.extra), key=lambda path: (int(re.sub(r"\D", "", path.stem) or 0), path.name))
     if not paths:
         raise SystemExit(f"no netlists ({', '.join(SUFFIXES)}) in {args.data}")
     rows = []
@@ -137,6 +142,8 @@ def main() -> None:
             "imported. Seconds are wall time of one run. A row of the second table that finds no chain and no "
             "XOR has the same depth and size as the netlist as read.")
     missing = [name for name in SUITE if name not in {row["name"] for row in rows}]
+    if args.extra:
+        note += f" Measured from files outside {args.data.name}/: {', '.join(path.stem for path in args.extra)}."
     if missing:
         note += f" Not in {args.data.name}/, so not measured: {', '.join(missing)}."
     print(text + "\n\n" + note)

@@ -13,18 +13,21 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 import numpy as np
 
-from expressivity.circuits import metrics
+from expressivity.circuits import arrays as circuit_arrays
+from expressivity.circuits.arrays import ArrayCircuit, circuit_name, n_inputs
 from expressivity.circuits.build import parity_dnf, xor_chain, xor_tree
 from expressivity.circuits.lower import lower
-from expressivity.networks.compiler import compile_network, resolve
+from expressivity.networks.compiler import compile_network, layout
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.compositional import certify
 from expressivity.verify.exhaustive import verify_exhaustive
 from expressivity.verify.record import Verification
 
 CIRCUITS = ("xor-tree", "xor-chain", "dnf")
-#: Largest n the CLI builds an XOR tree or chain for: at n = 2^20 the graph, the network and the
-#: certificate took 3 GB, so 2^22 stays inside a 24 GB machine.
+#: Largest n the CLI builds an XOR tree or chain for.  On arrays (:func:`parity_arrays`) the circuit, the
+#: network and the certificate of the 2^22-bit tree peak at 2.3 GB (benchmarks/LARGE.md); the networkx graph
+#: of :func:`parity_circuit` took 3 GB per 2^20 bits with the network and certificate before.
+#: :data:`MAX_NETWORK_NEURONS` caps the tree at 2^22 bits too.
 MAX_CIRCUIT_BITS = 1 << 22
 VERIFY_METHODS = ("auto", "exhaustive", "compositional", "none")
 #: ``verify="auto"`` runs every input up to this many bits, and certifies beyond.
@@ -36,13 +39,15 @@ MAX_EXHAUSTIVE_BITS = 24
 MAX_NETWORK_NEURONS = 1 << 23
 #: Random inputs a sampled check runs at most, and how many it runs at once.
 MAX_SAMPLES, SAMPLE_CHUNK = 10_000_000, 1 << 14
+#: A sampled check runs the torch module on at most about this many values of one layer at once.
+SAMPLE_VALUES = 1 << 24
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """What ``compile_circuit`` produced, stage by stage."""
+    """What ``compile_circuit`` produced, stage by stage (``circuit`` as given: networkx or arrays)."""
 
-    circuit: nx.DiGraph = field(repr=False)
+    circuit: nx.DiGraph | ArrayCircuit = field(repr=False)
     circuit_summary: dict
     network: LayeredNet = field(repr=False)
     verification: Verification
@@ -57,7 +62,7 @@ class Compiled:
     def summary(self) -> dict:
         """The facts a table or ``--json`` shows."""
         return {
-            "circuit": self.circuit.graph.get("name", ""),
+            "circuit": circuit_name(self.circuit),
             **{f"circuit_{key}": value for key, value in self.circuit_summary.items()},
             "network": self.network.counts(),
             "verification": self.verification.to_dict(),
@@ -86,22 +91,51 @@ def parity_circuit(kind: str, bits: int, arity: int = 2, basis: str = "xor") -> 
     return lower(circuit, basis).circuit if basis != "xor" else circuit
 
 
+def parity_arrays(kind: str, bits: int, arity: int = 2, basis: str = "xor") -> ArrayCircuit:
+    """:func:`parity_circuit` as an :class:`~expressivity.circuits.arrays.ArrayCircuit`, built without networkx in basis xor.
+
+    Raises as :func:`parity_circuit` does.  In basis ``and-or-not`` the networkx
+    circuit is built, lowered and converted.
+
+    >>> parity_arrays("xor-tree", 2**10).size, parity_arrays("dnf", 3).name
+    (2047, 'parity_dnf(n=3)')
+    """
+    from expressivity.circuits.arrays_build import parity_dnf_arrays, xor_chain_arrays, xor_tree_arrays
+
+    if basis != "xor":
+        return circuit_arrays.from_networkx(parity_circuit(kind, bits, arity, basis))
+    if bits > MAX_CIRCUIT_BITS:
+        raise MemoryError(f"{bits:,} bits is more than the {MAX_CIRCUIT_BITS:,} this machine's memory allows "
+                          f"(about 0.6 GB per 2^20 bits for the circuit's arrays, the network and its certificate)")
+    builders = {"xor-tree": lambda: xor_tree_arrays(bits, arity), "xor-chain": lambda: xor_chain_arrays(bits),
+                "dnf": lambda: parity_dnf_arrays(bits)}
+    if kind not in builders:
+        raise ValueError(f"unknown circuit {kind!r}; choose from {CIRCUITS}")
+    return builders[kind]()
+
+
 def compile_circuit(
-    circuit: nx.DiGraph,
+    circuit: nx.DiGraph | ArrayCircuit,
     verify: str = "auto",
     max_exhaustive: int = MAX_EXHAUSTIVE_BITS,
     progress: bool = False,
 ) -> Compiled:
-    """Measure the circuit, compile it into a ReLU network, and verify the network."""
+    """Measure the circuit, compile it into a ReLU network, and verify the network.
+
+    ``circuit`` is a networkx graph or an :class:`~expressivity.circuits.arrays.ArrayCircuit`;
+    a graph is converted to arrays once (in the "measure" stage), and the
+    compiler and the certificate run on arrays.
+    """
     clock = _Clock()
-    circuit_summary = clock.time("measure", metrics.summary, circuit)
-    network = clock.time("compile", compile_network, circuit)
+    arrays = clock.time("measure", circuit_arrays.as_arrays, circuit)
+    circuit_summary = clock.time("measure", circuit_arrays.summary, arrays, add=True)
+    network = clock.time("compile", compile_network, arrays)
     verification = clock.time("verify", verify_network, circuit, network, verify, max_exhaustive, progress)
     return Compiled(circuit, circuit_summary, network, verification, clock.seconds)
 
 
 def verify_network(
-    circuit: nx.DiGraph,
+    circuit: nx.DiGraph | ArrayCircuit,
     network: LayeredNet,
     method: str = "auto",
     max_exhaustive: int = MAX_EXHAUSTIVE_BITS,
@@ -118,11 +152,13 @@ def verify_network(
     """
     if method not in VERIFY_METHODS:
         raise ValueError(f"verify must be one of {VERIFY_METHODS}, got {method!r}")
-    n = circuit.graph["n_inputs"]
+    n = n_inputs(circuit)
     if method == "none":
         return Verification("skipped", "none", n, reason="verification was not asked for (--verify none)")
     if method == "compositional" or (method == "auto" and n > min(AUTO_EXHAUSTIVE_BITS, max_exhaustive)):
         return certify(circuit, network)
+    if isinstance(circuit, ArrayCircuit) and n <= max_exhaustive:  # the reference evaluator reads networkx graphs
+        circuit = circuit.to_networkx()
     return verify_exhaustive(network, circuit, max_bits=max_exhaustive, time_limit=time_limit, progress=progress)
 
 
@@ -130,16 +166,16 @@ class _Clock:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
-    def time(self, stage: str, function, *args):
+    def time(self, stage: str, function, *args, add: bool = False):
         started = time.perf_counter()
         result = function(*args)
-        self.seconds[stage] = round(time.perf_counter() - started, 6)
+        self.seconds[stage] = round(time.perf_counter() - started + (self.seconds.get(stage, 0.0) if add else 0.0), 6)
         return result
 
 
 # -- netlists: the size before compiling, rewritten circuits, sampled cross-checks ----------
 
-def network_neurons(circuit: nx.DiGraph) -> int:
+def network_neurons(circuit: nx.DiGraph | ArrayCircuit) -> int:
     """The hidden units :func:`compile_network` will make for ``circuit``, counted without making them.
 
     One unit per AND or OR gadget, k per XOR of fan-in k, and one copy per layer
@@ -149,37 +185,16 @@ def network_neurons(circuit: nx.DiGraph) -> int:
     >>> network_neurons(xor_chain(6)) == compile_network(xor_chain(6)).neurons == 6 + 5 + 4 + 3 + 2  # XOR + copies
     True
     """
-    attributes, outputs = circuit._node, circuit.graph["outputs"]
-    depths = metrics.node_depths(circuit)
-    hidden = max((depths[output] for output in outputs), default=0)
-    last_read: dict = {}
-    units = 0
-    cone, stack = set(outputs), list(outputs)
-    while stack:
-        node = stack.pop()
-        data = attributes[node]
-        if data["gate"] in ("and", "or", "xor"):
-            units += len(data["operands"]) if data["gate"] == "xor" else 1
-        for operand in data.get("operands", ()):
-            if data["gate"] != "not":
-                base, _ = resolve(attributes, operand)
-                last_read[base] = max(last_read.get(base, 0), depths[node] - 1)
-            if operand not in cone:
-                cone.add(operand)
-                stack.append(operand)
-    for output in outputs:
-        base, _ = resolve(attributes, output)
-        last_read[base] = hidden
-    copies = sum(max(0, layer - depths[node]) for node, layer in last_read.items() if attributes[node]["gate"] != "const")
-    return units + copies
+    return layout(circuit).neurons
 
 
-def check_network_size(circuit: nx.DiGraph) -> int:
+def check_network_size(circuit: nx.DiGraph | ArrayCircuit) -> int:
     """The network's hidden units; ``MemoryError`` beyond :data:`MAX_NETWORK_NEURONS`, before any is built."""
-    neurons = network_neurons(circuit)
+    plan = layout(circuit)
+    neurons = plan.neurons
     if neurons > MAX_NETWORK_NEURONS:
         raise MemoryError(
-            f"the compiled network would have {neurons:,} hidden units (depth {metrics.depth(circuit):,}, "
+            f"the compiled network would have {neurons:,} hidden units (depth {plan.hidden:,}, "
             f"a copy unit per layer for every value read later), more than the {MAX_NETWORK_NEURONS:,} this "
             "machine's memory allows")
     return neurons
@@ -245,11 +260,16 @@ class SampledCheck:
                 "first_mismatch": self.first_mismatch, "seconds": round(self.seconds, 6)}
 
 
-def sampled_check(circuit: nx.DiGraph, network: LayeredNet, samples: int, seed: int = 0) -> SampledCheck:
+def sampled_check(circuit: nx.DiGraph | ArrayCircuit, network: LayeredNet, samples: int, seed: int = 0,
+                  sparse: bool | None = None) -> SampledCheck:
     """Run ``samples`` uniformly random inputs through ``network.to_torch()`` (float64) and the circuit's evaluator.
 
     A cross-check of the exported module, labelled "sampled": it can find a
-    difference, never prove there is none.
+    difference, never prove there is none.  ``sparse`` picks the module with
+    sparse weight matrices (``to_torch(sparse=True)``); by default it is used
+    where the dense one would pass ``MAX_DENSE_PARAMETERS``.  The module runs
+    on as many inputs at once as keep each layer's values near
+    ``SAMPLE_VALUES`` numbers.
 
     >>> from expressivity.circuits.build import xor_tree
     >>> check = sampled_check(xor_tree(40), compile_network(xor_tree(40)), 1000)
@@ -259,18 +279,25 @@ def sampled_check(circuit: nx.DiGraph, network: LayeredNet, samples: int, seed: 
     import torch
 
     from expressivity.circuits.evaluate import evaluate
+    from expressivity.networks.layered import MAX_DENSE_PARAMETERS
 
     if not 1 <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples must lie in 1..{MAX_SAMPLES:,}, got {samples}")
     started = time.perf_counter()
-    module, rng = network.to_torch(), np.random.default_rng(seed)
+    if isinstance(circuit, ArrayCircuit):
+        circuit = circuit.to_networkx()
+    sparse = network.parameters > MAX_DENSE_PARAMETERS if sparse is None else sparse
+    module, rng = network.to_torch(sparse=sparse), np.random.default_rng(seed)
+    widest = max((network.n_inputs, network.n_outputs) + network.widths)
+    batch = max(1, min(SAMPLE_CHUNK, SAMPLE_VALUES // widest))
     mismatches, first = 0, None
     n = circuit.graph["n_inputs"]
     for start in range(0, samples, SAMPLE_CHUNK):
         bits = rng.integers(0, 2, size=(min(SAMPLE_CHUNK, samples - start), n), dtype=np.uint8)
         expected = evaluate(circuit, bits).astype(np.float64)
         with torch.no_grad():
-            got = module(torch.as_tensor(bits, dtype=torch.float64)).numpy()
+            got = np.concatenate([module(torch.as_tensor(bits[i:i + batch], dtype=torch.float64)).numpy()
+                                  for i in range(0, len(bits), batch)])
         wrong = np.flatnonzero(np.any(got != expected, axis=1))
         mismatches += int(wrong.size)
         if wrong.size and first is None:

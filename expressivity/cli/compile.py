@@ -14,8 +14,10 @@ from expressivity.cli.common import (
     bits_option, check_exports, check_output_paths, network_file_options, explicit, fail, json_option, parse_bits, print_json,
     progress_option, verify_limit_options, write_outputs,
 )
+from expressivity.circuits.arrays import circuit_name, n_inputs
 from expressivity.compiling import (
-    CIRCUITS, MAX_CIRCUIT_BITS, MAX_SAMPLES, VERIFY_METHODS, compile_circuit, parity_circuit, verify_network,
+    CIRCUITS, MAX_CIRCUIT_BITS, MAX_SAMPLES, VERIFY_METHODS, check_network_size, compile_circuit, parity_arrays,
+    parity_circuit, verify_network,
 )
 from expressivity.networks.compiler import compile_network
 
@@ -63,12 +65,14 @@ def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, sampl
         fail(f"--max-exhaustive and --time-limit limit an exhaustive check; --verify {method} runs none")
     if bits is not None:
         bits = parse_bits(bits, ranges=False, maximum=MAX_CIRCUIT_BITS,
-                          why="about 3 GB of memory per 2^20 bits for the graph, the network and its certificate")
+                          why="about 0.6 GB of memory per 2^20 bits for the circuit, the network and its certificate, "
+                              "and at most 2^23 hidden units")
         _refuse_beyond_max_exhaustive(method, bits, max_exhaustive)
     check_output_paths(out=out, onnx=onnx_path, dot=dot_path)
     if netlist_path is None:
-        try:
-            circuit = parity_circuit(kind, bits, arity, basis)
+        try:  # as arrays: the compiler and the certificate run on them without a networkx graph
+            circuit = parity_arrays(kind, bits, arity, basis)
+            check_network_size(circuit)
         except (MemoryError, ValueError) as error:
             fail(str(error))
         netlist = None
@@ -84,7 +88,7 @@ def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, sampl
         _refuse_unsampleable(result.network)
     if method == "exhaustive":
         _refuse_slow_exhaustive(result.network, time_limit)
-    show = progress and circuit.graph["n_inputs"] >= PROGRESS_FROM_BITS and not as_json
+    show = progress and n_inputs(circuit) >= PROGRESS_FROM_BITS and not as_json
     if netlist is not None and netlist.balanced is not None:
         from expressivity.compiling import verify_rewritten
 
@@ -97,6 +101,8 @@ def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, sampl
         from expressivity.compiling import sampled_check
 
         sampled = sampled_check(netlist.circuit, result.network, samples)
+    if dot_path and netlist is None:  # the DOT drawing is of the networkx circuit, built as before
+        circuit = parity_circuit(kind, bits, arity, basis)
     written = write_outputs(result.network, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path, circuit=circuit)
     summary = result.summary() | {"files": written}
     if netlist is not None:
@@ -168,7 +174,7 @@ def _table(result, written: dict, netlist_rows: list) -> str:
     netlist_rows = list(netlist_rows)
     sampled_rows = [row for row in netlist_rows if row[0].startswith("sampled")]
     rows = [
-        ("circuit", result.circuit.graph.get("name", "")),
+        ("circuit", circuit_name(result.circuit)),
         *[row for row in netlist_rows if not row[0].startswith("sampled")],
         ("circuit depth", circuit["depth"]),
         ("circuit size", f"{circuit['size']} gates ({gates}), fan-in {circuit['fan_in']}"),

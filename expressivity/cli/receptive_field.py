@@ -178,10 +178,10 @@ def _units(bits: int, arity: int, list_units: bool, as_json: bool) -> None:
 
 def _listing(bits: int, arity: int) -> list[list[list[int]]]:
     """Every unit's input bits, read off the compiled network's weights."""
-    from expressivity.circuits.build import xor_tree
+    from expressivity.circuits.arrays_build import xor_tree_arrays
     from expressivity.counts.receptive_units import unit_supports
     from expressivity.networks.compiler import compile_network
 
-    supports = unit_supports(compile_network(xor_tree(bits, arity)))
+    supports = unit_supports(compile_network(xor_tree_arrays(bits, arity)))
     return [[sorted(support.indices[support.indptr[u]:support.indptr[u + 1]].tolist()) for u in range(support.shape[0])]
             for support in supports]

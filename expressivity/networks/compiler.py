@@ -6,28 +6,36 @@ computed earlier but still read later, so each layer reads only the one
 before it.  The output layer reads the outputs' values off the last hidden
 layer.  Hence the network has exactly ``depth(circuit)`` hidden layers.
 
-Every value is tracked as an affine *form* over the units of one layer: a
-sparse row ``{unit: coefficient}`` plus a constant.  A gadget's units read
-``weights @ operand forms``; its value is ``readout @ units + offset``.
+The compiler runs on the array form of the circuit
+(:class:`~expressivity.circuits.arrays.ArrayCircuit`; a networkx circuit is
+converted first), a few numpy calls per layer and gadget type.  Every value
+of a layer is an affine *form* over that layer's units: its gadget's units
+weighted by the gadget's readout, plus its offset.  A gadget's units read
+``weights @ operand forms``, so each weight row is an operand's form scaled
+by a local weight: rows are expanded form by form, never multiplied as
+matrices (which is how the certificate checks them).
 
-The returned network carries a *plan*: for each hidden layer, the
-:class:`PlacedGadget` list saying which units compute which gate.  The plan is
-a hint for :func:`expressivity.verify.compositional.certify`, which trusts
-nothing in it without checking.
+The returned network carries a *plan* (:class:`ArrayPlan`): for each hidden
+layer, which node each gadget computes, its kind and its first unit.  The
+plan is a hint for :func:`expressivity.verify.compositional.certify`, which
+trusts nothing in it without checking.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Hashable
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.circuits.metrics import node_depths
-from expressivity.circuits.schema import NONLINEAR_GATES, check_circuit
+from expressivity.circuits.arrays import AND, CONST, XOR, ArrayCircuit, as_arrays, resolve_not
+from expressivity.circuits.schema import GATES
 from expressivity.networks.gadgets import gadget
 from expressivity.networks.layered import LayeredNet
+
+#: Plan code of a copy unit; gates keep their codes (:data:`expressivity.circuits.arrays.CODES`).
+COPY = len(GATES)
+KIND_NAMES = GATES + ("copy",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +49,103 @@ class PlacedGadget:
     stop: int
 
 
-def resolve(attributes: dict, node: Hashable) -> tuple[Hashable, bool]:
-    """Strip NOT gates: ``node`` is ``base`` or, if ``negated``, ``1 - base``.
+@dataclass(frozen=True, eq=False)
+class LayerPlan:
+    """One hidden layer's gadgets, in unit order: node numbers, kind codes, first units, and the layer's width."""
 
-    ``attributes`` maps nodes to their attribute dicts (``circuit._node``).
+    nodes: np.ndarray
+    kinds: np.ndarray
+    starts: np.ndarray
+    width: int
+
+    @property
+    def stops(self) -> np.ndarray:
+        return np.append(self.starts[1:], self.width).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayPlan:
+    """The gadget plan of a compiled network: a :class:`LayerPlan` per hidden layer, numbered as ``circuit``.
+
+    Indexing gives the layer's gadgets as :class:`PlacedGadget` tuples named
+    by the circuit's networkx labels (built on demand: meant for small networks).
+
+    >>> from expressivity.circuits.build import xor_tree
+    >>> plan = compile_network(xor_tree(4)).plan
+    >>> len(plan), plan[1]
+    (2, (PlacedGadget(node=('xor', 2, 0), kind='xor', operands=(('xor', 1, 0), ('xor', 1, 1)), start=0, stop=2),))
     """
-    negated = False
-    while attributes[node]["gate"] == "not":
-        node = attributes[node]["operands"][0]
-        negated = not negated
-    return node, negated
+
+    layers: tuple
+    circuit: ArrayCircuit
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        layer, circuit = self.layers[index], self.circuit
+        placed = []
+        for node, kind, start, stop in zip(layer.nodes.tolist(), layer.kinds.tolist(), layer.starts.tolist(), layer.stops.tolist()):
+            label = circuit.label(node)
+            operands = (label,) if kind == COPY else tuple(
+                circuit.label(o) for o in circuit.operands[circuit.indptr[node]:circuit.indptr[node + 1]].tolist())
+            placed.append(PlacedGadget(label, KIND_NAMES[kind], operands, start, stop))
+        return tuple(placed)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
-def compile_network(circuit: nx.DiGraph) -> LayeredNet:
-    """Compile ``circuit`` into an exact integer ReLU network.
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """What the compiler needs before building a layer: resolved NOTs, the gates by layer, and how long values live."""
+
+    circuit: ArrayCircuit
+    base: np.ndarray          # node -> the node it is, NOTs stripped
+    negated: np.ndarray       # node -> 1 where it is 1 - base
+    gates: np.ndarray         # the nonlinear gates an output reads, by depth, then in order
+    bounds: np.ndarray        # the gates of layer l are gates[bounds[l-1]:bounds[l]]
+    last_read: np.ndarray     # value -> the last layer reading it (-1: none)
+    hidden: int
+
+    def gates_at(self, layer: int) -> np.ndarray:
+        """The gates of hidden layer ``layer`` (1 .. hidden), in order."""
+        return self.gates[self.bounds[layer - 1]:self.bounds[layer]]
+
+    @property
+    def neurons(self) -> int:
+        """Hidden units: the gadgets' units, and a copy per layer a value is carried through."""
+        units = int(np.where(self.circuit.kinds[self.gates] == XOR, self.circuit.arities[self.gates], 1).sum())
+        live = self.last_read >= 0
+        copies = np.maximum(0, self.last_read[live] - self.circuit.depths[live])
+        return units + int(copies.sum())
+
+
+def layout(circuit) -> Layout:
+    """The :class:`Layout` of a circuit (networkx or arrays), checked, in numpy passes over its nodes."""
+    arrays = as_arrays(circuit)
+    base, negated = resolve_not(arrays)
+    kinds, depths, indptr = arrays.kinds, arrays.depths, arrays.indptr
+    gates = np.flatnonzero(_cone(arrays) & (kinds >= AND))
+    hidden = int(depths[arrays.outputs].max(initial=0))
+    last_read = np.full(arrays.size, -1, dtype=np.int64)
+    positions, counts = ragged(indptr, gates)
+    read = base[arrays.operands[positions]]
+    reader = np.repeat(depths[gates] - 1, counts)
+    keep = kinds[read] != CONST
+    np.maximum.at(last_read, read[keep], reader[keep])
+    outputs = base[arrays.outputs]
+    outputs = outputs[kinds[outputs] != CONST]
+    last_read[outputs] = hidden
+    by_depth = gates[np.argsort(depths[gates], kind="stable")]
+    bounds = np.searchsorted(depths[by_depth], np.arange(1, hidden + 2))
+    return Layout(arrays, base, negated, by_depth, bounds, last_read, hidden)
+
+
+def compile_network(circuit) -> LayeredNet:
+    """Compile ``circuit`` (networkx or :class:`~expressivity.circuits.arrays.ArrayCircuit`) into an exact integer ReLU network.
 
     Only the gates that some output reads (directly or not) are compiled.
 
@@ -65,109 +156,128 @@ def compile_network(circuit: nx.DiGraph) -> LayeredNet:
     >>> net.depth, net.widths, net.parameters
     (3, (8, 4, 2), 121)
     """
-    order = check_circuit(circuit)
-    attributes = circuit._node  # plain dicts: these loops run once per gate of million-gate circuits
-    outputs = circuit.graph["outputs"]
-    depths = node_depths(circuit, order=order)
-    cone = _cone(circuit, outputs)
-    hidden = max((depths[output] for output in outputs), default=0)
-
-    # The last layer at which each value (a non-NOT, non-constant node) is read.
-    last_read: dict = {}
-
-    def need(node: Hashable, layer: int) -> None:
-        base, _ = resolve(attributes, node)
-        if attributes[base]["gate"] != "const" and last_read.get(base, -1) < layer:
-            last_read[base] = layer
-
-    gates_at: list[list] = [[] for _ in range(hidden + 1)]
-    for node in order:
-        data = attributes[node]
-        if data["gate"] in NONLINEAR_GATES and node in cone:
-            gates_at[depths[node]].append(node)
-            for operand in data["operands"]:
-                need(operand, depths[node] - 1)
-    for output in outputs:
-        need(output, hidden)
-
-    # forms[node] = (columns, coefficients, constant) over the current layer.
-    forms: dict = {
-        node: ((data["index"],), (1,), 0)
-        for node, data in circuit.nodes(data=True)
-        if data["gate"] == "input"
-    }
-    weights, biases, plan = [], [], []
-    width = circuit.graph["n_inputs"]
-    carried = sorted((node for node, layer in last_read.items() if depths[node] == 0 and layer > 0), key=str)
-    for layer in range(1, hidden + 1):
-        placed = [(node, attributes[node]["gate"], attributes[node]["operands"]) for node in gates_at[layer]]
-        placed += [(node, "copy", (node,)) for node in carried]
-        rows, cols, vals, bias = [], [], [], []
-        new_forms, layer_plan = {}, []
-        for node, kind, operands in placed:
-            g = gadget(kind, len(operands))
-            operand_forms = [_form(attributes, forms, operand) for operand in operands]
-            start = len(bias)
-            for unit_weights, unit_bias in zip(g.weights, g.biases):
-                unit = len(bias)
-                constant = unit_bias
-                for w, (columns, coefficients, offset) in zip(unit_weights, operand_forms):
-                    constant += w * offset
-                    rows.extend([unit] * len(columns))
-                    cols.extend(columns)
-                    vals.extend(w * c for c in coefficients)
-                bias.append(constant)
-            units = tuple(range(start, len(bias)))
-            new_forms[node] = (units, g.readout, g.offset)
-            layer_plan.append(PlacedGadget(node, kind, tuple(operands), start, len(bias)))
-        weights.append(_csr(rows, cols, vals, (len(bias), width)))
-        biases.append(np.asarray(bias, dtype=np.int64))
-        plan.append(tuple(layer_plan))
-        forms, width = new_forms, len(bias)
-        carried = sorted(
-            (node for node in forms if last_read.get(node, -1) > layer),
-            key=str,
-        )
-    rows, cols, vals, bias = [], [], [], []
-    for position, output in enumerate(outputs):
-        columns, coefficients, offset = _form(attributes, forms, output)
-        rows.extend([position] * len(columns))
-        cols.extend(columns)
-        vals.extend(coefficients)
-        bias.append(offset)
-    weights.append(_csr(rows, cols, vals, (len(outputs), width)))
-    biases.append(np.asarray(bias, dtype=np.int64))
-    return LayeredNet(tuple(weights), tuple(biases), None, tuple(plan), circuit.graph.get("name", ""))
+    plan = layout(circuit)
+    arrays, base, negated = plan.circuit, plan.base, plan.negated
+    n = int(arrays.n_inputs)
+    row_of = np.full(arrays.size, -1, dtype=np.int64)
+    present = np.arange(n, dtype=np.int64)  # the values of the current layer, in row order
+    row_of[present] = present
+    # offsets has one more entry, 0, read for constant operands (which have no row)
+    form_start, coefficients, offsets = np.arange(n + 1, dtype=np.int64), np.ones(n, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
+    weights, biases, layers = [], [], []
+    all_arities = arrays.arities
+    for layer in range(1, plan.hidden + 1):
+        gates = plan.gates_at(layer)
+        copies = present[plan.last_read[present] >= layer]
+        nodes = np.concatenate([gates, copies])
+        kinds = np.concatenate([arrays.kinds[gates], np.full(copies.size, COPY, dtype=np.int8)])
+        arity = np.concatenate([all_arities[gates], np.ones(copies.size, dtype=np.int64)])
+        units = np.where(kinds == XOR, arity, 1)
+        starts = np.zeros(nodes.size + 1, dtype=np.int64)
+        np.cumsum(units, out=starts[1:])
+        width = int(starts[-1])
+        rows, cols, vals, bias = [], [], [], np.zeros(width, dtype=np.int64)
+        next_coefficients, next_offsets = np.zeros(width, dtype=np.int64), np.zeros(nodes.size, dtype=np.int64)
+        for kind, k in gadget_types(kinds, arity):
+            members = np.flatnonzero((kinds == kind) & (arity == k))
+            g = gadget(KIND_NAMES[kind], k)
+            w = np.array(g.weights, dtype=np.int64)  # (units, k)
+            if kind == COPY:
+                operands = nodes[members][:, None]
+            else:
+                operands = arrays.operands[arrays.indptr[nodes[members]][:, None] + np.arange(k)]
+            read, sign = base[operands], 1 - 2 * negated[operands].astype(np.int64)
+            constant = arrays.kinds[read] == CONST
+            row = _rows(row_of, read, constant, offsets.size - 1)
+            offset = np.where(constant, arrays.values[read] ^ negated[operands], sign * offsets[row] + negated[operands])
+            unit = starts[members][:, None] + np.arange(g.units)  # (m, units)
+            bias[unit] = offset @ w.T + np.array(g.biases, dtype=np.int64)
+            scale = w[None, :, :] * sign[:, None, :]  # (m, units, k)
+            wired = (scale != 0) & ~constant[:, None, :]
+            entry_unit = np.broadcast_to(unit[:, :, None], scale.shape)[wired]
+            entry_row = np.broadcast_to(row[:, None, :], scale.shape)[wired]
+            _expand(entry_unit, entry_row, scale[wired], form_start, coefficients, rows, cols, vals)
+            next_coefficients[unit] = np.array(g.readout, dtype=np.int64)
+            next_offsets[members] = g.offset
+        weights.append(_csr(rows, cols, vals, (width, form_start[-1])))
+        biases.append(bias)
+        layers.append(LayerPlan(nodes, kinds, starts[:-1].copy(), width))
+        row_of[present] = -1
+        present = nodes
+        row_of[present] = np.arange(present.size)
+        form_start, coefficients, offsets = starts, next_coefficients, np.append(next_offsets, 0)
+    read, negation = base[arrays.outputs], negated[arrays.outputs]
+    constant = arrays.kinds[read] == CONST
+    row = _rows(row_of, read, constant, offsets.size - 1)
+    sign = 1 - 2 * negation.astype(np.int64)
+    bias = np.where(constant, arrays.values[read] ^ negation, sign * offsets[row] + negation).astype(np.int64)
+    rows, cols, vals = [], [], []
+    wired = ~constant
+    _expand(np.flatnonzero(wired), row[wired], sign[wired], form_start, coefficients, rows, cols, vals)
+    weights.append(_csr(rows, cols, vals, (arrays.outputs.size, form_start[-1])))
+    biases.append(bias)
+    return LayeredNet(tuple(weights), tuple(biases), None, ArrayPlan(tuple(layers), arrays), arrays.name)
 
 
-def _form(attributes: dict, forms: dict, node: Hashable) -> tuple:
-    base, negated = resolve(attributes, node)
-    data = attributes[base]
-    if data["gate"] == "const":
-        return (), (), data["value"] ^ negated
-    columns, coefficients, offset = forms[base]
-    if negated:
-        return columns, tuple(-c for c in coefficients), 1 - offset
-    return columns, coefficients, offset
+def _rows(row_of: np.ndarray, read: np.ndarray, constant: np.ndarray, sentinel: int) -> np.ndarray:
+    """The previous layer's row of every non-constant operand (``sentinel`` for constants)."""
+    rows = np.where(constant, sentinel, row_of[read])
+    if np.any(rows < 0):
+        raise RuntimeError("compiler error: an operand is not in the previous layer")  # the layout guarantees it is
+    return rows
 
 
-def _cone(circuit: nx.DiGraph, outputs) -> set:
-    cone = set(outputs)
-    stack = list(outputs)
-    predecessors = circuit._pred
-    while stack:
-        for operand in predecessors[stack.pop()]:
-            if operand not in cone:
-                cone.add(operand)
-                stack.append(operand)
-    return cone
+def gadget_types(kinds: np.ndarray, arity: np.ndarray) -> list[tuple[int, int]]:
+    """The distinct ``(kind, arity)`` pairs, sorted.
+
+    >>> gadget_types(np.array([5, 3, 5, 5]), np.array([2, 4, 2, 3]))
+    [(3, 4), (5, 2), (5, 3)]
+    """
+    keys = np.unique((kinds.astype(np.int64) << 40) | arity.astype(np.int64))
+    return [(int(key >> 40), int(key & ((1 << 40) - 1))) for key in keys]
+
+
+def ragged(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``indptr[r] .. indptr[r+1]-1`` for every ``r`` in ``rows``, concatenated, and their counts.
+
+    >>> [a.tolist() for a in ragged(np.array([0, 2, 2, 5]), np.array([2, 0]))]
+    [[2, 3, 4, 0, 1], [3, 2]]
+    """
+    first = indptr[rows]
+    counts = indptr[rows + 1] - first
+    total = int(counts.sum())
+    shift = np.repeat(first - (np.cumsum(counts) - counts), counts)
+    return shift + np.arange(total, dtype=np.int64), counts
+
+
+def _expand(units, value_rows, scale, form_start, coefficients, rows, cols, vals) -> None:
+    """Append the entries of ``scale * form(value_row)`` to row ``unit``, for every triple."""
+    positions, counts = ragged(form_start, value_rows)
+    rows.append(np.repeat(units, counts))
+    cols.append(positions)
+    vals.append(np.repeat(scale, counts) * coefficients[positions])
+
+
+def _cone(arrays: ArrayCircuit) -> np.ndarray:
+    """Which nodes an output reads, directly or not: peel off the nodes nobody reads, round by round."""
+    size, indptr, operands = arrays.size, arrays.indptr, arrays.operands
+    readers = np.bincount(operands, minlength=size)
+    wanted = np.zeros(size, dtype=bool)
+    wanted[arrays.outputs] = True
+    live = np.ones(size, dtype=bool)
+    dead = np.flatnonzero((readers == 0) & ~wanted)
+    while dead.size:
+        live[dead] = False
+        positions, _ = ragged(indptr, dead)
+        freed, times = np.unique(operands[positions], return_counts=True)
+        readers[freed] -= times
+        dead = freed[(readers[freed] == 0) & ~wanted[freed]]
+    return live
 
 
 def _csr(rows, cols, vals, shape) -> sp.csr_array:
-    matrix = sp.coo_array(
-        (np.asarray(vals, dtype=np.int64), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-        shape=shape,
-    ).tocsr()
+    join = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)  # noqa: E731
+    matrix = sp.coo_array((join(vals).astype(np.int64), (join(rows), join(cols))), shape=shape).tocsr()
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
     matrix.sort_indices()

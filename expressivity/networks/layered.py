@@ -58,10 +58,11 @@ class LayeredNet:
     skip : csr_array or None
         Optional direct connection from the input to the output, shape
         ``(n_outputs, n_inputs)``.
-    plan : tuple or None
+    plan : ArrayPlan, tuple or None
         For compiled circuits: per hidden layer, the gadgets it is made of
-        (see :mod:`expressivity.networks.compiler`); the compositional
-        certificate reads it.  ``None`` for other networks.
+        (an :class:`~expressivity.networks.compiler.ArrayPlan`, or a tuple of
+        ``PlacedGadget`` tuples); the compositional certificate reads it.
+        ``None`` for other networks.
     name : str
         A short description.
 
@@ -301,14 +302,21 @@ class LayeredNet:
         return cache[key]
 
     # -- torch ----------------------------------------------------------------
-    def to_torch(self, dtype=None):
+    def to_torch(self, dtype=None, sparse: bool = False):
         """A torch module with exactly these weights.
 
         Without a skip connection: ``nn.Sequential`` of ``Linear`` and ``ReLU``.
         With one: a :class:`SkipNetwork` holding that ``Sequential`` and a bias-free
         ``Linear`` from input to output.  Default dtype float64, in which integer
-        weights are exact.
+        weights are exact.  ``sparse=True`` gives the same module with
+        :class:`~expressivity.networks.export.SparseLinear` layers (torch sparse
+        COO weight matrices), for networks too large to hold densely
+        (:func:`~expressivity.networks.export.to_torch_sparse`).
         """
+        if sparse:
+            from expressivity.networks.export import to_torch_sparse
+
+            return to_torch_sparse(self, dtype)
         import torch
         from torch import nn
 
@@ -317,7 +325,7 @@ class LayeredNet:
         if self.parameters > MAX_DENSE_PARAMETERS:
             raise ValueError(
                 f"this network has {self.parameters:,} dense parameters; to_torch stops at "
-                f"{MAX_DENSE_PARAMETERS:,} (use the sparse LayeredNet record instead)"
+                f"{MAX_DENSE_PARAMETERS:,} (use to_torch(sparse=True), or the sparse LayeredNet record)"
             )
         dtype = torch.float64 if dtype is None else dtype
         layers: list[nn.Module] = []

@@ -15,18 +15,23 @@ The check trusts nothing it is given but the circuit:
 By induction over the layers every value row then equals its node's Boolean
 value on every input in {0,1}^n (each gadget is only ever fed {0,1} values,
 the only inputs on which step 1 checked it), so the outputs equal the
-circuit's.  This is written independently of the compiler: it works with
-sparse matrices where the compiler works with per-gate forms.
+circuit's.  This is written independently of the compiler: it multiplies
+sparse matrices where the compiler expands per-gate forms, and it resolves
+NOT gates in its own pass.  It runs on the array form of the circuit
+(:mod:`expressivity.circuits.arrays`; a networkx circuit is converted first,
+and checked), a few numpy calls per layer and gadget type, so that a circuit
+of a million gates takes seconds.
 """
 from __future__ import annotations
 
 import time
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.circuits.schema import CircuitError, NONLINEAR_GATES, check_circuit
+from expressivity.circuits.arrays import AND, CONST, INPUT, NOT, XOR, ArrayCircuit, as_arrays, n_inputs
+from expressivity.circuits.schema import CircuitError
+from expressivity.networks.compiler import COPY, KIND_NAMES, ArrayPlan, gadget_types
 from expressivity.networks.gadgets import check_gadget, gadget
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.record import Verification
@@ -36,8 +41,8 @@ class _Rejected(Exception):
     pass
 
 
-def certify(circuit: nx.DiGraph, net: LayeredNet) -> Verification:
-    """Prove that ``net`` computes ``circuit`` on every input, or say why the proof fails.
+def certify(circuit, net: LayeredNet) -> Verification:
+    """Prove that ``net`` computes ``circuit`` (networkx or arrays) on every input, or say why the proof fails.
 
     Returns ``status="verified"`` with ``method="compositional"``, or
     ``status="rejected"`` naming the first thing that does not check (a broken
@@ -52,7 +57,10 @@ def certify(circuit: nx.DiGraph, net: LayeredNet) -> Verification:
     'verified'
     """
     started = time.perf_counter()
-    n = circuit.graph.get("n_inputs", 0)
+    try:
+        n = n_inputs(circuit)
+    except (KeyError, AttributeError):
+        n = 0
 
     def record(status: str, reason: str) -> Verification:
         return Verification(status, "compositional", n, reason=reason, seconds=time.perf_counter() - started)
@@ -60,119 +68,194 @@ def certify(circuit: nx.DiGraph, net: LayeredNet) -> Verification:
     if net.plan is None:
         return record("skipped", "the network has no gadget plan (it was not compiled from a circuit)")
     try:
-        check_circuit(circuit)
-        reason = _certify(circuit, net)
+        arrays = as_arrays(circuit)
+        reason = _certify(arrays, _layers(net.plan, arrays), net)
     except (_Rejected, CircuitError) as error:
         return record("rejected", str(error))
     return record("verified", reason)
 
 
-def _certify(circuit: nx.DiGraph, net: LayeredNet) -> str:
-    n = circuit.graph["n_inputs"]
+def _layers(plan, arrays: ArrayCircuit) -> list:
+    """The plan as ``(nodes, kinds, starts, stops)`` per layer, numbered as ``arrays`` (a node not in it: -1)."""
+    if isinstance(plan, ArrayPlan):
+        source = plan.circuit
+        if source is arrays or _same(source, arrays):
+            return [(layer.nodes, layer.kinds, layer.starts, layer.stops) for layer in plan.layers]
+        number = {arrays.label(v): v for v in range(arrays.size)}
+        return [(np.array([number.get(source.label(v), -1) for v in layer.nodes.tolist()], dtype=np.int64),
+                 layer.kinds, layer.starts, layer.stops) for layer in plan.layers]
+    # A plan of PlacedGadget tuples, named by labels: checked gadget by gadget (meant for small circuits).
+    number = {arrays.label(v): v for v in range(arrays.size)}
+    layers = []
+    for index, placed_list in enumerate(plan, start=1):
+        nodes, kinds = [], []
+        for placed in placed_list:
+            node = number.get(placed.node)
+            if node is None:
+                raise _Rejected(f"layer {index}: the plan names {placed.node!r}, which is not in the circuit")
+            if placed.kind not in KIND_NAMES[AND:]:
+                raise _Rejected(f"layer {index}: the plan's gadget {placed.node!r} has unknown kind {placed.kind!r}")
+            if placed.kind == "copy":
+                wanted = (placed.node,)
+            else:
+                wanted = tuple(arrays.label(o) for o in arrays.operands[arrays.indptr[node]:arrays.indptr[node + 1]].tolist())
+            if tuple(placed.operands) != wanted:
+                raise _Rejected(f"layer {index}: the plan's {placed.kind} gadget {placed.node!r} does not read the circuit's operands")
+            nodes.append(node)
+            kinds.append(KIND_NAMES.index(placed.kind))
+        layers.append((np.array(nodes, dtype=np.int64), np.array(kinds, dtype=np.int8),
+                       np.array([p.start for p in placed_list], dtype=np.int64),
+                       np.array([p.stop for p in placed_list], dtype=np.int64)))
+    return layers
+
+
+def _same(a: ArrayCircuit, b: ArrayCircuit) -> bool:
+    return a.n_inputs == b.n_inputs and all(
+        np.array_equal(x, y) for x, y in ((a.kinds, b.kinds), (a.indptr, b.indptr), (a.operands, b.operands)))
+
+
+def _resolve(arrays: ArrayCircuit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(base, sign, offset)`` per node: its value is ``sign * value(base) + offset``, NOTs followed in node order."""
+    base = np.arange(arrays.size, dtype=np.int64)
+    sign = np.ones(arrays.size, dtype=np.int64)
+    offset = np.zeros(arrays.size, dtype=np.int64)
+    nots = np.flatnonzero(arrays.kinds == NOT)
+    if nots.size:
+        base_list, sign_list, offset_list = base.tolist(), sign.tolist(), offset.tolist()
+        for node, operand in zip(nots.tolist(), arrays.operands[arrays.indptr[nots]].tolist()):
+            base_list[node], sign_list[node], offset_list[node] = base_list[operand], -sign_list[operand], 1 - offset_list[operand]
+        base, sign, offset = (np.array(x, dtype=np.int64) for x in (base_list, sign_list, offset_list))
+    constant = arrays.kinds[base] == CONST
+    offset = np.where(constant, sign * arrays.values[base] + offset, offset)
+    return base, np.where(constant, 0, sign), offset
+
+
+def _certify(arrays: ArrayCircuit, layers: list, net: LayeredNet) -> str:
+    n = int(arrays.n_inputs)
     if net.n_inputs != n:
         raise _Rejected(f"the network reads {net.n_inputs} inputs, the circuit has {n}")
     if net.skip is not None:
         raise _Rejected("the network has a skip connection, which no gadget plan describes")
-    if len(net.plan) != net.depth:
-        raise _Rejected(f"the plan has {len(net.plan)} layers, the network {net.depth} hidden layers")
+    if len(layers) != net.depth:
+        raise _Rejected(f"the plan has {len(layers)} layers, the network {net.depth} hidden layers")
     # Weights are compared exactly as integers: by value, whatever the dtype (2.0**54 is an integer, 0.5 is not).
     integral = net.integer_form()
     if integral is None:
         raise _Rejected("the weights and biases are not all integers below 2^62, which every gadget's are")
     net = integral
+    base, sign, offset = _resolve(arrays)
+    arities = arrays.arities
 
-    # Step 1: every gadget used, on all of its local inputs.
-    used = {(placed.kind, len(placed.operands)) for layer in net.plan for placed in layer}
-    for kind, arity in sorted(used):
-        bad = check_gadget(gadget(kind, arity))
+    # Step 2 first, so that step 1 knows every (kind, arity) used; then step 1 before any weight.
+    for index, (nodes, kinds, starts, stops) in enumerate(layers, start=1):
+        _check_placement(arrays, arities, index, nodes, kinds, starts, stops, net.weights[index - 1].shape[0])
+    used = sorted({pair for nodes, kinds, _, _ in layers for pair in gadget_types(kinds, _arity(kinds, nodes, arities))})
+    for kind, arity in used:
+        bad = check_gadget(gadget(KIND_NAMES[kind], arity))
         if bad is not None:
-            raise _Rejected(f"gadget {kind}/{arity} is wrong on local input {bad}")
+            raise _Rejected(f"gadget {KIND_NAMES[kind]}/{arity} is wrong on local input {bad}")
 
-    # Value rows over the inputs: row i reads x_i.
-    inputs = {data["index"]: node for node, data in circuit.nodes(data=True) if data["gate"] == "input"}
-    index = {inputs[i]: i for i in range(n)}
-    values = sp.identity(n, dtype=np.int64, format="csr")
-    constants = np.zeros(n, dtype=np.int64)
-    gadgets_checked = 0
-    for layer, (placed_list, weight, bias) in enumerate(zip(net.plan, net.weights, net.biases), start=1):
-        rows, cols, coefs, local_bias, next_index = [], [], [], [], {}
-        readout_rows, readout_cols, readout_vals, readout_const = [], [], [], []
-        for placed in placed_list:
-            _check_placement(circuit, placed, layer, len(local_bias), next_index)
-            g = gadget(placed.kind, len(placed.operands))
-            if placed.stop - placed.start != g.units:
-                raise _Rejected(f"layer {layer}: gate {placed.node!r} needs {g.units} units, the plan gives it {placed.stop - placed.start}")
-            resolved = [_resolve(circuit, operand, index, layer) for operand in placed.operands]
-            for unit_weights, unit_bias in zip(g.weights, g.biases):
-                unit = len(local_bias)
-                constant = unit_bias
-                for w, (row, sign, offset) in zip(unit_weights, resolved):
-                    constant += w * offset
-                    if row is not None:
-                        rows.append(unit)
-                        cols.append(row)
-                        coefs.append(w * sign)
-                local_bias.append(constant)
-            next_index[placed.node] = len(readout_const)
-            readout_rows.extend([len(readout_const)] * g.units)
-            readout_cols.extend(range(placed.start, placed.stop))
-            readout_vals.extend(g.readout)
-            readout_const.append(g.offset)
-            gadgets_checked += 1
-        if len(local_bias) != weight.shape[0]:
-            raise _Rejected(f"layer {layer}: the plan covers {len(local_bias)} units, the network has {weight.shape[0]}")
-        wiring = sp.csr_array((coefs, (rows, cols)), shape=(len(local_bias), values.shape[0]), dtype=np.int64)
-        _compare(layer, wiring @ values, np.asarray(local_bias, dtype=np.int64) + wiring @ constants, weight, bias)
-        values = sp.csr_array((readout_vals, (readout_rows, readout_cols)), shape=(len(readout_const), weight.shape[0]), dtype=np.int64)
-        constants = np.asarray(readout_const, dtype=np.int64)
-        index = next_index
+    # Step 3: value rows over the inputs (row i reads x_i), then layer by layer.
+    row_of = np.full(arrays.size, -1, dtype=np.int64)
+    previous = np.arange(n)
+    row_of[previous] = previous
+    values, constants = sp.identity(n, dtype=np.int64, format="csr"), np.zeros(n, dtype=np.int64)
+    placed = 0
+    for index, (nodes, kinds, starts, _) in enumerate(layers, start=1):
+        width = net.weights[index - 1].shape[0]
+        wiring_rows, wiring_cols, wiring_vals, local_bias = [], [], [], np.zeros(width, dtype=np.int64)
+        readout_vals, readout_const = np.zeros(width, dtype=np.int64), np.zeros(nodes.size, dtype=np.int64)
+        layer_arity = _arity(kinds, nodes, arities)
+        for kind, arity in gadget_types(kinds, layer_arity):
+            members = np.flatnonzero((kinds == kind) & (layer_arity == arity))
+            g = gadget(KIND_NAMES[kind], arity)
+            if kind == COPY:
+                operands = nodes[members][:, None]
+            else:
+                operands = arrays.operands[arrays.indptr[nodes[members]][:, None] + np.arange(arity)]
+            row = row_of[base[operands]]
+            live = sign[operands] != 0
+            if np.any(row[live] < 0):
+                gate, operand = np.argwhere(live & (row < 0))[0]
+                raise _Rejected(f"layer {index} reads {arrays.label(int(base[operands[gate, operand]]))!r} "
+                                f"(for {arrays.label(int(nodes[members[gate]]))!r}), which the previous layer does not hold")
+            units = starts[members][:, None] + np.arange(g.units)
+            local = np.array(g.weights, dtype=np.int64)  # (units, arity)
+            local_bias[units] = offset[operands] @ local.T + np.array(g.biases, dtype=np.int64)
+            coefficient = local[None, :, :] * sign[operands][:, None, :]
+            wired = coefficient != 0
+            wiring_rows.append(np.broadcast_to(units[:, :, None], coefficient.shape)[wired])
+            wiring_cols.append(np.broadcast_to(row[:, None, :], coefficient.shape)[wired])
+            wiring_vals.append(coefficient[wired])
+            readout_vals[units] = np.array(g.readout, dtype=np.int64)
+            readout_const[members] = g.offset
+        wiring = _sparse(wiring_rows, wiring_cols, wiring_vals, (width, values.shape[0]))
+        _compare(index, wiring @ values, local_bias + wiring @ constants, net.weights[index - 1], net.biases[index - 1])
+        placed += nodes.size
+        # value row p reads the units of gadget p (contiguous, as step 2 checked) weighted by its readout
+        values = sp.csr_array((readout_vals, np.arange(width), np.append(starts, width)), shape=(nodes.size, width))
+        constants = readout_const
+        row_of[previous] = -1
+        row_of[nodes] = np.arange(nodes.size)
+        previous = nodes
 
     # The output layer reads each output's value row.
-    rows, cols, coefs, out_bias = [], [], [], []
-    for position, output in enumerate(circuit.graph["outputs"]):
-        row, sign, offset = _resolve(circuit, output, index, net.depth + 1)
-        out_bias.append(offset)
-        if row is not None:
-            rows.append(position)
-            cols.append(row)
-            coefs.append(sign)
-    if net.n_outputs != len(out_bias):
-        raise _Rejected(f"the network has {net.n_outputs} outputs, the circuit {len(out_bias)}")
-    wiring = sp.csr_array((coefs, (rows, cols)), shape=(len(out_bias), values.shape[0]), dtype=np.int64)
-    _compare(net.depth + 1, wiring @ values, np.asarray(out_bias, dtype=np.int64) + wiring @ constants, net.weights[-1], net.biases[-1])
+    outputs = arrays.outputs
+    if net.n_outputs != outputs.size:
+        raise _Rejected(f"the network has {net.n_outputs} outputs, the circuit {outputs.size}")
+    live = sign[outputs] != 0
+    row = row_of[base[outputs]]
+    if np.any(row[live] < 0):
+        missing = int(base[outputs][live & (row < 0)][0])
+        raise _Rejected(f"layer {net.depth + 1} reads {arrays.label(missing)!r}, which the previous layer does not hold")
+    wiring = _sparse([np.flatnonzero(live)], [row[live]], [sign[outputs][live]], (outputs.size, values.shape[0]))
+    _compare(net.depth + 1, wiring @ values, offset[outputs] + wiring @ constants, net.weights[-1], net.biases[-1])
     return (
-        f"{len(used)} gadget types (kind, arity) checked on all local inputs; {gadgets_checked} placed gadgets "
+        f"{len(used)} gadget types (kind, arity) checked on all local inputs; {placed} placed gadgets "
         f"wired as the circuit; all {net.depth + 1} weight layers match exactly"
     )
 
 
-def _check_placement(circuit: nx.DiGraph, placed, layer: int, first_unit: int, seen: dict) -> None:
-    if placed.node not in circuit:
-        raise _Rejected(f"layer {layer}: the plan names {placed.node!r}, which is not in the circuit")
-    if placed.start != first_unit:
-        raise _Rejected(f"layer {layer}: gate {placed.node!r} starts at unit {placed.start}, expected {first_unit}")
-    if placed.node in seen:
-        raise _Rejected(f"layer {layer}: {placed.node!r} is computed twice")
-    data = circuit._node[placed.node]
-    if placed.kind == "copy":
-        if placed.operands != (placed.node,) or data["gate"] in ("not", "const"):
-            raise _Rejected(f"layer {layer}: bad copy of {placed.node!r}")
-    elif placed.kind not in NONLINEAR_GATES or data["gate"] != placed.kind or tuple(data["operands"]) != tuple(placed.operands):
-        raise _Rejected(f"layer {layer}: the plan's {placed.kind} gate {placed.node!r} is not the circuit's gate")
+def _check_placement(arrays: ArrayCircuit, arities, layer: int, nodes, kinds, starts, stops, width: int) -> None:
+    """Step 2 for one layer: nodes of the circuit, each once, gadgets of its gates, units covering the layer once."""
+    outside = np.flatnonzero((nodes < 0) | (nodes >= arrays.size))
+    if outside.size:
+        raise _Rejected(f"layer {layer}: the plan names node {int(nodes[outside[0]])}, which is not in the circuit")
+    circuit_kinds = arrays.kinds[nodes]
+    wrong = np.flatnonzero(np.where(kinds == COPY, (circuit_kinds != INPUT) & (circuit_kinds < AND),
+                                    (kinds < AND) | (kinds > XOR) | (kinds != circuit_kinds)))
+    if wrong.size:
+        node = arrays.label(int(nodes[wrong[0]]))
+        kind = int(kinds[wrong[0]])
+        if kind == COPY:
+            raise _Rejected(f"layer {layer}: bad copy of {node!r}")
+        name = KIND_NAMES[kind] if 0 <= kind < len(KIND_NAMES) else kind
+        raise _Rejected(f"layer {layer}: the plan's {name} gate {node!r} is not the circuit's gate")
+    unique, counts = np.unique(nodes, return_counts=True)
+    if np.any(counts > 1):
+        raise _Rejected(f"layer {layer}: {arrays.label(int(unique[counts > 1][0]))!r} is computed twice")
+    arity = _arity(kinds, nodes, arities)
+    units = np.zeros(nodes.size, dtype=np.int64)
+    for kind, k in gadget_types(kinds, arity):
+        units[(kinds == kind) & (arity == k)] = gadget(KIND_NAMES[kind], k).units
+    expected = np.cumsum(units) - units
+    bad = np.flatnonzero((starts != expected) | (stops - starts != units))
+    if bad.size:
+        i = int(bad[0])
+        raise _Rejected(f"layer {layer}: gate {arrays.label(int(nodes[i]))!r} has units {int(starts[i])}..{int(stops[i]) - 1}, "
+                        f"the gadgets need {int(expected[i])}..{int(expected[i] + units[i]) - 1}")
+    if int(units.sum()) != width:
+        raise _Rejected(f"layer {layer}: the plan covers {int(units.sum())} units, the network has {width}")
 
 
-def _resolve(circuit: nx.DiGraph, node, index: dict, layer: int):
-    """``(row, sign, offset)``: the node's value is ``sign * value_row + offset`` (row None: constant)."""
-    sign, offset = 1, 0
-    attributes = circuit._node  # a plain dict: this runs once per operand of million-gate circuits
-    while attributes[node]["gate"] == "not":
-        sign, offset = -sign, 1 - offset
-        node = attributes[node]["operands"][0]
-    if attributes[node]["gate"] == "const":
-        return None, 0, sign * attributes[node]["value"] + offset
-    if node not in index:
-        raise _Rejected(f"layer {layer} reads {node!r}, which the previous layer does not hold")
-    return index[node], sign, offset
+def _arity(kinds: np.ndarray, nodes: np.ndarray, arities: np.ndarray) -> np.ndarray:
+    """Each gadget's operand count: the gate's for gates, 1 for copies."""
+    return np.where(kinds == COPY, 1, arities[nodes])
+
+
+def _sparse(rows, cols, vals, shape) -> sp.csr_array:
+    join = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)  # noqa: E731
+    return sp.csr_array((join(vals).astype(np.int64), (join(rows), join(cols))), shape=shape, dtype=np.int64)
 
 
 def _compare(layer: int, expected_weight, expected_bias, weight, bias) -> None:
