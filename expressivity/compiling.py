@@ -25,8 +25,9 @@ from expressivity.verify.record import Verification
 
 CIRCUITS = ("xor-tree", "xor-chain", "dnf")
 #: Largest n the CLI builds an XOR tree or chain for.  On arrays (:func:`parity_arrays`) the circuit, the
-#: network and the certificate of the 2^22-bit tree peak at 2.3 GB (benchmarks/LARGE.md); the networkx graph
-#: of :func:`parity_circuit` took 3 GB per 2^20 bits with the network and certificate before.
+#: network and the certificate of the 2^22-bit tree peak at 2.3 GB (benchmarks/RESULTS.md, "Large circuits
+#: in arrays"); the networkx graph of :func:`parity_circuit` took 3 GB per 2^20 bits with the network and
+#: certificate before.
 #: :data:`MAX_NETWORK_NEURONS` caps the tree at 2^22 bits too.
 MAX_CIRCUIT_BITS = 1 << 22
 VERIFY_METHODS = ("auto", "exhaustive", "compositional", "none")

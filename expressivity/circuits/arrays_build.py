@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from expressivity.circuits.arrays import AND, INPUT, NOT, OR, XOR, ArrayCircuit
-from expressivity.circuits.build import MAX_DNF_TERMS
+from expressivity.circuits.build import check_dnf_size
 from expressivity.circuits.schema import CircuitError
 
 
@@ -95,13 +95,7 @@ def parity_dnf_arrays(n: int) -> ArrayCircuit:
     >>> dnf.operands.tolist(), dnf.label(4), dnf.label(6)
     ([0, 1, 0, 3, 2, 1, 4, 5], ('and', 1), ('or',))
     """
-    _check_bits(n)
-    terms = 1 << (n - 1)
-    if terms > MAX_DNF_TERMS:
-        raise MemoryError(
-            f"parity_dnf({n}) has 2^{n - 1} = {terms:,} terms of {n} literals; "
-            f"the limit is {MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time"
-        )
+    terms = check_dnf_size(n)
     patterns = np.arange(1 << n, dtype=np.int64)
     bits = (patterns[:, None] >> np.arange(n)) & 1
     odd = patterns[bits.sum(axis=1) % 2 == 1]

@@ -76,6 +76,18 @@ def xor_chain(n: int) -> nx.DiGraph:
     return set_outputs(circuit, value)
 
 
+def check_dnf_size(n: int) -> int:
+    """The number of terms of :func:`parity_dnf` ``(n)``; ``MemoryError`` beyond ``MAX_DNF_TERMS``."""
+    _check_bits(n)
+    terms = 1 << (n - 1)
+    if terms > MAX_DNF_TERMS:
+        raise MemoryError(
+            f"parity_dnf({n}) has 2^{n - 1} = {terms:,} terms of {n} literals; "
+            f"the limit is {MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time"
+        )
+    return terms
+
+
 def parity_dnf(n: int) -> nx.DiGraph:
     """Parity of ``n`` bits as an OR of ``2^(n-1)`` ANDs of ``n`` literals (depth 2).
 
@@ -87,13 +99,7 @@ def parity_dnf(n: int) -> nx.DiGraph:
     >>> depth(c), gate_counts(c)["and"], gate_counts(c)["or"], gate_counts(c)["not"]
     (2, 4, 1, 3)
     """
-    _check_bits(n)
-    terms = 1 << (n - 1)
-    if terms > MAX_DNF_TERMS:
-        raise MemoryError(
-            f"parity_dnf({n}) has 2^{n - 1} = {terms:,} terms of {n} literals; "
-            f"the limit is {MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time"
-        )
+    check_dnf_size(n)
     circuit = new_circuit(n, name=f"parity_dnf(n={n})")
     negated = [add_gate(circuit, ("not", i), "not", (input_node(i),)) for i in range(n)]
     and_terms = []

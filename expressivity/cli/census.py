@@ -9,7 +9,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
+    backend_options, open_backend, existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
 )
 from expressivity.prove.census import (
     CENSUS_KINDS, MAX_CENSUS_BITS, PATTERN_TIME_LIMIT, LowerBoundDisagreement, census, census_table, census_universe, histogram_table,
@@ -34,13 +34,15 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
               help="Seconds per class for the second exact method (activation patterns + exact LP duals, n <= 5, "
                    "widths 1 and 2); 0 turns it off. Past it the method adds nothing and a lower bound backed by "
                    "HiGHS alone is marked '*'.")
+@backend_options
 @records_option("class (n, kind, representative table), with its width proofs and certificates")
 @resume_option("classes")
 @plot_option("a bar chart of the functions and classes needing each width")
 @json_option()
 @progress_option()
 @click.pass_context
-def census_command(ctx, bits, kind, time_limit, pattern_time_limit, records, resume, plot, as_json, progress):
+def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, address, workers, records, resume, plot,
+                   as_json, progress):
     """Prove the minimum width of one hidden ReLU layer (sign variant) for every class of n-bit functions.
 
     The minimum width is an NPN invariant (negating an input changes the first
@@ -82,10 +84,12 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, records, res
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
         progress = not as_json
 
+    runner = open_backend(backend, address, workers)
     started = time.perf_counter()
     try:
-        rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
-                      progress=progress, pattern_time_limit=pattern_time_limit)
+        with runner:
+            rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
+                          progress=progress, pattern_time_limit=pattern_time_limit, backend=runner)
     except LowerBoundDisagreement as error:
         fail(f"the census disagrees with itself: {error}")
     seconds = time.perf_counter() - started
@@ -99,7 +103,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, records, res
     if as_json:
         print_json({
             "n": n, "kind": kind, "variant": "sign", "formulation": STRONG.name, "time_limit": time_limit,
-            "pattern_time_limit": pattern_time_limit,
+            "pattern_time_limit": pattern_time_limit, **runner.describe(),
             "classes": len(rows), "functions": census_universe(n, kind),
             "rows": [row.to_dict() | {"resumed": row.resumed} for row in rows],
             "histogram": [b.to_dict() for b in width_histogram(rows)],

@@ -233,6 +233,36 @@ def progress_option():
                         help="Progress bar on stderr (off by itself with --json).")
 
 
+def backend_options(command):
+    """``--backend local|ray``, ``--address ADDR``, ``--workers N``: the same in every command with independent tasks."""
+    from expressivity.backends import BACKENDS
+
+    command = click.option(
+        "--workers", type=int, default=None, metavar="N",
+        help="Ray workers to start when there is no --address (default: one per CPU of this machine); the local "
+             "backend runs one task at a time.")(command)
+    command = click.option(
+        "--address", default=None, metavar="ADDR",
+        help="An existing Ray cluster ('auto' or host:port); without it --backend ray starts a local instance "
+             "sized to this machine.")(command)
+    return click.option(
+        "--backend", type=click.Choice(BACKENDS), default="local", show_default=True,
+        help='Where the independent tasks run: local (this process, one after another) or ray (pip install '
+             '"expressivity[ray]"). Only this process writes records.')(command)
+
+
+def open_backend(name: str, address: str | None, workers: int | None):
+    """The backend the options ask for; a bad choice, or Ray missing, is one line and exit 2 before any work."""
+    from expressivity.backends import BackendError, make_backend
+
+    if name != "ray" and (address is not None or workers is not None):
+        fail(f"--{'address' if address is not None else 'workers'} needs --backend ray")
+    try:
+        return make_backend(name, address=address, workers=workers)
+    except BackendError as error:
+        fail(f"--backend {name}: {error}")
+
+
 def records_option(what: str):
     return click.option("--records", "records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
                         help=f"JSON-lines file, one record per {what}, appended atomically as each ends.")

@@ -8,13 +8,14 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    existing_records, bits_option, fail, function_option, json_option, parse_bits, parse_function_at, print_json, progress_option,
-    records_option, resume_option,
+    backend_options, bits_option, existing_records, fail, function_option, json_option, open_backend, parse_bits,
+    parse_function_at, print_json, progress_option, records_option, resume_option,
 )
 from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
     prove_minimum_width, reusable_proofs, search_upper_bounds,
 )
+from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult, prove_width_by_cubes
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table
 
@@ -35,6 +36,12 @@ MAX_PROVE_BITS = 10
                    "function (weights bounded, see docs).")
 @click.option("--formulation", type=click.Choice(tuple(FORMULATIONS)), default="strong", show_default=True,
               help="strong: symmetry breaking and tight big-M; plain: the baseline.")
+@click.option("--cubes", is_flag=True,
+              help="Split each width into cubes (unit 0's activation pattern fixed to one orbit representative, "
+                   "one program each; see expressivity.prove.cubes) run as independent tasks on --backend; "
+                   "--time-limit is then per cube, and each cube's result is recorded. Sign variant, strong "
+                   "formulation.")
+@backend_options
 @records_option("(n, function, width), with its certificate")
 @resume_option("(n, function, width) proofs")
 @click.option("--search-records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -43,8 +50,8 @@ MAX_PROVE_BITS = 10
 @json_option()
 @progress_option()
 @click.pass_context
-def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, records, resume,
-                        search_records, as_json, progress):
+def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, cubes, backend, address,
+                        workers, records, resume, search_records, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer for an n-bit function (default parity) by mixed-integer programming.
 
     A width is 'proven-infeasible' only when HiGHS solves every sign split to
@@ -65,16 +72,25 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if resume and not records:
         fail("--resume needs --records FILE")
+    if cubes and (variant != "sign" or formulation != "strong"):
+        fail("--cubes proves the sign variant with the strong formulation: drop --variant exact / --formulation plain")
+    if backend != "local" and not cubes:
+        fail(f"--backend {backend} runs cubes: add --cubes (without it the sign splits of a width run here, "
+             "one after another)")
+    if cubes and any(n > MAX_CUBE_BITS for n in bit_range):
+        fail(f"--cubes: at most n = {MAX_CUBE_BITS} (the threshold functions of n variables are listed)")
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
         progress = not as_json
     form = FORMULATIONS[formulation]
     known: dict[tuple, WidthProof] = {}
+    cube_records: list[CubeResult] = []
     if records:
         previous = existing_records(records)
         if resume:
             try:
-                known = reusable_proofs(previous, variant, form.name, time_limit)
-            except ValueError as error:
+                known = reusable_proofs(previous, variant, "cubes" if cubes else form.name, time_limit)
+                cube_records = [CubeResult.from_dict(r) for r in previous if r.get("kind") == "cube"]
+            except (KeyError, TypeError, ValueError) as error:
                 fail(f"--records: {error}")
     search_upper: dict[int, int] = {}
     if search_records:
@@ -98,9 +114,19 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         except ValueError as error:
             fail(f"{'--bits' if max_width is None else f'--max-width {max_width}'}: at n = {n}, {error}")
 
+    runner = open_backend(backend, address, workers)
     summaries = []
     new_proofs: list[WidthProof] = []
     bar = _bar(len(bit_range), progress)
+
+    def record_cube(result):
+        if records:  # each cube as it finishes, by this process only
+            append_records(records, [{"kind": "cube", **result.to_dict(), **runner.describe()}])
+
+    def by_cubes(width, f):
+        return prove_width_by_cubes(f, width, backend=runner, time_limit=time_limit, done=cube_records,
+                                    on_result=record_cube).to_width_proof()
+
     try:
         for n in bit_range:
             def started(width, n=n):
@@ -109,7 +135,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
             def finished(proof):
                 new_proofs.append(proof)
                 if records:
-                    append_records(records, [proof.to_dict()])  # atomically, as each width ends
+                    append_records(records, [proof.to_dict() | runner.describe()])  # atomically, as each width ends
                 if progress:
                     bar.write(f"n={proof.n} width={proof.width}: {proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
 
@@ -119,16 +145,18 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
             summary = prove_minimum_width(
                 n, variant=variant, max_width=max_width, time_limit=time_limit, formulation=form,
                 search_upper=search_upper.get(n), known=reuse, on_proof=finished, on_start=started,
-                function=targets[n],
+                function=targets[n], prover=by_cubes if cubes else None,
             )
             summaries.append(summary)
             bar.update(1)
     finally:
         bar.close()
+        runner.close()
 
     if as_json:
         print_json({
-            "function": function, "variant": variant, "formulation": form.name, "time_limit": time_limit,
+            "function": function, "variant": variant, "formulation": "cubes" if cubes else form.name,
+            "time_limit": time_limit, **runner.describe(),
             "summaries": [s.to_dict() for s in summaries],
             "widths": [p.to_dict() for s in summaries for p in s.widths],
             "records": records,
@@ -138,7 +166,9 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     click.echo("")
     click.echo(_summary_table(summaries))
     named = "" if function == "parity" else f"function {function}, "  # parity's line as it always was
-    click.echo(f"\n{named}variant {variant}, {form.name} formulation, HiGHS time limit {time_limit:g} s per width")
+    how = f"cubes on {runner.name} ({runner.workers} workers), HiGHS time limit {time_limit:g} s per cube" if cubes \
+        else f"{form.name} formulation, HiGHS time limit {time_limit:g} s per width"
+    click.echo(f"\n{named}variant {variant}, {how}")
     click.echo("proven-infeasible: HiGHS solved every sign split to optimality with no margin above 1e-6, "
                "in floating point (not exact arithmetic); certified: an integer network checked on every input.")
 

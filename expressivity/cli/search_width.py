@@ -5,7 +5,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    plot_option, bits_option, depth_options, fail, function_option, json_option, parse_bits, parse_depth_and_shape,
+    backend_options, open_backend, plot_option, bits_option, depth_options, fail, function_option, json_option, parse_bits, parse_depth_and_shape,
     parse_function_at, parse_range, progress_option, records_option, resume_option,
 )
 from expressivity.cli.training import report_search, training_config, training_options
@@ -22,6 +22,7 @@ from expressivity.search.width import MAX_SEARCH_BITS, search_width
               help="Hidden widths to try (every hidden layer has the width).")
 @depth_options
 @training_options
+@backend_options
 @records_option("(n, function, shape, configuration)")
 @resume_option("(n, function, shape, configuration) batches")
 @plot_option("the widths-found plot and the success heat map")
@@ -30,7 +31,7 @@ from expressivity.search.width import MAX_SEARCH_BITS, search_width
 @click.pass_context
 def search_width_command(
     ctx, function, bits, widths, depth, shape, seeds, steps, lr, beta1, beta2, eps, loss, init, encoding, dtype,
-    device, seed, records, resume, plot, as_json, progress,
+    device, seed, backend, address, workers, records, resume, plot, as_json, progress,
 ):
     """Train many ReLU networks of a given depth on a Boolean function; report the smallest width that fits.
 
@@ -60,11 +61,14 @@ def search_width_command(
     if ctx.get_parameter_source("progress") == click.core.ParameterSource.DEFAULT:
         progress = not as_json
 
+    runner = open_backend(backend, address, workers)
     try:
-        result = search_width(
-            function, bit_range, None if explicit_shape else width_range, seeds, config, depth=depth,
-            shape=explicit_shape, seed=seed, device=device, records_path=records, resume=resume, progress=progress,
-        )
+        with runner:
+            result = search_width(
+                function, bit_range, None if explicit_shape else width_range, seeds, config, depth=depth,
+                shape=explicit_shape, seed=seed, device=device, records_path=records, resume=resume,
+                progress=progress, backend=runner,
+            )
     except RecordsError as error:
         fail(str(error))
     rows = result.rows()

@@ -8,7 +8,7 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option,
+    backend_options, bits_option, fail, open_backend, json_option, parse_bits, print_json, progress_option, records_option,
     resume_option,
 )
 from expressivity.results.tables import format_table
@@ -48,13 +48,14 @@ def _parse_groups(text: str, n: int) -> tuple[int, ...]:
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
               help="sign: output > 0 exactly on odd inputs; exact: output == parity.")
 @click.option("--all", "try_all", is_flag=True, help="Go on after the first certified network.")
+@backend_options
 @records_option("(n, width, grouping), in prove-width's format")
 @resume_option("(n, width, grouping) proofs")
 @json_option()
 @progress_option()
 @click.pass_context
-def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, variant, try_all, records, resume,
-                       as_json, progress):
+def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, variant, try_all, backend, address,
+                       workers, records, resume, as_json, progress):
     """Look for one-hidden-layer ReLU networks for n-bit parity whose weights are tied within groups of bits.
 
     Tied units read only how many bits of each group are 1, so the program is
@@ -92,6 +93,7 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
 
     from expressivity.results.progress import progress_bar
 
+    runner = open_backend(backend, address, workers)
     proofs_by_n = []
     bar = progress_bar(sum(len(g) for _, _, g, _ in plans), progress, desc="tied-width", unit="grouping",
                        unit_scale=False)
@@ -102,25 +104,27 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
 
             def finished(proof):
                 bar.update(1)
-                if records:
-                    append_records(records, [proof.to_dict()])  # atomically, as each grouping ends
+                if records:  # atomically, as each grouping ends, by this process only
+                    append_records(records, [proof.to_dict() | runner.describe()])
                 if progress:
                     bar.write(f"n={proof.n} width={proof.width} groups={format_groups(proof.groups)}: "
                               f"{proof.status} ({proof.seconds:.1f} s)", file=sys.stderr)
 
             done = bar.n
             proofs = search_tied(n, units, groupings, variant=variant, time_limit=time_limit,
-                                 stop_at_first=not try_all, known=known, on_start=started, on_proof=finished)
+                                 stop_at_first=not try_all, known=known, on_start=started, on_proof=finished,
+                                 backend=runner)
             bar.update(len(groupings) - (bar.n - done))  # reused from --records, or not needed
             proofs_by_n.append((n, units, proofs, len(groupings), skipped))
     finally:
         bar.close()
+        runner.close()
 
     summaries = [_summary(n, units, proofs, tried, skipped) for n, units, proofs, tried, skipped in proofs_by_n]
     if as_json:
         print_json({
             "variant": variant, "time_limit": time_limit, "max_grid_points": MAX_GRID_POINTS,
-            "summaries": summaries,
+            "summaries": summaries, **runner.describe(),
             "proofs": [p.to_dict() for _, _, proofs, _, _ in proofs_by_n for p in proofs],
             "records": records,
         })

@@ -96,3 +96,17 @@ __all__ += [
     "check_hull_certificate", "check_threshold_certificate", "separability",
     "PATTERN_METHOD", "PatternProof", "prove_width_by_patterns", "pattern_method",
 ]
+
+# cube-and-conquer (expressivity.prove.cubes).  Its function ``cubes`` is not re-exported: the name
+# would hide the module expressivity.prove.cubes.
+from expressivity.prove.cubes import (  # noqa: E402
+    CUBE_FORMULATION, CUBE_STATUSES, MAX_CUBE_BITS, MAX_CUBES, THRESHOLD_COUNTS, WEIGHT_BOUNDS, Cube, CubeResult,
+    CubesProof, cube_model, pattern_representatives, prove_width_by_cubes, solve_cube, threshold_classes,
+    threshold_count,
+)
+
+__all__ += [
+    "CUBE_FORMULATION", "CUBE_STATUSES", "MAX_CUBE_BITS", "MAX_CUBES", "THRESHOLD_COUNTS", "WEIGHT_BOUNDS", "Cube",
+    "CubeResult", "CubesProof", "cube_model", "pattern_representatives", "prove_width_by_cubes", "solve_cube",
+    "threshold_classes", "threshold_count",
+]

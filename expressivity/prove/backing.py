@@ -70,7 +70,7 @@ class LowerBoundDisagreement(RuntimeError):
     """An exact method and the width proofs disagree about one width of one function: a bug to look at."""
 
     def __init__(self, n: int, hex_: str, width: int, why: str):
-        self.n, self.hex, self.width = n, hex_, width
+        self.n, self.hex, self.width, self.why = n, hex_, width, why
         super().__init__(f"function hex:{hex_} (n={n}), width {width}: {why}")
 
 

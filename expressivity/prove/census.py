@@ -156,6 +156,37 @@ def _had_enough(had: float | None, limit: float | None) -> bool:
     return had >= (math.inf if limit is None else limit)
 
 
+@dataclass(frozen=True)
+class _ClassTask:
+    """One class to prove: what a worker needs (small and picklable, for any backend)."""
+
+    n: int
+    kind: str
+    cls: CensusClass
+    time_limit: float | None
+    formulation: Formulation
+    known: Mapping[int, WidthProof]
+    threads: int
+    pattern_time_limit: float | None
+
+
+def _prove_class(task: _ClassTask) -> tuple:
+    """``("row", CensusRow)``, or ``("disagreement", n, hex, width, message)``: returned as data, so that any
+    backend hands it back to the driver unchanged, which raises it before recording the row."""
+    cls = task.cls
+    started = time.perf_counter()
+    summary = prove_minimum_width(task.n, variant="sign", time_limit=task.time_limit, formulation=task.formulation,
+                                  known=dict(task.known), threads=task.threads, function=cls.function)
+    seconds = time.perf_counter() - started + sum(p.seconds for p in task.known.values())
+    row = CensusRow(task.n, task.kind, cls.hex, cls.name, cls.size, summary.lower_bound, summary.upper_bound,
+                    summary.upper_source, summary.status, seconds, lower_methods(summary), task.time_limit,
+                    task.formulation.name, "sign", cls.values, cls.npn_hex, summary.widths)
+    try:
+        return ("row", with_exact_methods(row, task.pattern_time_limit))
+    except LowerBoundDisagreement as error:
+        return ("disagreement", error.n, error.hex, error.width, error.why)
+
+
 def census(
     n: int,
     kind: str = "npn",
@@ -169,16 +200,21 @@ def census(
     classes: Sequence[CensusClass] | None = None,
     threads: int = 1,
     pattern_time_limit: float | None = PATTERN_TIME_LIMIT,
+    backend=None,
 ) -> list[CensusRow]:
     """Prove the minimum width (sign variant) of every class of ``kind`` on ``n`` bits; one row per class.
 
     ``time_limit``: seconds per width (see :func:`~expressivity.prove.prove_minimum_width`).
     ``records_path``: one JSON-lines record per class, appended atomically as it
-    finishes; ``resume`` skips the classes already settled there (module
-    docstring).  ``progress``: a bar and one line per class on stderr.
-    ``on_row``: called with each row, read back or proven, in class order.
+    finishes (by this process only, whatever the backend); ``resume`` skips the
+    classes already settled there (module docstring).  ``progress``: a bar and
+    one line per class on stderr.  ``on_row``: called with each row, read back
+    or proven, in class order, as soon as it and the rows before it are ready.
     ``classes``: a subset of :func:`census_classes` to do (default: all).
     ``pattern_time_limit``: seconds for the second method per class (``0``: not run).
+    ``backend``: an :class:`expressivity.backends.Backend` running the classes
+    as independent tasks (default: in this process, one after another); each
+    record says which backend and how many workers.
 
     >>> [(r.hex, r.name, r.size, r.lower, r.upper, r.status) for r in census(2)]  # doctest: +NORMALIZE_WHITESPACE
     [('0', 'constant', 2, 0, 0, 'exact'), ('1', 'AND/OR of 2', 8, 1, 1, 'exact'),
@@ -187,44 +223,53 @@ def census(
     check_census_bits(n, kind)
     if resume and records_path is None:
         raise ValueError("resume needs a records file")
+    from expressivity.backends import LocalBackend
+    from expressivity.results.progress import progress_bar
     from expressivity.results.records import append_records, read_records
 
+    backend = LocalBackend() if backend is None else backend
     classes = census_classes(n, kind) if classes is None else list(classes)
     reuse = reusable_rows(read_records(records_path), n, kind, formulation.name) \
         if resume and records_path is not None else {}
-    from expressivity.results.progress import progress_bar
-
+    ready: dict[str, CensusRow] = {}
+    tasks = []
+    for cls in classes:
+        old = reuse.get(cls.hex)
+        if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
+            ready[cls.hex] = with_exact_methods(old, pattern_time_limit)
+        else:
+            known = {p.width: p for p in (old.widths if old is not None else ())
+                     if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
+            tasks.append(_ClassTask(n, kind, cls, time_limit, formulation, known, threads, pattern_time_limit))
     bar = progress_bar(len(classes), progress, desc=f"census n={n} {kind}", unit="class", unit_scale=False)
-    rows: list[CensusRow] = []
-    try:
-        for cls in classes:
-            old = reuse.get(cls.hex)
-            if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
-                row = with_exact_methods(old, pattern_time_limit)
-            else:
-                known = {p.width: p for p in (old.widths if old is not None else ())
-                         if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
-                bar.set_description(f"census n={n} {cls.hex}")
-                started = time.perf_counter()
-                summary = prove_minimum_width(n, variant="sign", time_limit=time_limit, formulation=formulation,
-                                              known=known, threads=threads, function=cls.function)
-                seconds = time.perf_counter() - started + sum(p.seconds for p in known.values())
-                row = CensusRow(n, kind, cls.hex, cls.name, cls.size, summary.lower_bound, summary.upper_bound,
-                                summary.upper_source, summary.status, seconds, lower_methods(summary), time_limit,
-                                formulation.name, "sign", cls.values, cls.npn_hex, summary.widths)
-                row = with_exact_methods(row, pattern_time_limit)
-                if records_path is not None:
-                    append_records(records_path, [row.to_dict()])
-                if progress:
-                    bar.write(f"n={n} {cls.hex} {cls.name or '-'}: {row.status}, width "
-                              f"{_bounds_text(row)} ({row.seconds:.1f} s)", file=sys.stderr)
-            rows.append(row)
+    order = [cls.hex for cls in classes]
+    emitted = 0
+
+    def emit_ready() -> None:
+        nonlocal emitted
+        while emitted < len(order) and order[emitted] in ready:
             if on_row is not None:
-                on_row(row)
+                on_row(ready[order[emitted]])
+            emitted += 1
+
+    try:
+        bar.update(len(ready))
+        emit_ready()
+        for _, answer in backend.map_unordered(_prove_class, tasks):
+            if answer[0] == "disagreement":
+                raise LowerBoundDisagreement(*answer[1:])
+            row = answer[1]
+            if records_path is not None:
+                append_records(records_path, [row.to_dict() | backend.describe()])
+            if progress:
+                bar.write(f"n={n} {row.hex} {row.name or '-'}: {row.status}, width "
+                          f"{_bounds_text(row)} ({row.seconds:.1f} s)", file=sys.stderr)
+            ready[row.hex] = row
             bar.update(1)
+            emit_ready()
     finally:
         bar.close()
-    return rows
+    return [ready[h] for h in order]
 
 
 # -- what the rows add up to -------------------------------------------------------

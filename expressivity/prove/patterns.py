@@ -54,10 +54,20 @@ A network of width ``w`` computes ``f`` (sign variant) when
    positive units}`` and ``<= 0`` on ``Zeros_B = {x : f(x) = 0, A(x) and B hold
    the same negative units}``: the pair ``(Ones_B, Zeros_B)`` is separated by a
    threshold function (checked against the list of all of them; for ``B``
-   empty, ``L_B = c`` is a constant, so one of the two sets is empty).  A
-   combination failing this for some ``B`` has no network.  (For two positive
+   empty, ``L_B = c`` is a constant, so one of the two sets is empty).  (For two positive
    units, ``out = max_B L_B``, and the condition says each piece's ones are
    separable from all of ``f``'s zeros.)
+
+4. *Nesting.*  For one unit, ``L_{i}(x) = c + s_i z_i(x)`` is a level set of
+   the same affine ``z_i`` that defines ``P_i = {z_i > 0}``.  If ``s_i = +1``,
+   ``{L_{i} > 0} = {z_i > -c}`` contains ``P_i`` when ``c > 0`` and lies inside
+   it when ``c <= 0``; if ``s_i = -1``, ``{L_{i} > 0} = {z_i < c}`` contains the
+   complement of ``P_i`` when ``c > 0`` and lies inside it when ``c <= 0``.  So,
+   trying both signs of ``c``, ``P_i`` (or its complement) joins ``Ones_{i}``
+   when ``c > 0``, and the complement of that set joins ``Zeros_{i}`` when
+   ``c <= 0``; and ``c > 0`` requires ``Zeros_{}`` empty, ``c <= 0`` requires
+   ``Ones_{}`` empty.  A combination none of whose signs of ``c`` passes has no
+   network.
 
 What survives is a list of ``(patterns, signs)``; each has a network iff a
 linear program is feasible (:mod:`expressivity.prove.duals`).

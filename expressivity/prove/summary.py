@@ -321,6 +321,7 @@ def prove_minimum_width(
     on_start: Callable[[int], None] | None = None,
     threads: int = 1,
     function=None,
+    prover: Callable[[int, Any], WidthProof] | None = None,
 ) -> WidthSummary:
     """Prove widths 1, 2, ... for ``n`` bits of ``function`` (default parity) until the minimum is settled.
 
@@ -329,6 +330,8 @@ def prove_minimum_width(
     stop it: proving a larger width impossible also settles the smaller ones.
     ``known`` holds proofs from earlier runs (``--resume``); ``on_proof`` is
     called with each new one.  A constant function is settled at once: width 0.
+    ``prover(width, f)`` replaces :func:`~expressivity.prove.width.prove_width`
+    (for example the cubes of :mod:`expressivity.prove.cubes`).
 
     >>> s = prove_minimum_width(3, time_limit=30)
     >>> s.lower_bound, s.upper_bound, s.status
@@ -351,8 +354,9 @@ def prove_minimum_width(
         if proof is None:
             if on_start is not None:
                 on_start(width)
-            proof = prove_width(n, width, variant=variant, formulation=formulation, bound=bound,
-                                time_limit=time_limit, threads=threads, function=f)
+            proof = prover(width, f) if prover is not None else prove_width(
+                n, width, variant=variant, formulation=formulation, bound=bound, time_limit=time_limit,
+                threads=threads, function=f)
             if on_proof is not None:
                 on_proof(proof)
         proofs.append(proof)

@@ -19,6 +19,8 @@ What the answers mean:
 """
 from __future__ import annotations
 
+import functools
+
 import math
 from typing import Callable, Iterable, Iterator
 
@@ -89,6 +91,7 @@ def search_tied(
     on_start: Callable[[tuple[int, ...]], None] | None = None,
     on_proof: Callable[[WidthProof], None] | None = None,
     function=None,
+    backend=None,
 ) -> list[WidthProof]:
     """Try ``width`` units with each grouping, smallest grid first; one proof per grouping tried.
 
@@ -97,7 +100,10 @@ def search_tied(
 
     ``known`` maps :attr:`WidthProof.key` to proofs of earlier runs, reused as
     they are.  With ``stop_at_first`` the search ends at the first certified
-    network.
+    network (in grid order; with a backend running several groupings at once,
+    at the first to finish, and the proofs are those of the groupings up to it).
+    ``backend``: an :class:`expressivity.backends.Backend` running the
+    groupings as independent tasks (default: in this process, in order).
 
     Examples
     --------
@@ -114,23 +120,46 @@ def search_tied(
     >>> [(p.groups, p.status, p.certificate.verification.status) for p in found]
     [((5,), 'feasible-certified', 'verified'), ((3, 2), 'feasible-certified', 'verified')]
     """
+    from expressivity.backends import LocalBackend
+
+    backend = LocalBackend() if backend is None else backend
     known = known or {}
     f = target_function(function, n)
-    proofs: list[WidthProof] = []
-    for groups in sorted(groupings, key=lambda g: (grid_size(g), g)):
-        key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, f.hex, tuple(groups))
-        proof = known.get(key)
-        if proof is None:
-            if on_start is not None:
-                on_start(tuple(groups))
-            proof = prove_width(n, width, variant=variant, formulation=formulation, time_limit=time_limit,
-                                groups=tuple(groups), function=f)
+    ordered = [tuple(g) for g in sorted(groupings, key=lambda g: (grid_size(g), g))]
+    proofs: dict[tuple[int, ...], WidthProof] = {}
+    for groups in ordered:
+        key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, f.hex, groups)
+        if key in known:
+            proofs[groups] = known[key]
+    # with stop_at_first, nothing after a grouping already known to work needs proving
+    last = next((i for i, g in enumerate(ordered) if g in proofs and proofs[g].status == "feasible-certified"),
+                len(ordered)) if stop_at_first else len(ordered)
+    if any(g not in proofs for g in ordered[:last]):
+
+        def to_prove():          # lazily, so that on_start marks the moment a grouping is handed out
+            for groups in ordered[:last]:
+                if groups not in proofs:
+                    if on_start is not None:
+                        on_start(groups)
+                    yield groups
+
+        task = functools.partial(_prove_grouping, n, width, variant, formulation, time_limit, f)
+        for groups, proof in backend.map_unordered(task, to_prove()):
+            proofs[groups] = proof
             if on_proof is not None:
                 on_proof(proof)
-        proofs.append(proof)
-        if stop_at_first and proof.status == "feasible-certified":
-            break
-    return proofs
+            if stop_at_first and proof.status == "feasible-certified":
+                break            # closing the iteration cancels the groupings still running
+    found = [proofs[g] for g in ordered if g in proofs]
+    if stop_at_first:
+        first = next((i for i, p in enumerate(found) if p.status == "feasible-certified"), None)
+        found = found if first is None else found[:first + 1]
+    return found
 
+
+def _prove_grouping(n, width, variant, formulation, time_limit, f, groups) -> WidthProof:
+    """One grouping's proof: a module-level function, so that any backend can run it."""
+    return prove_width(n, width, variant=variant, formulation=formulation, time_limit=time_limit,
+                       groups=tuple(groups), function=f)
 
 __all__ = ["MAX_GRID_POINTS", "MAX_TIED_BITS", "partitions", "grid_size", "default_tied_width", "search_tied"]

@@ -15,6 +15,7 @@ that exist.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -120,6 +121,7 @@ def search_width(
     progress: bool = False,
     max_elements: int | None = None,
     on_batch: Callable[[WidthBatch], None] | None = None,
+    backend=None,
 ) -> SearchResult:
     """Train ``seeds`` networks at every ``(n, shape)``, re-check every fit exactly, record it all.
 
@@ -153,6 +155,11 @@ def search_width(
         Skip the work already in ``records_path``.
     progress : bool
         A progress bar with ETA on stderr.
+    backend : Backend, optional
+        Runs the pieces of each ``n`` (chunks of seeds of one or more shapes) as
+        independent tasks (:mod:`expressivity.backends`; default: in this
+        process, in order).  Models train bit for bit the same in any piece, so
+        the records do not depend on the backend; they say which it was.
 
     Sizes are checked first (:func:`~expressivity.search.budget.check_search_size`,
     which raises :class:`~expressivity.search.budget.SearchTooLarge`); trained models
@@ -210,6 +217,9 @@ def search_width(
 
     batches: list[WidthBatch] = []
     skipped = []
+    from expressivity.backends import LocalBackend
+
+    backend = LocalBackend() if backend is None else backend
     bar = progress_bar(total, progress, desc="search-width", unit="model-step")
     try:
         for n in bits:
@@ -222,22 +232,26 @@ def search_width(
             bar.set_postfix_str(f"n={n} {label} shapes {_shapes_text(pending)}")
             npn = npn_canonical(target)[0].hex if n <= MAX_NPN_BITS else None
             tallies = {s: _Tally(target, label, npn, s, config) for s in pending}
-            wall = 0.0
-            for piece in pieces(n, pending, seeds, PIECE_BYTES):
-                specs = [ModelSpec(s, i) for s, first, stop in piece for i in range(first, stop)]
-                started = time.perf_counter()
-                trained = train_models(target, specs, config, seed=seed, device=torch_device,
-                                       max_elements=max_elements, on_progress=bar.update)
-                if torch_device.type == "cuda":
-                    torch.cuda.synchronize()
-                wall += time.perf_counter() - started
-                for model in trained:
-                    tallies[model.shape].add(model)
-                del trained, specs
+            started = time.perf_counter()
+            local = backend.name == "local"
+            train = functools.partial(_train_piece, target, config, seed, torch_device, max_elements,
+                                      bar.update if local else None)
+            listed = list(enumerate(pieces(n, pending, seeds, PIECE_BYTES)))
+            finished: dict[int, list[TrainedModel]] = {}
+            tallied = 0
+            for (number, piece), trained in backend.map_unordered(train, listed):
+                if not local:
+                    bar.update(sum((stop - first) * config.steps for _, first, stop in piece))
+                finished[number] = trained
+                while tallied in finished:  # in piece order, whatever order they finish in
+                    for model in finished.pop(tallied):
+                        tallies[model.shape].add(model)
+                    tallied += 1
+            wall = time.perf_counter() - started
             new = [tallies[s].batch(seed, seeds, wall, pending, device_name(torch_device), folder, records_path)
                    for s in pending]
             if records_path is not None:
-                append_records(records_path, [b.to_record() for b in new])
+                append_records(records_path, [b.to_record() | backend.describe() for b in new])
             batches.extend(new)
             for batch in new:
                 if on_batch is not None:
@@ -248,6 +262,17 @@ def search_width(
     return SearchResult(
         tuple(every), config, seeds, seed, None if records_path is None else str(records_path), tuple(skipped)
     )
+
+
+def _train_piece(target, config, seed, device, max_elements, on_progress, numbered_piece) -> list[TrainedModel]:
+    """Train one piece (a module-level function, so that any backend can run it)."""
+    _, piece = numbered_piece
+    specs = [ModelSpec(s, i) for s, first, stop in piece for i in range(first, stop)]
+    trained = train_models(target, specs, config, seed=seed, device=device, max_elements=max_elements,
+                           on_progress=on_progress)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return trained
 
 
 def _shapes_text(shapes: Sequence[tuple]) -> str:

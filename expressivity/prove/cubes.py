@@ -1,0 +1,368 @@
+"""Cube-and-conquer for "can ``w`` ReLU units sign-represent ``f``?": one independent program per cube.
+
+The question, the class and the normal form are those of
+:mod:`expressivity.prove.formulation` (sign variant, one hidden layer, any
+non-constant ``f`` of ``n <= 6`` bits, whose symmetry group is computed).  A
+*cube* fixes the count ``P`` of +1 output weights and the whole activation
+pattern of unit 0 (the first unit of the first sign group present: positive
+when ``P >= 1``), ``R = {x : z_0(x) > 0}``, written as an integer whose bit
+``k`` is input row ``k`` (``x_i = (k >> i) & 1``).  Unit 0's output sign
+(``Cube.sign``) is +1 for ``P >= 1`` and -1 for ``P = 0``, a cube that exists only
+when nothing negates ``f`` (no S1).
+
+The cubes lose no network
+-------------------------
+Let ``g`` be a network of at most ``w`` units whose sign is ``f``.  Each step
+keeps a network computing ``f`` with a positive normalised margin:
+
+1. *Normal form* (:mod:`expressivity.prove.formulation`): exactly ``w`` units,
+   output weights +-1, ``max |z_j(x)| = 1``; ``P`` of the weights are +1.
+2. *S1* (:mod:`expressivity.prove.symmetry`): if an input transform negates
+   ``f``, applying it and negating the output swaps the sign groups, so
+   ``P >= ceil(w/2)`` may be assumed; the counts solved are
+   :func:`~expressivity.prove.formulation.positive_counts`, as in the single program.
+3. *Unit 0*: units of one sign group are interchangeable (the output sums them),
+   so any unit of the first sign group present may be labelled 0.
+4. *Its pattern is a threshold function*: ``R = {x : w . x + b > 0}`` is cut from
+   the cube by an open half-space (the empty set and the whole cube included).
+   :func:`~expressivity.prove.cube_patterns.threshold_classes` lists positive threshold functions with sorted
+   integer weights at most :data:`~expressivity.prove.cube_patterns.WEIGHT_BOUNDS` ``[n]``; every image of a threshold
+   function under an input transform (an affine bijection of the cube) is one,
+   and the union of their orbits is checked, on every call, to hold exactly
+   :data:`~expressivity.prove.cube_patterns.THRESHOLD_COUNTS` ``[n]`` functions (OEIS A000609, Muroga's enumeration):
+   so the list reaches every threshold function.
+5. *A representative*: a transform ``T`` that preserves ``f`` maps ``g`` to
+   ``g o y``, which computes ``f`` with the same output weights and ``P`` and the
+   same normalisation (pre-activations are permuted), and maps unit 0's pattern
+   ``R`` to ``T R``.  The orbit of ``R`` under the preserving transforms holds
+   exactly one representative (its smallest integer): choose ``T`` reaching it.
+   The cubes are every ``P`` of step 2 with every representative.
+6. *S3, the remaining units*: relabel the units of each sign group other than
+   unit 0 by decreasing bias (step 5 changed every bias, so unit 0 stays out of
+   the order, as in the single program when S2 holds).
+7. Read into the program with ``d = [z > 0]`` (how :mod:`expressivity.prove.program`
+   reads every network), the network satisfies every row and has ``d_0 = R``:
+   it is a point of the cube ``(P, R)`` with a positive margin.
+
+So if no cube holds a margin above ``ZERO_MARGIN`` (the statement of
+:mod:`expressivity.prove.width`, HiGHS's word in floating point), no network of
+width ``w`` exists; a network found in any cube is certified on all ``2^n`` inputs
+in exact arithmetic (:func:`~expressivity.prove.certificate.certify`), whatever
+the cube.
+
+Cubes and the symmetry breaking S1, S2, S3
+------------------------------------------
+S1 is kept (step 2).  S2 is *not* used inside a cube, nor C2, which rests on
+it: S2 spends the preserving transforms on unit 0's weights, step 5 spends the
+same transforms on unit 0's pattern, and a network moved to the representative
+pattern need not have canonical weights (nor a network with canonical weights
+the representative pattern), so using both could lose every network of an orbit.
+S3 is kept for every unit but unit 0 (step 6).  The programs are
+:func:`~expressivity.prove.program.build_model` with :data:`CUBE_FORMULATION`
+(pre-activation normalisation, no symmetry rows) plus the rows of step 6 and
+unit 0's binaries fixed by their bounds.
+
+Cost: a cube is not much easier than the whole program (``benchmarks/RESULTS.md``,
+"Cube-and-conquer": at n = 5, w = 3, 422 cubes took 59 times the single program's time on one core); what the split buys is
+independence, cubes spread over any number of workers (:mod:`expressivity.backends`).
+
+>>> from expressivity.functions import parity
+>>> [len(cubes(parity(n), n - 1)) for n in (2, 3, 4)]
+[7, 30, 88]
+>>> proof = prove_width_by_cubes(parity(3), 2)
+>>> proof.status, len(proof.results), {r.status for r in proof.results}
+('proven-infeasible', 30, {'proven-infeasible'})
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from expressivity.prove.cube_patterns import (  # noqa: F401  (re-exported: the patterns a cube fixes)
+    MAX_CUBE_BITS, MAX_CUBES, THRESHOLD_COUNTS, WEIGHT_BOUNDS, pattern_representatives, threshold_classes,
+    threshold_count,
+)
+from expressivity.prove.certificate import Certificate, certify
+from expressivity.prove.formulation import STRONG, Formulation, is_constant, positive_counts
+from expressivity.prove.program import MilpModel, build_model
+from expressivity.prove.solve import solve_model
+from expressivity.prove.width import ZERO_MARGIN, SplitOutcome, WidthProof, _proves_infeasible
+
+#: The program inside a cube: no symmetry rows of its own (the cube adds S3 for units 1..w-1).
+CUBE_FORMULATION = Formulation("cube", symmetry=False, canonical_cuts=False, unit_order="none")
+CUBE_STATUSES = ("proven-infeasible", "feasible-certified", "unknown")
+
+
+@dataclass(frozen=True)
+class Cube:
+    """One sub-program: ``positive`` +1 output weights, unit 0 active exactly on the rows of ``pattern``.
+
+    ``sign`` is unit 0's output weight; ``index`` its place in :func:`cubes`.
+
+    >>> Cube(3, 2, 1, 0b1000).active, Cube(3, 2, 1, 0b1000).to_dict()
+    (1, {'index': 3, 'positive': 2, 'sign': 1, 'pattern': 8})
+    """
+
+    index: int
+    positive: int
+    sign: int
+    pattern: int
+
+    @property
+    def active(self) -> int:
+        """How many inputs activate unit 0."""
+        return bin(self.pattern).count("1")
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.positive, self.pattern)
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Cube":
+        return cls(int(data["index"]), int(data["positive"]), int(data["sign"]), int(data["pattern"]))
+
+
+def cubes(f, width: int) -> list[Cube]:
+    """Every cube for ``width`` units and the function ``f`` (a ``BooleanFunction``): counts ``P``, then patterns.
+
+    >>> from expressivity.functions import parity
+    >>> [(c.positive, c.pattern) for c in cubes(parity(2), 1)][:3]
+    [(1, 0), (1, 1), (1, 2)]
+    """
+    if is_constant(f):
+        raise ValueError(f"{f.spec} is constant: width 0 computes it and there is nothing to split")
+    counts = positive_counts(width, STRONG, function=f)
+    patterns = pattern_representatives(f)
+    if len(counts) * len(patterns) > MAX_CUBES:
+        raise ValueError(f"{len(counts) * len(patterns):,} cubes for {f.spec} at width {width}; at most {MAX_CUBES:,}")
+    pairs = [(p, r) for p in counts for r in patterns]
+    return [Cube(i, p, 1 if p >= 1 else -1, r) for i, (p, r) in enumerate(pairs)]
+
+
+def cube_model(f, width: int, cube: Cube) -> MilpModel:
+    """The program of ``cube``: :data:`CUBE_FORMULATION`, S3 for units 1..w-1, unit 0's binaries fixed."""
+    model = build_model(f.n, width, cube.positive, formulation=CUBE_FORMULATION, function=f)
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    fixed = np.array([(cube.pattern >> k) & 1 for k in range(1 << f.n)], dtype=float)
+    lower[model.d_index[0]] = fixed
+    upper[model.d_index[0]] = fixed
+    order = [(a, b) for group in (range(1, cube.positive), range(max(cube.positive, 1), width))
+             for a, b in zip(group, list(group)[1:])]  # b_a >= b_b within each sign group, unit 0 left out
+    rows = np.repeat(np.arange(len(order)), 2)
+    cols = np.array([model.b_index[j] for pair in order for j in pair], dtype=np.int64)
+    extra = sp.csr_array((np.tile([1.0, -1.0], len(order)), (rows, cols)), shape=(len(order), model.n_columns))
+    return dataclasses.replace(
+        model, col_lower=lower, col_upper=upper, matrix=sp.csr_array(sp.vstack([model.matrix, extra])),
+        row_lower=np.concatenate([model.row_lower, np.zeros(len(order))]),
+        row_upper=np.concatenate([model.row_upper, np.full(len(order), math.inf)]))
+
+
+@dataclass(frozen=True)
+class CubeResult:
+    """What one cube's program said: ``status`` is one of :data:`CUBE_STATUSES`, read as in :mod:`~.width`.
+
+    ``n``, ``width`` and ``function_hex`` name the question, so a record read back
+    (:meth:`from_dict`) is matched to the run it belongs to.
+    """
+
+    n: int
+    width: int
+    function_hex: str
+    cube: Cube
+    status: str
+    solver_status: str
+    seconds: float
+    nodes: int
+    dual_bound: float | None
+    objective: float | None
+    time_limit: float | None
+    reason: str = ""
+    certificate: Certificate | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in CUBE_STATUSES:
+            raise ValueError(f"status must be one of {CUBE_STATUSES}, got {self.status!r}")
+        if (self.status == "feasible-certified") != (self.certificate is not None):
+            raise ValueError("a certificate comes with 'feasible-certified' and only with it")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        data["cube"] = self.cube.to_dict()
+        data["certificate"] = None if self.certificate is None else self.certificate.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "CubeResult":
+        values = {field.name: data.get(field.name) for field in dataclasses.fields(cls)}
+        values["cube"] = Cube.from_dict(data["cube"])
+        values["certificate"] = None if data.get("certificate") is None else Certificate.from_dict(data["certificate"])
+        values["nodes"], values["seconds"] = int(values["nodes"]), float(values["seconds"])
+        values["n"], values["width"], values["function_hex"] = int(data["n"]), int(data["width"]), str(data["function_hex"])
+        values["reason"] = str(values["reason"] or "")
+        return cls(**values)
+
+
+def solve_cube(f, width: int, cube: Cube, time_limit: float | None = 60.0, *, threads: int = 1,
+               seed: int = 0) -> CubeResult:
+    """Solve one cube with HiGHS; certify a network it finds on all ``2^n`` inputs.
+
+    XOR with two units: unit 0 never active leaves one unit, which cannot; unit 0
+    active on ``x0 AND NOT x1`` (row 1, pattern ``0b0010``) can:
+
+    >>> from expressivity.functions import parity
+    >>> dead, lone = cubes(parity(2), 2)[0], cubes(parity(2), 2)[2]
+    >>> solve_cube(parity(2), 2, dead).status, lone.pattern
+    ('proven-infeasible', 2)
+    >>> result = solve_cube(parity(2), 2, lone)
+    >>> result.status, result.certificate.verification.status
+    ('feasible-certified', 'verified')
+    """
+    started = time.perf_counter()
+    model = cube_model(f, width, cube)
+    solution = solve_model(model, time_limit=time_limit, threads=threads, seed=seed)
+    certificate, why = None, ""
+    if solution.values is not None and solution.objective is not None and (
+            solution.objective > ZERO_MARGIN or (solution.objective > 0 and solution.status == "Optimal")):
+        certificate, why = certify(model, solution.values)
+    if certificate is not None:
+        status, reason = "feasible-certified", f"network verified on all {1 << f.n} inputs"
+    elif _proves_infeasible("sign", solution):
+        status, reason = "proven-infeasible", "HiGHS: Optimal, dual bound on the margin <= 1e-6"
+    else:
+        status = "unknown"
+        reason = solution.status + (f", margin {solution.objective:.3g} but {why}" if why else "")
+    return CubeResult(f.n, width, f.hex, cube, status, solution.status, time.perf_counter() - started, solution.nodes,
+                      solution.dual_bound, solution.objective, time_limit, reason, certificate)
+
+
+@dataclass(frozen=True)
+class CubesProof:
+    """Every cube of one ``(f, width)``: ``status`` is ``"proven-infeasible"`` only when each cube is."""
+
+    n: int
+    width: int
+    function: str
+    function_hex: str
+    status: str
+    reason: str
+    results: tuple[CubeResult, ...]
+    cube_count: int
+    certificate: Certificate | None
+    seconds: float
+    time_limit: float | None
+    backend: str
+    workers: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        data["results"] = [r.to_dict() for r in self.results]
+        data["certificate"] = None if self.certificate is None else self.certificate.to_dict()
+        return {"kind": "prove-width-cubes"} | data
+
+    def to_width_proof(self) -> WidthProof:
+        """The same answer as a :class:`~expressivity.prove.width.WidthProof` (formulation ``"cubes"``), one split per ``P``.
+
+        >>> from expressivity.functions import parity
+        >>> proof = prove_width_by_cubes(parity(2), 1).to_width_proof()
+        >>> proof.status, [(s.positive, s.outcome, s.solver_status) for s in proof.splits]
+        ('proven-infeasible', [(1, 'infeasible', '7 of 7 cubes proven infeasible')])
+        """
+        from expressivity.functions import function_from_hex
+
+        counts = positive_counts(self.width, STRONG, function=function_from_hex(self.function_hex, self.n))
+        per_count = self.cube_count // len(counts)
+        splits = []
+        for positive in counts:
+            mine = [r for r in self.results if r.cube.positive == positive]
+            closed = sum(r.status == "proven-infeasible" for r in mine)
+            outcome = "feasible" if any(r.status == "feasible-certified" for r in mine) else \
+                "infeasible" if closed == per_count else "unknown"
+            bounds = [r.dual_bound for r in mine if r.dual_bound is not None]
+            objectives = [r.objective for r in mine if r.objective is not None]
+            splits.append(SplitOutcome(
+                positive, outcome, f"{closed} of {per_count} cubes proven infeasible", max(objectives, default=None),
+                max(bounds, default=None), None, sum(r.nodes for r in mine), round(sum(r.seconds for r in mine), 3),
+                self.time_limit))
+        return WidthProof(self.n, self.width, "sign", "cubes", 1.0, self.status, self.reason, tuple(splits),
+                          self.certificate, self.seconds, self.time_limit, None, self.function, self.function_hex)
+
+
+def _solve_task(spec: tuple[str, int], width: int, time_limit: float | None, threads: int, cube: Cube) -> CubeResult:
+    from expressivity.functions import function_from_hex
+
+    hex_digits, n = spec
+    return solve_cube(function_from_hex(hex_digits, n), width, cube, time_limit, threads=threads)
+
+
+def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | None = 60.0, threads: int = 1,
+                         done: Iterable[CubeResult] = (), on_result: Callable[[CubeResult], None] | None = None,
+                         stop_on_feasible: bool = True) -> CubesProof:
+    """Solve every cube of ``(f, width)`` on ``backend`` (default: local) and combine the answers.
+
+    ``time_limit`` is HiGHS's limit per cube.  ``done`` holds results of an earlier
+    run: those proven infeasible or certified are kept, the others run again (with
+    this ``time_limit``: the slow cubes' second pass).  ``on_result`` sees each new
+    result as it arrives (to record it).  With ``stop_on_feasible`` the first
+    certified network ends the run (the width is settled) and the cubes still
+    running are cancelled.
+    """
+    from expressivity.backends import LocalBackend
+
+    backend = backend or LocalBackend()
+    started = time.perf_counter()
+    every = cubes(f, width)
+    by_key = {cube.key: cube for cube in every}
+    results: dict[int, CubeResult] = {}
+    for old in done:
+        cube = by_key.get(old.cube.key)
+        same = (old.n, old.width, old.function_hex) == (f.n, width, f.hex)
+        if same and cube is not None and old.status != "unknown":
+            results[cube.index] = dataclasses.replace(old, cube=cube)
+    found = next((r for r in results.values() if r.status == "feasible-certified"), None)
+    todo = [] if (found and stop_on_feasible) else [c for c in every if c.index not in results]
+    task = functools.partial(_solve_task, (f.hex, f.n), width, time_limit, threads)
+    stream = backend.map_unordered(task, todo)
+    try:
+        for cube, result in stream:
+            results[cube.index] = result
+            if on_result is not None:
+                on_result(result)
+            if result.status == "feasible-certified" and found is None:
+                found = result
+                if stop_on_feasible:
+                    break
+    finally:
+        stream.close()
+    closed = sum(r.status == "proven-infeasible" for r in results.values())
+    if found is not None:
+        status = "feasible-certified"
+        reason = (f"cube {found.cube.index} (P = {found.cube.positive}, unit 0 active on {found.cube.active} "
+                  f"inputs): network verified on all {1 << f.n} inputs")
+    elif closed == len(every):
+        status, reason = "proven-infeasible", f"HiGHS: every one of the {len(every)} cubes Optimal, dual bound <= 1e-6"
+    else:
+        open_bounds = [r.dual_bound for r in results.values() if r.status == "unknown" and r.dual_bound is not None]
+        status = "unknown"
+        reason = (f"{closed} of {len(every)} cubes proven infeasible, {len(every) - len(results)} not run, "
+                  f"{len(results) - closed} unknown"
+                  + (f" (largest dual bound {max(open_bounds):.3g})" if open_bounds else ""))
+    return CubesProof(f.n, width, f.spec, f.hex, status, reason, tuple(results[i] for i in sorted(results)),
+                      len(every), None if found is None else found.certificate, time.perf_counter() - started,
+                      time_limit, backend.name, backend.workers)
+
+
+__all__ = [
+    "THRESHOLD_COUNTS", "WEIGHT_BOUNDS", "MAX_CUBE_BITS", "MAX_CUBES", "CUBE_FORMULATION", "CUBE_STATUSES",
+    "threshold_classes", "threshold_count", "pattern_representatives", "Cube", "cubes", "cube_model",
+    "CubeResult", "solve_cube", "CubesProof", "prove_width_by_cubes",
+]
