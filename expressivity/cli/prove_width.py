@@ -169,8 +169,9 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     how = f"cubes on {runner.name} ({runner.workers} workers), HiGHS time limit {time_limit:g} s per cube" if cubes \
         else f"{form.name} formulation, HiGHS time limit {time_limit:g} s per width"
     click.echo(f"\n{named}variant {variant}, {how}")
-    click.echo("proven-infeasible: HiGHS solved every sign split to optimality with no margin above 1e-6, "
-               "in floating point (not exact arithmetic); certified: an integer network checked on every input.")
+    click.echo(f"proven-infeasible: HiGHS solved every {'cube' if cubes else 'sign split'} to optimality with no "
+               "margin above 1e-6, in floating point (not exact arithmetic); certified: an integer network checked "
+               "on every input.")
 
 
 def _widths_table(summaries) -> str:

@@ -74,9 +74,9 @@ class ExactNetwork:
     c: Fraction
 
     def to_dict(self) -> dict:
-        text = str
-        return {"weights": [[text(v) for v in row] for row in self.weights], "biases": [text(b) for b in self.biases],
-                "signs": list(self.signs), "c": text(self.c)}
+        """Rationals as strings (``"3/2"``), which ``Fraction`` reads back exactly."""
+        return {"weights": [[str(v) for v in row] for row in self.weights], "biases": [str(b) for b in self.biases],
+                "signs": list(self.signs), "c": str(self.c)}
 
 
 @dataclass(frozen=True)

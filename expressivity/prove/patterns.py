@@ -81,7 +81,6 @@ import itertools
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 
@@ -253,31 +252,29 @@ def _same_units(unit_sets, units, chosen, full: int):
     return rows
 
 
-def _sandwiches(f_mask: int, full: int, masks, signs, positive_c: bool) -> list:
-    """``(Ones_B, Zeros_B)`` for every nonempty set ``B`` of units (step 3), vectorised over the last unit's candidates.
-
-    For one unit ``B = {i}`` the pair is widened by step 4: the piece ``c + s_i z_i``
-    is ``> 0`` on a set nested with unit ``i``'s own pattern.
-    """
+def _sandwiches(f_mask: int, full: int, masks, signs) -> dict:
+    """``(Ones_B, Zeros_B)`` of step 3 for every set ``B`` of units, vectorised over the last unit's candidates."""
     unit_sets = _unit_sets(masks, full)
     positive = [i for i, s in enumerate(signs) if s > 0]
     negative = [i for i, s in enumerate(signs) if s < 0]
-    pairs = []
-    for size in range(1, len(signs) + 1):
-        for chosen in itertools.combinations(range(len(signs)), size):
-            ones = f_mask & _same_units(unit_sets, positive, chosen, full)
-            zeros = ~f_mask & full & _same_units(unit_sets, negative, chosen, full)
-            if size == 1:
-                (i,) = chosen
-                active, inactive = unit_sets[i]
-                # c + z_i > 0 holds on a subset of P_i when c <= 0 and on a superset when c > 0; for c - z_i, of not-P_i
-                inside, outside = (active, inactive) if signs[i] > 0 else (inactive, active)
-                if positive_c:
-                    ones = ones | inside
-                else:
-                    zeros = zeros | outside
-            pairs.append((ones, zeros))
-    return pairs
+    return {chosen: (f_mask & _same_units(unit_sets, positive, chosen, full),
+                     ~f_mask & full & _same_units(unit_sets, negative, chosen, full))
+            for size in range(len(signs) + 1) for chosen in itertools.combinations(range(len(signs)), size)}
+
+
+def _nested(pairs: dict, masks, signs, full: int, positive_c: bool) -> list:
+    """The pairs of nonempty ``B``, those of one unit widened by step 4 for this sign of ``c``."""
+    widened = []
+    for chosen, (ones, zeros) in pairs.items():
+        if len(chosen) == 1:
+            (i,) = chosen
+            active, inactive = _unit_sets(masks, full)[i]
+            # c + z_i > 0 holds on a subset of P_i when c <= 0 and on a superset when c > 0; for c - z_i, of not-P_i
+            inside, outside = (active, inactive) if signs[i] > 0 else (inactive, active)
+            ones, zeros = (ones | inside, zeros) if positive_c else (ones, zeros | outside)
+        if chosen:
+            widened.append((ones, zeros))
+    return widened
 
 
 def enumerate_combinations(table, width: int, deadline: float | None = None) -> Enumeration:
@@ -309,30 +306,24 @@ def enumerate_combinations(table, width: int, deadline: float | None = None) -> 
         masks = [first, others][:width]
         for signs in itertools.product((1, -1), repeat=width):
             considered += len(others)
-            # B empty: L_B = c is positive (the zeros of f it covers must be none) or not (the ones)
-            empty_ones = f_mask & _same_units(_unit_sets(masks, full), [i for i in range(width) if signs[i] > 0], (), full)
-            empty_zeros = ~f_mask & full & _same_units(_unit_sets(masks, full), [i for i in range(width) if signs[i] < 0], (), full)
-            passing = {}
+            pairs = _sandwiches(f_mask, full, masks, signs)
+            empty_ones, empty_zeros = pairs[()]
+            passing = set()
             for positive_c in (True, False):
+                # B empty: L_B = c is positive (no zero of f may be in Zeros_{}) or not (no one in Ones_{})
                 ok = np.broadcast_to((empty_zeros if positive_c else empty_ones) == 0, others.shape)
-                pairs = [(np.broadcast_to(a, others.shape), np.broadcast_to(b, others.shape))
-                         for a, b in _sandwiches(f_mask, full, masks, signs, positive_c)]
+                widened = [(np.broadcast_to(a, others.shape), np.broadcast_to(b, others.shape))
+                           for a, b in _nested(pairs, masks, signs, full, positive_c)]
                 for j in np.flatnonzero(ok):
-                    if j not in passing and all(separable_pair(n, int(a[j]), int(b[j])) for a, b in pairs):
-                        passing[j] = True
+                    if j not in passing and all(separable_pair(n, int(a[j]), int(b[j])) for a, b in widened):
+                        passing.add(j)
             for j in sorted(passing):
                 survivors.append(Combination((first, int(others[j]))[:width], signs))
     return Enumeration(n, width, len(patterns), len(firsts), considered, tuple(survivors))
 
 
-def combination_rows(n: int, combination: Combination) -> Iterator[tuple[int, tuple[int, ...]]]:
-    """For every input row ``k``, the units active there (a helper for readers of a combination)."""
-    for k in range(1 << n):
-        yield k, tuple(i for i, p in enumerate(combination.patterns) if (p >> k) & 1)
-
-
 __all__ = [
     "THRESHOLD_COUNTS", "PATTERN_MAX_BITS", "PATTERN_MAX_WIDTH", "WEIGHT_BOUND", "Combination", "Enumeration",
     "check_pattern_size", "threshold_patterns", "table_mask", "preserving_row_maps", "orbit_minima",
-    "separable_pair", "enumerate_combinations", "combination_rows",
+    "separable_pair", "enumerate_combinations",
 ]
