@@ -10,20 +10,33 @@ where it classifies every input), trained by
   ``(models, fan_out, fan_in)``, ``einsum``/``bmm``, autograd, one
   ``torch.optim.Adam`` over the stacked tensors, a done mask (what an expert
   writes in 30 lines, :func:`stacked_autograd`);
-* the naive loop (n <= ``--naive-up-to``, first ``--naive-seeds`` seeds): one
-  ``nn.Sequential`` at a time with its own Adam (:func:`naive_trial`).
+* the naive loop (n <= ``--naive-up-to``): one ``nn.Sequential`` at a time with
+  its own Adam (:func:`naive_trial`), on ``--naive-seeds`` seeds of every width
+  spread evenly over all the seeds (:func:`naive_sample`; all of them when
+  ``--naive-seeds`` >= ``--seeds``), so that its trials stop after as many
+  steps as the engine's do on average.
 
-Prints one markdown row per n: times, the ratios engine/stacked and
-engine/naive (per trial), how many models ended with the same outcome and step
-in the engine and the stacked baseline, and the engine's achieved GFLOP/s (the
-nominal matmul FLOPs of the steps actually run, ``flops_per_step``) as a
-fraction of this machine's peak, taken as the rate of a large float32 matrix
-product measured in the same run.
+Timing: the engine and the stacked baseline each run once untimed on every
+model for a few steps (allocations, chunk shapes, lazy initialisation), then
+``--repeats`` times in full (once a run takes 10 s, no more); the best time counts.  The naive loop runs one
+untimed trial, then every sampled trial once (its time is a sum over many
+trials).  Prints one markdown row per n: times, the ratios engine/stacked and
+engine/naive (trials per second), how many models ended with the same outcome
+and step in the engine and the stacked baseline, and the engine's achieved
+GFLOP/s (the nominal matmul FLOPs of the steps actually run,
+``flops_per_step``) as a fraction of this machine's peak, taken as the rate of
+a large float32 matrix product measured in the same run.
+
+The engine/naive ratio at n <= 5 is measured with the naive loop on every seed
+(``--naive-seeds 128``, the first two commands below: a minute or two per n and
+depth on one core); the default, 32 seeds per width, is a quicker estimate.
 
 ``--gpu-table``: the n = 2..16 search with >= 1024 seeds per width on a GPU,
 timed per n, with the achieved FLOP rate as a fraction of the GPU's fp32 peak;
 writes a markdown table.
 
+    python benchmarks/bench_search.py --bits 3..5 --seeds 128 --steps 200 --threads 1 --naive-seeds 128
+    python benchmarks/bench_search.py --bits 3..5 --seeds 128 --steps 200 --threads 1 --naive-seeds 128 --depth 2
     python benchmarks/bench_search.py --bits 3..14 --widths 4..7 --seeds 128 --steps 200 --threads 1
     python benchmarks/bench_search.py --bits 3..12 --widths 4..7 --seeds 128 --steps 200 --threads 1 --depth 2
     python benchmarks/bench_search.py --gpu-table --bits 2..16 --seeds 1024 --out table.md
@@ -144,11 +157,44 @@ def cpu_peak_gflops(threads: int) -> float:
     return 5 * 2 * 2048**3 / (time.perf_counter() - started) / 1e9
 
 
+def naive_sample(seeds: int, count: int) -> list[int]:
+    """``count`` seed indices spread evenly over ``0 .. seeds - 1``, both ends included (all when ``count >= seeds``).
+
+    >>> naive_sample(128, 4), naive_sample(3, 8), naive_sample(128, 1)
+    ([0, 42, 85, 127], [0, 1, 2], [0])
+    """
+    if count >= seeds:
+        return list(range(seeds))
+    if count <= 1:
+        return [0]
+    return sorted({round(i * (seeds - 1) / (count - 1)) for i in range(count)})
+
+
+def best_time(repeats: int, run, enough: float = 10.0):
+    """The best wall time of up to ``repeats`` calls of ``run()``, and the last call's result.
+
+    At least one call; no more once a call has taken ``enough`` seconds (a long run
+    after the warm-up gains nothing from repeating, and a large n would take hours).
+    """
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        started = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - started)
+        if best >= enough:
+            break
+    return best, result
+
+
 def cpu_comparison(args, config: TrainConfig) -> list[dict]:
-    """Per n: engine, stacked-autograd baseline and (on the first seeds) the naive loop, same weights and stop."""
+    """Per n: engine, stacked-autograd baseline and (on a sample of seeds) the naive loop, same weights and stop."""
     rows = []
     peak = cpu_peak_gflops(args.threads)
+    short = TrainConfig(**{**config.to_dict(), "steps": min(3, config.steps)})
     print(f"# float32 matmul peak on this machine ({args.threads} threads): {peak:.1f} GFLOP/s", flush=True)
+    print(f"# engine and stacked: best of {max(1, args.repeats)} runs (no more once one takes 10 s) after a "
+          f"warm-up; naive: {args.naive_seeds} seeds per width spread over 0..{args.seeds - 1}, after a warm-up trial",
+          flush=True)
     print("| n | depth | trials | engine s | stacked s | engine / stacked | naive trials | engine / naive | "
           "same outcome (stacked) | engine GFLOP/s | fraction of peak |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -157,26 +203,29 @@ def cpu_comparison(args, config: TrainConfig) -> list[dict]:
         widths = parse_span(args.widths)
         shapes = [tuple([w] * args.depth) for w in widths]
         specs = [ModelSpec(s, i) for s in shapes for i in range(args.seeds)]
-        train_models(target, specs[:4], TrainConfig(**{**config.to_dict(), "steps": 3}), seed=args.seed)  # warm-up
-        started = time.perf_counter()
-        trained = train_models(target, specs, config, seed=args.seed, device="cpu")
-        engine_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        stacked = {}
-        for shape in shapes:
-            for i, outcome in enumerate(stacked_autograd(target, shape, range(args.seeds), config, args.seed)):
-                stacked[(shape, i)] = outcome
-        stacked_seconds = time.perf_counter() - started
+
+        def engine_run(settings):
+            return train_models(target, specs, settings, seed=args.seed, device="cpu")
+
+        def stacked_run(settings):
+            return {(shape, i): outcome for shape in shapes for i, outcome
+                    in enumerate(stacked_autograd(target, shape, range(args.seeds), settings, args.seed))}
+
+        engine_run(short)  # warm-up: every chunk, a few steps
+        engine_seconds, trained = best_time(args.repeats, lambda: engine_run(config))
+        stacked_run(short)
+        stacked_seconds, stacked = best_time(args.repeats, lambda: stacked_run(config))
         same = sum((m.fitted, m.steps) == stacked[(m.shape, m.index)] for m in trained)
         naive_ratio, naive_trials = "-", 0
         if n <= args.naive_up_to:
-            naive_seeds = min(args.naive_seeds, args.seeds)
+            sample = naive_sample(args.seeds, args.naive_seeds)
+            naive_trial(target, shapes[0], sample[0], config, args.seed)  # warm-up
             started = time.perf_counter()
             for shape in shapes:
-                for i in range(naive_seeds):
+                for i in sample:
                     naive_trial(target, shape, i, config, args.seed)
             naive_seconds = time.perf_counter() - started
-            naive_trials = naive_seeds * len(shapes)
+            naive_trials = len(sample) * len(shapes)
             naive_ratio = f"{(len(specs) / engine_seconds) / (naive_trials / naive_seconds):,.0f}x"
         flops = sum(flops_per_step(n, [m.shape]) * max(m.steps, 1) for m in trained)
         rate = flops / engine_seconds / 1e9
@@ -184,7 +233,7 @@ def cpu_comparison(args, config: TrainConfig) -> list[dict]:
                "stacked_seconds": stacked_seconds, "ratio": stacked_seconds / engine_seconds,
                "naive_ratio": naive_ratio, "same": f"{same}/{len(specs)}", "gflops": rate, "peak": peak}
         rows.append(row)
-        print(f"| {n} | {args.depth} | {len(specs)} | {engine_seconds:.2f} | {stacked_seconds:.2f} | "
+        print(f"| {n} | {args.depth} | {len(specs)} | {engine_seconds:.3f} | {stacked_seconds:.3f} | "
               f"{row['ratio']:.2f}x | {naive_trials or '-'} | {naive_ratio} | {row['same']} | {rate:.2f} | "
               f"{rate / peak:.3f} |", flush=True)
     return rows
@@ -250,7 +299,9 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=1, help="hidden layers, each of the width")
     parser.add_argument("--function", default="parity", help="a function spec (expressivity's grammar)")
     parser.add_argument("--seeds", type=int, default=128)
-    parser.add_argument("--naive-seeds", type=int, default=4, help="seeds per width for the (slow) naive loop")
+    parser.add_argument("--naive-seeds", type=int, default=32,
+                        help="seeds per width for the (slow) naive loop, spread evenly over all seeds (all: --seeds)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of the engine and the stacked baseline")
     parser.add_argument("--naive-up-to", type=int, default=5, help="largest n at which the naive loop runs")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--lr", type=float, default=0.01)

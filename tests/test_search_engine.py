@@ -40,9 +40,12 @@ def popcount_parity(n: int) -> np.ndarray:
     return np.array([bin(k).count("1") % 2 == 1 for k in range(1 << n)])
 
 
-@pytest.mark.parametrize("loss, encoding, n", [("logistic", "pm1", 4), ("hinge", "01", 3), ("squared", "pm1", 4)])
-def test_batched_and_alone_training_agree_bit_for_bit(loss, encoding, n):
-    config = TrainConfig(loss=loss, steps=300, lr=0.05, encoding=encoding)
+@pytest.mark.parametrize("loss, encoding, n, dtype", [
+    ("logistic", "pm1", 4, "float32"), ("hinge", "01", 3, "float32"), ("squared", "pm1", 4, "float32"),
+    ("logistic", "pm1", 5, "float64"),
+])
+def test_batched_and_alone_training_agree_bit_for_bit(loss, encoding, n, dtype):
+    config = TrainConfig(loss=loss, steps=300, lr=0.05, encoding=encoding, dtype=dtype)
     specs = [ModelSpec(width, index) for width in (1, 2, 3, 5) for index in range(6)]
     batch = train_models(n, specs, config, seed=7)
     # a different batch geometry: small chunks, and finished models dropped at every step
@@ -285,6 +288,18 @@ def test_training_results_do_not_depend_on_the_other_seeds_of_the_batch():
     one = train_models(3, [ModelSpec(3, 0), ModelSpec(3, 2)], config, seed=4)[1]
     two = train_models(3, [ModelSpec(6, 9), ModelSpec(3, 2), ModelSpec(1, 1)], config, seed=4)[1]
     assert same_model(one, two)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_large_chunk_trains_each_model_as_alone(dtype):
+    # hundreds of slots: the products over all slots have thousands of rows (the BLAS may block them
+    # otherwise than a few); a few steps suffice to compare every layer bit for bit
+    config = TrainConfig(steps=25, lr=0.05, dtype=dtype)
+    for n, shape in [(4, (3,)), (3, (5, 3))]:
+        specs = [ModelSpec(shape, index) for index in range(700)]
+        batch = train_models(n, specs, config, seed=2)
+        for position in (0, 1, 350, 699):
+            assert same_model(train_models(n, [specs[position]], config, seed=2)[0], batch[position])
 
 
 def test_bad_settings_are_rejected():

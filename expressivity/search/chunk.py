@@ -4,35 +4,58 @@ How a step is laid out, and why it is fast
 ------------------------------------------
 Activations are held as ``(slots, width + 1, 2^n)``: the inputs run along the
 last, contiguous axis, and a row of ones under every layer's units carries the
-bias, so every layer (the output included) is one ``bmm`` of the stacked
-``[W_l | b_l]`` with a long inner dimension, its bias gradient comes out of the
-same product as its weight gradient, and the backward pass needs no transposed
-copies.  The first layer multiplies by the constant ``[x; 1]`` (a broadcast view,
-not a copy).  The gradient of the last hidden layer is the ReLU mask applied to
-``dloss/dout`` broadcast over the units, and the output weights ``a`` scale the
-*rows* of the products that use it, so no ``(slots, width, 2^n)`` outer product
-is ever formed.  Models are trained in chunks whose activations fit in a core's
-cache (:data:`expressivity.search.engine.MAX_ELEMENTS`); a chunk whose models
-have mostly finished is compacted.  For small ``n`` (up to
-:data:`PAD_UP_TO_BITS`) a step costs its per-operation overhead more than its
-arithmetic: the slots are padded to at least 8 units, so that models of
-different widths share a chunk, and the first layer is one plain matrix product
-over all slots instead of a batch of tiny ones.
+bias, so every hidden layer is one ``bmm`` of the stacked ``[W_l | b_l]`` with a
+long inner dimension, its bias gradient comes out of the same product as its
+weight gradient, and the backward pass needs no transposed copies.  The first
+layer multiplies by the constant ``[x; 1]`` (a broadcast view, not a copy).  The
+gradient of the last hidden layer is the ReLU mask applied to ``dloss/dout``
+broadcast over the units, and the output weights ``a`` scale the *rows* of the
+products that use it, so no ``(slots, width, 2^n)`` outer product is ever
+formed.  Models are trained in chunks whose activations fit in a core's cache
+(:data:`expressivity.search.engine.MAX_ELEMENTS`); a chunk whose models have
+mostly finished is compacted.  The parameters, the gradient and the activation
+buffers are updated in place, so the views a step works on are made once per
+chunk layout.
+
+For small ``n`` (up to :data:`PAD_UP_TO_BITS`) a step costs its per-operation
+overhead more than its arithmetic.  The slots are padded to at least 8 units,
+so that models of different widths share a chunk, and the first layer is one
+plain matrix product over all slots instead of a batch of tiny ones; its weight
+gradient is one product by ``[x; 1]`` padded with zero rows to 16 (MKL's fast
+kernel: 2x faster than 4..7 columns).  The output layer, whose products have a
+single row (slow in MKL), is an elementwise product and a sum over the units;
+and at ``n <= 3`` ``dloss/dout`` is copied over the units before the ReLU mask
+(a broadcast along rows of 8 values costs more than the copy).  Adam's numbers
+are 0-dim tensors (a Python number is converted at every operation), and the
+square root's argument is clamped to the smallest normal number where that
+changes no ``sqrt + eps`` (the root is slow on the zero moments of padding).
 
 Independence of the models, bit for bit (on this machine's BLAS)
 ----------------------------------------------------------------
 A model's result should not depend on the batch it is trained in.  Every
-operation of a step is either elementwise (the same IEEE operation on each
-value: ``relu``, ``where``, ``+``, ``*``, Adam written with single operations and
-no fused multiply-add) or a ``bmm`` over at least two slots, which multiplies
-each slot's matrices on their own (or, for small n, a matrix product of at least
-16 rows, each row a slot's unit).  So a model's arithmetic is the same in any
-slot of any chunk **provided the BLAS computes each matrix of a batched product,
-and each row of a product, the same way whatever the batch's size and the
-position in it**.  That is a property of the BLAS, not a theorem: it holds for
-torch's CPU ``bmm`` and ``mm`` (MKL) on every shape the engine uses in our tests
-(a batch of one matrix, and products of fewer than 5 rows, which MKL computes
-differently, are avoided by padding), and
+operation of a step is one of:
+
+* elementwise: the same IEEE operation on each value (``relu``, ``where``, ``+``,
+  ``*``, Adam written with single operations and no fused multiply-add);
+* a ``bmm`` over at least two slots, which multiplies each slot's matrices on
+  their own, or, for small n, a matrix product of at least 16 rows, each row a
+  slot's unit, by a constant matrix;
+* a reduction over one axis of a ``(slots, ..., 2^n)`` tensor: each slot's ``min``
+  over its inputs (exact in any order), and for small n the output layer's sum
+  over the units.  torch's CPU sum gives every output value the same sequence
+  of additions, decided by the length and stride of the summed axis and by the
+  position along the inputs' axis (vectorised in groups of lanes), never by
+  the slot; threads split a reduction along an axis that is not summed (the
+  slots' when there are at least as many slots as threads).
+
+So a model's arithmetic is the same in any slot of any chunk **provided the BLAS
+computes each matrix of a batched product, and each row of a product, the same
+way whatever the batch's size and the position in it**.  That is a property of
+the BLAS, not a theorem: it holds for torch's CPU ``bmm`` and ``mm`` (MKL) on
+every shape the engine uses in our tests (a batch of one matrix, and products
+of fewer than 5 rows, which MKL computes differently, are avoided by padding;
+a product with a few long rows, ``[x; 1]`` times the slots' units, was found to
+depend on the number of slots in float64, and is not used), and
 ``tests/test_search_engine.py`` checks it by training models alone and in
 batches and comparing weights bit for bit.  The logistic loss's sigmoid, a
 transcendental function that torch may round differently in its vectorised and
@@ -42,10 +65,12 @@ BLAS, the guarantee is only "the same up to rounding".
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import torch
 
-from expressivity.search.models import DTYPES, TrainConfig, TrainedModel, init_parameters
+from expressivity.search.models import DTYPES, TrainConfig, TrainedModel, init_stacked
 
 #: The fewest slots a chunk has: a batched product of one matrix takes another code path.
 MIN_SLOTS = 2
@@ -53,6 +78,8 @@ MIN_SLOTS = 2
 #: models are padded (:func:`expressivity.search.engine.slot_shape`) and the first layer is one
 #: matrix product over all slots.
 PAD_UP_TO_BITS = 6
+#: Columns of ``[x; 1]``, zero-padded, in the first layer's gradient product for small n.
+FIRST_GRADIENT_COLUMNS = 16
 
 
 class _Layout:
@@ -94,16 +121,6 @@ class _Layout:
             offset += self.slots * each
         return torch.cat(parts)
 
-    def unpack(self, values: np.ndarray, slot: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """One slot's weights and biases (float64 arrays, output layer last) from flat ``values``."""
-        weights, biases, offset = [], [], 0
-        for (rows, cols), each in zip(self.blocks, self.per_slot):
-            block = values[offset + slot * each : offset + (slot + 1) * each].reshape(rows, cols)
-            weights.append(block[:, :-1])
-            biases.append(block[:, -1])
-            offset += self.slots * each
-        return weights, biases
-
 
 class Chunk:
     """Models of one slot shape trained together: initial weights, the step program, and read-out.
@@ -127,98 +144,115 @@ class Chunk:
         self.layout = _Layout(n, shape, slots)
         flat = np.zeros(self.layout.size, dtype=np.float64)
         blocks = self.layout.views(flat)  # numpy views: written in place
-        for slot, (own, index) in enumerate(self.members):
-            p = init_parameters(n, own, index, seed=seed, init=config.init)
-            sizes = [n, *own, 1]
-            for layer, (weight, bias) in enumerate(zip(p["weights"], p["biases"])):
-                blocks[layer][slot, : sizes[layer + 1], : sizes[layer]] = weight
-                blocks[layer][slot, : sizes[layer + 1], -1] = bias
+        by_shape: dict[tuple, list[int]] = {}
+        for slot, (own, _) in enumerate(self.members):
+            by_shape.setdefault(own, []).append(slot)
+        for own, at in by_shape.items():  # every model of a shape at once: per-model overhead is the cost
+            weights, biases = init_stacked(n, own, [self.indices[s] for s in at], seed=seed, init=config.init)
+            for block, weight, bias in zip(blocks, weights, biases):
+                fan_out, fan_in = weight.shape[1:]
+                block[at, :fan_out, :fan_in] = weight
+                block[at, :fan_out, -1] = bias
         self.theta = torch.tensor(flat, dtype=self.dtype, device=device)
         P = 1 << n
         index = np.arange(P)
         bits = ((index[None, :] >> np.arange(n)[:, None]) & 1).astype(np.float64)  # (n, P): row k is x_k
         inputs = 2 * bits - 1 if config.encoding == "pm1" else bits
         self.inputs = torch.tensor(np.vstack([inputs, np.ones((1, P))]), dtype=self.dtype, device=device)  # (n+1, P)
+        if self.padded:  # [x; 1] and zero rows, 16 in all, transposed (a view): see the module docstring
+            padding = torch.zeros(FIRST_GRADIENT_COLUMNS - n - 1, P, dtype=self.dtype, device=device)
+            self.inputs_by_columns = torch.cat([self.inputs, padding]).t()
         self.signs = torch.tensor(signs, dtype=self.dtype, device=device).view(1, 1, P)
         self.signs_over_inputs = self.signs / P  # exact: P is a power of two
+        self.negated_signs_over_inputs = -self.signs_over_inputs
         self.slot_model = torch.arange(slots, device=device)  # which model each slot holds (>= models: padding)
         self.active = self.slot_model < models
         self.fit_step = torch.full((slots,), -1, dtype=torch.long, device=device)
         self.finished: dict[int, tuple[int, np.ndarray, _Layout, int]] = {}
-        self._activations: list[torch.Tensor] = []
 
     # -- the step program ----------------------------------------------------
 
-    def activation_buffers(self) -> list[torch.Tensor]:
-        """Per hidden layer ``(slots, w_l + 1, 2^n)``, the last row ones (kept until the slot count changes)."""
-        slots = self.layout.slots
-        if not self._activations or self._activations[0].shape[0] != slots:
-            self._activations = []
-            for width in self.shape:
-                buffer = torch.empty((slots, width + 1, 1 << self.n), dtype=self.dtype, device=self.device)
-                buffer[:, width].fill_(1.0)
-                self._activations.append(buffer)
-        return self._activations
+    def bind(self, theta: torch.Tensor) -> SimpleNamespace:
+        """The views a step works on, for the parameters ``theta`` of the current layout (made once per layout)."""
+        slots, shape, P = self.layout.slots, self.shape, 1 << self.n
+        v = SimpleNamespace(blocks=self.layout.views(theta), grad=torch.empty_like(theta), hidden=[])
+        v.into = self.layout.views(v.grad)
+        for width in shape:  # (slots, w_l + 1, 2^n), the last row ones
+            buffer = torch.empty((slots, width + 1, P), dtype=self.dtype, device=self.device)
+            buffer[:, width].fill_(1.0)
+            v.hidden.append(buffer)
+        v.units = [h[:, :width] for h, width in zip(v.hidden, shape)]  # relu written above the row of ones
+        v.top_t = v.hidden[-1].transpose(1, 2)
+        v.output_t = v.blocks[-1].transpose(1, 2)  # (slots, w_D + 1, 1): [a | c] down the units
+        v.scale = v.blocks[-1][:, :, : shape[-1]].transpose(1, 2)  # (slots, w_D, 1): a
+        v.first = v.blocks[0].view(-1, self.n + 1)  # (slots * w_1, n + 1)
+        v.inputs = self.inputs.expand(slots, *self.inputs.shape)
+        v.inputs_t = self.inputs.t().expand(slots, *self.inputs.t().shape)
+        return v
 
-    def forward(self, blocks):
-        """Activations ``[h_l; 1]`` of every hidden layer ``(slots, w_l + 1, 2^n)`` and the outputs ``(slots, 1, 2^n)``."""
-        slots = self.layout.slots
-        hidden = self.activation_buffers()
+    def forward(self, v) -> torch.Tensor:
+        """Fill the activations ``v.hidden`` and return the outputs ``(slots, 1, 2^n)``."""
         if self.padded:  # one matrix product for all slots: (slots * w_1, n + 1) @ (n + 1, 2^n)
-            pre = torch.mm(blocks[0].reshape(-1, self.n + 1), self.inputs).view(slots, self.shape[0], -1)
+            pre = torch.mm(v.first, self.inputs).view(v.units[0].shape)
         else:
-            pre = torch.bmm(blocks[0], self.inputs.expand(slots, *self.inputs.shape))
-        for layer, width in enumerate(self.shape):
-            torch.clamp(pre, min=0, out=hidden[layer][:, :width])  # relu, written above the row of ones
-            pre = torch.bmm(blocks[layer + 1], hidden[layer])
-        return hidden, pre
+            pre = torch.bmm(v.blocks[0], v.inputs)
+        for layer, units in enumerate(v.units):
+            torch.clamp(pre, min=0, out=units)
+            if layer + 1 < len(v.units):
+                pre = torch.bmm(v.blocks[layer + 1], v.hidden[layer])
+        if self.padded:  # a product with one row is slow in MKL: products, then a sum over the units
+            return torch.mul(v.output_t, v.hidden[-1]).sum(1, keepdim=True)
+        return torch.bmm(v.blocks[-1], v.hidden[-1])
 
-    def gradient(self, blocks, hidden, margin) -> torch.Tensor:
-        """The gradient of the mean loss, by hand, as a flat vector in the layout's order."""
-        config, slots = self.config, self.layout.slots
-        if config.loss == "logistic":
-            slope = -torch.sigmoid((-margin).double()).to(self.dtype)
-        elif config.loss == "hinge":
-            slope = -(margin < 1).to(self.dtype)
-        else:
-            slope = margin - 1
-        grad_out = slope * self.signs_over_inputs  # (slots, 1, P): d mean loss / d out
+    def output_gradient(self, margin) -> torch.Tensor:
+        """``d mean loss / d out`` ``(slots, 1, 2^n)``: the loss's slope in the margin times ``y / 2^n``."""
+        loss = self.config.loss
+        if loss == "logistic":  # -sigmoid(-z) y / P, the minus moved onto y (exact)
+            return torch.sigmoid_((-margin).double()).to(self.dtype) * self.negated_signs_over_inputs
+        if loss == "hinge":  # -(z < 1) y / P, likewise
+            return (margin < 1).to(self.dtype) * self.negated_signs_over_inputs
+        return (margin - 1) * self.signs_over_inputs
+
+    def gradient(self, v, grad_out) -> None:
+        """The gradient of the mean loss, by hand, written into ``v.grad`` (the layout's order)."""
         depth = len(self.shape)
-        grads = [None] * len(blocks)
-        grads[-1] = torch.bmm(grad_out, hidden[-1].transpose(1, 2))  # [a | c]
+        torch.bmm(grad_out, v.top_t, out=v.into[-1])  # [a | c]
         # d loss / d pre-activation of layer D is a_j * mask * grad_out: keep the mask part,
         # and let a scale the rows of what it multiplies.
-        top = hidden[-1][:, : self.shape[-1]]
-        masked = torch.ops.aten.threshold_backward(grad_out.expand_as(top), top, 0)
-        scale = blocks[-1][:, :, : self.shape[-1]].transpose(1, 2)  # (slots, w_D, 1)
+        spread = grad_out.expand_as(v.units[-1])
+        if self.n <= 3:  # a broadcast along rows of 8 values or fewer costs more than copying them
+            spread = spread.contiguous()
+        masked = torch.ops.aten.threshold_backward(spread, v.units[-1], 0)
+        scale = v.scale
         for layer in range(depth - 1, 0, -1):
-            below = hidden[layer - 1]
-            grads[layer] = torch.bmm(masked, below.transpose(1, 2))
+            below = v.hidden[layer - 1]
             if scale is not None:
-                grads[layer] = scale * grads[layer]
-                weight = blocks[layer][:, :, :-1] * scale
+                torch.mul(scale, torch.bmm(masked, below.transpose(1, 2)), out=v.into[layer])
+                weight = v.blocks[layer][:, :, :-1] * scale
             else:
-                weight = blocks[layer][:, :, :-1]
+                torch.bmm(masked, below.transpose(1, 2), out=v.into[layer])
+                weight = v.blocks[layer][:, :, :-1]
             back = torch.bmm(weight.transpose(1, 2), masked)
-            units = below[:, : self.shape[layer - 1]]
-            masked = torch.ops.aten.threshold_backward(back, units, 0)
+            masked = torch.ops.aten.threshold_backward(back, v.units[layer - 1], 0)
             scale = None
-        if self.padded:
-            first = torch.mm(masked.reshape(-1, masked.shape[-1]), self.inputs.t()).view(slots, self.shape[0], -1)
+        if self.padded:  # (slots * w_1, 2^n) @ (2^n, 16): the first n + 1 columns are the gradient
+            first = torch.mm(masked.view(-1, masked.shape[-1]), self.inputs_by_columns)
+            first = first[:, : self.n + 1].view(v.into[0].shape)
         else:
-            first = torch.bmm(masked, self.inputs.t().expand(slots, *self.inputs.t().shape))
-        grads[0] = first if scale is None else scale * first
-        return torch.cat([g.reshape(-1) for g in grads])
+            first = torch.bmm(masked, v.inputs_t)
+        if scale is not None:
+            torch.mul(scale, first, out=v.into[0])
+        else:
+            v.into[0].copy_(first)
 
     def train(self, check_every: int, on_progress) -> list[TrainedModel]:
+        """Train every model until it fits or the step budget ends; the trained models, in the order of ``members``."""
         config = self.config
-        theta = self.theta
-        first_moment = torch.zeros_like(theta)
-        second_moment = torch.zeros_like(theta)
-        owner = self.layout.owner(self.device)
-        beta1, beta2 = config.beta1, config.beta2
+        zero = torch.zeros((), dtype=self.dtype, device=self.device)
         reported = 0
         with torch.inference_mode():
+            theta = self.theta.clone()  # updated in place
+            adam, owner, v = _Adam(config, theta), self.layout.owner(self.device), self.bind(theta)
             for step in range(config.steps + 1):
                 if step and step % check_every == 0:
                     running = int(self.active.sum())
@@ -229,38 +263,35 @@ class Chunk:
                     if running == 0:
                         break
                     if running <= self.layout.slots // 2 and self.layout.slots > MIN_SLOTS:
-                        theta, first_moment, second_moment = self._compact(theta, first_moment, second_moment)
-                        owner = self.layout.owner(self.device)
-                blocks = self.layout.views(theta)
-                hidden, out = self.forward(blocks)
-                margin = out * self.signs
-                correct = (margin > 0).all(-1).view(-1)
-                self.fit_step = torch.where(self.active & correct, step, self.fit_step)
-                self.active = self.active & ~correct
+                        theta = self._compact(theta, adam)
+                        owner, v = self.layout.owner(self.device), self.bind(theta)
+                margin = self.forward(v) * self.signs
+                fitted = (margin.amin(-1).view(-1) > zero) & self.active  # newly classifying every input
+                self.fit_step.masked_fill_(fitted, step)
+                self.active ^= fitted
                 if step == config.steps:
                     break
-                grad = self.gradient(blocks, hidden, margin)
-                # Adam, single IEEE operations only; finished models keep their weights.
-                t = step + 1
-                first_moment.mul_(beta1).add_(grad * (1 - beta1))
-                second_moment.mul_(beta2).add_(grad * grad * (1 - beta2))
-                denominator = (second_moment / (1 - beta2**t)).sqrt_().add_(config.eps)
-                update = (first_moment * (config.lr / (1 - beta1**t))) / denominator
-                theta = theta - torch.where(self.active[owner], update, 0.0)
+                self.gradient(v, self.output_gradient(margin))
+                adam.step(theta, v.grad, self.active.index_select(0, owner), step)
             if on_progress is not None:
                 on_progress(len(self.indices) * config.steps - reported)
             self.fit_step = torch.where(self.active, -1, self.fit_step)
             self._harvest(theta, torch.arange(self.layout.slots, device=self.device))
-        trained = []
+        return self._read_out()
+
+    def _read_out(self) -> list[TrainedModel]:
+        """The trained models, in the order of ``members``, cut out of the harvested parameters."""
+        trained, views = [], {}
         for position, (own, index) in enumerate(self.members):
             step_fit, values, layout, slot = self.finished[position]
-            weights, biases = layout.unpack(values, slot)
+            if id(values) not in views:
+                views[id(values)] = layout.views(values)
             sizes = [self.n, *own, 1]  # cut the padding off: rows and columns past the model's widths
-            weights = [w[: sizes[l + 1], : sizes[l]].copy() for l, w in enumerate(weights)]
-            biases = [b[: sizes[l + 1]].copy() for l, b in enumerate(biases)]
+            blocks = [block[slot, : sizes[l + 1]] for l, block in enumerate(views[id(values)])]
             fitted = step_fit >= 0
-            trained.append(TrainedModel(self.n, own, index, fitted, step_fit if fitted else config.steps,
-                                        tuple(weights), tuple(biases), config.encoding))
+            trained.append(TrainedModel(self.n, own, index, fitted, step_fit if fitted else self.config.steps,
+                                        tuple(b[:, : sizes[l]].copy() for l, b in enumerate(blocks)),
+                                        tuple(b[:, -1].copy() for b in blocks), self.config.encoding))
         return trained
 
     def _harvest(self, theta, slots: torch.Tensor) -> None:
@@ -270,11 +301,11 @@ class Chunk:
         real = [(j, int(m), int(s)) for j, (m, s) in enumerate(zip(models, steps)) if m < len(self.indices)]
         if not real:
             return
-        values = theta.double().cpu().numpy()
+        values = theta.to(device="cpu", dtype=torch.float64, copy=True).numpy()  # a copy: theta changes in place
         for j, model, step in real:
             self.finished.setdefault(model, (step, values, self.layout, int(slots[j])))
 
-    def _compact(self, theta, first_moment, second_moment):
+    def _compact(self, theta, adam: _Adam):
         """Drop finished models (every remaining slot computes exactly as before)."""
         done = torch.nonzero(~self.active).reshape(-1)
         keep = torch.nonzero(self.active).reshape(-1)
@@ -284,4 +315,40 @@ class Chunk:
         index = self.layout.gather_index(keep)
         self.active, self.fit_step, self.slot_model = self.active[keep], self.fit_step[keep], self.slot_model[keep]
         self.layout = _Layout(self.n, self.shape, int(keep.numel()))
-        return theta[index], first_moment[index], second_moment[index]
+        adam.first, adam.second = adam.first[index], adam.second[index]
+        return theta[index]
+
+
+class _Adam:
+    """Adam over the flat parameters in single IEEE operations (no fused multiply-add); frozen models stay put.
+
+    Its numbers are 0-dim tensors of the training dtype: the values a Python number is
+    rounded to in each operation, without converting one at every operation.
+    """
+
+    def __init__(self, config: TrainConfig, theta: torch.Tensor) -> None:
+        def number(value):
+            return torch.tensor(value, dtype=theta.dtype, device=theta.device)
+
+        beta1, beta2, steps = config.beta1, config.beta2, range(1, config.steps + 1)
+        self.beta1, self.beta2, self.eps, self.zero = number(beta1), number(beta2), number(config.eps), number(0.0)
+        self.rest1, self.rest2 = number(1 - beta1), number(1 - beta2)
+        self.correction2 = number([1 - beta2**t for t in steps]).unbind()  # after step 0, 1, ...
+        self.step_size = number([config.lr / (1 - beta1**t) for t in steps]).unbind()
+        self.first, self.second = torch.zeros_like(theta), torch.zeros_like(theta)
+        # sqrt is slow on zeros (the moments of padding) and denormals: clamp its argument to the
+        # smallest normal number, where that leaves every sqrt(.) + eps as it is.
+        tiny = torch.finfo(theta.dtype).tiny
+        probe = number([tiny, 0.0]).sqrt_().add_(self.eps)
+        self.floor = tiny if bool(probe[0] == probe[1]) else None
+
+    def step(self, theta, grad, moving, step: int) -> None:
+        """Update ``theta`` in place where ``moving`` (its model still trains), at ``step`` (from 0)."""
+        self.first.mul_(self.beta1).add_(grad * self.rest1)
+        self.second.mul_(self.beta2).add_(grad * grad * self.rest2)
+        denominator = self.second / self.correction2[step]
+        if self.floor is not None:
+            denominator.clamp_min_(self.floor)
+        denominator.sqrt_().add_(self.eps)
+        update = (self.first * self.step_size[step]).div_(denominator)
+        theta.sub_(torch.where(moving, update, self.zero))

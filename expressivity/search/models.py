@@ -150,7 +150,13 @@ def model_rng(seed: int, n: int, shape, index: int) -> np.random.Generator:
     shape = check_shape(shape)
     if min(seed, n, index) < 0:
         raise ValueError("seed, n and index must be non-negative")
-    return np.random.default_rng(np.random.SeedSequence([seed, n, *shape, index]))
+    return _rng([seed, n, *shape, index])
+
+
+def _rng(key: list) -> np.random.Generator:
+    """``default_rng(SeedSequence(key))``; as uint32 words when each number is one (the same entropy, 4x faster)."""
+    words = np.array(key, dtype=np.uint32) if max(key) < 1 << 32 else key
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
 
 
 def init_parameters(n: int, shape, index: int, *, seed: int, init: str) -> dict[str, np.ndarray]:
@@ -195,6 +201,40 @@ def init_parameters(n: int, shape, index: int, *, seed: int, init: str) -> dict[
         parameters.update(hidden_weight=weights[0], hidden_bias=biases[0], output_weight=weights[1][0],
                           output_bias=biases[1])
     return parameters
+
+
+def init_stacked(n: int, shape, indices: Sequence[int], *, seed: int, init: str) -> tuple[list, list]:
+    """:func:`init_parameters` of the models ``indices`` of one shape, stacked (the same values, faster).
+
+    Returns ``weights[l]`` ``(len(indices), fan_out, fan_in)`` and ``biases[l]``
+    ``(len(indices), fan_out)``, output layer last.  The shape and seeds are
+    checked once, and a ``uniform`` layer is one call of the generator (which fills
+    its output in order: ``a + b`` values are the ``a`` then the ``b`` of two calls).
+
+    >>> stacked = init_stacked(3, (4, 2), [0, 5], seed=1, init="uniform")
+    >>> one = init_parameters(3, (4, 2), 5, seed=1, init="uniform")
+    >>> all((w[1] == v).all() and (b[1] == c).all() for w, b, v, c in zip(*stacked, one["weights"], one["biases"]))
+    True
+    """
+    shape = check_shape(shape)
+    sizes = [n, *shape, 1]
+    layers = [(fan_in, fan_out, 1.0 / math.sqrt(fan_in)) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    if init != "uniform":
+        drawn = [init_parameters(n, shape, i, seed=seed, init=init) for i in indices]
+        draws = [np.concatenate([a.ravel() for w, b in zip(p["weights"], p["biases"]) for a in (w, b)]) for p in drawn]
+    elif min(seed, n, *indices) < 0:
+        raise ValueError("seed, n and index must be non-negative")
+    else:
+        rngs = [_rng([seed, n, *shape, index]) for index in indices]
+        draws = [np.concatenate([rng.uniform(-bound, bound, size=out * (into + 1)) for into, out, bound in layers])
+                 for rng in rngs]
+    table = np.stack(draws) if draws else np.zeros((0, sum(out * (into + 1) for into, out, _ in layers)))
+    weights, biases, offset = [], [], 0
+    for fan_in, fan_out, _ in layers:
+        weights.append(table[:, offset : offset + fan_out * fan_in].reshape(-1, fan_out, fan_in))
+        biases.append(table[:, offset + fan_out * fan_in : offset + fan_out * (fan_in + 1)])
+        offset += fan_out * (fan_in + 1)
+    return weights, biases
 
 
 def target_signs(table: np.ndarray) -> np.ndarray:
