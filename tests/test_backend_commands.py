@@ -1,4 +1,4 @@
-"""The backends in the commands that run independent tasks: census, search-width, tied-width.
+"""The backends in the commands that run independent tasks: census, search-width, tied-width, prove-width.
 
 The reference is the local backend: the same work on Ray (one instance shared
 by this module, two workers) must give the same records, up to timings, paths
@@ -95,10 +95,50 @@ def test_prove_width_by_cubes_agrees_and_resumes_cube_by_cube(tmp_path):
     assert again.exit_code == 0 and len(records.read_text().splitlines()) == len(written)
 
 
+def test_sign_splits_as_tasks_agree_with_one_process(ray_backend, tmp_path):
+    # every width of n = 3..4 (parity) and of a function with no S1 (all P solved): the same statuses and splits
+    from expressivity.prove import prove_width
+
+    for n, width, function in ((3, 2, None), (4, 3, None), (4, 2, "threshold:2")):
+        alone = prove_width(n, width, time_limit=60, function=function)
+        for backend in (LocalBackend(), ray_backend):
+            tasks = prove_width(n, width, time_limit=60, function=function, backend=backend)
+            assert tasks.status == alone.status
+            if alone.status == "proven-infeasible":
+                assert [(s.positive, s.outcome) for s in tasks.splits] == [(s.positive, s.outcome) for s in alone.splits]
+            else:
+                assert tasks.certificate.verification.status == "verified"
+    records = tmp_path / "splits.jsonl"
+    result = CliRunner().invoke(main, ["prove-width", "--bits", "3..4", "--backend", "ray", "--workers", "2",
+                                       "--json", "--records", str(records)])
+    assert result.exit_code == 0, result.output
+    summaries = json.loads(result.stdout)["summaries"]
+    assert [(s["n"], s["lower_bound"], s["upper_bound"]) for s in summaries] == [(3, 3, 3), (4, 3, 3)]
+    written = [json.loads(line) for line in records.read_text().splitlines()]
+    assert written and {(r["backend"], r["workers"]) for r in written} == {("ray", 2)}
+
+
+def test_split_tasks_share_the_time_limit_by_rounds(monkeypatch):
+    # 3 splits (P = 2, 3, 4 at width 4) on 2 workers: two rounds, each split gets half the limit
+    import expressivity.prove.width as width_module
+
+    seen = []
+
+    def fake(spec, width, variant, formulation, bound, groups, threads, seed, share, positive):
+        seen.append((positive, share))
+        return width_module._not_run(positive, "test"), None, "test"
+
+    class TwoWorkers(LocalBackend):
+        workers = 2
+
+    monkeypatch.setattr(width_module, "_solve_split", fake)
+    proof = width_module.prove_width(5, 4, time_limit=100.0, backend=TwoWorkers())
+    assert proof.status == "unknown" and sorted(seen) == [(2, 50.0), (3, 50.0), (4, 50.0)]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--variant", "exact", "--cubes"], "--cubes proves the sign variant"),
     (["--formulation", "plain", "--cubes"], "--cubes proves the sign variant"),
-    (["--backend", "ray"], "add --cubes"),
     (["--bits", "7", "--cubes"], "--cubes: at most n = 6"),
 ])
 def test_prove_width_cube_options_are_one_line_exit_2(args, words):
@@ -109,6 +149,7 @@ def test_prove_width_cube_options_are_one_line_exit_2(args, words):
 @pytest.mark.parametrize("command", [
     ["census", "--bits", "2"],
     ["prove-width", "--bits", "3", "--cubes"],
+    ["prove-width", "--bits", "3"],
     ["search-width", "--bits", "3", "--widths", "2", "--seeds", "2"],
     ["tied-width", "--bits", "4", "--width", "3"],
 ])

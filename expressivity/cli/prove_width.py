@@ -13,7 +13,7 @@ from expressivity.cli.common import (
 )
 from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
-    prove_minimum_width, reusable_proofs, search_upper_bounds,
+    prove_minimum_width, prove_width, reusable_proofs, search_upper_bounds,
 )
 from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult, prove_width_by_cubes
 from expressivity.results.records import RecordsError, append_records, read_records
@@ -29,8 +29,9 @@ MAX_PROVE_BITS = 10
 @click.option("--max-width", type=int, default=None, metavar="W",
               help="Largest width to try (default, and at most: one below the smallest width known to suffice).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True,
-              help="Seconds per (n, width), building the programs included, shared by its sign splits; "
-                   "past it the width is 'unknown'.")
+              help="Seconds per (n, width), building the programs included, shared by its sign splits "
+                   "(with --backend ray they run as tasks, a round of --workers splits at a time, each with its "
+                   "round's share); past it the width is 'unknown'.")
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
               help="sign: output > 0 exactly where the function is 1 (parity: odd inputs); exact: output == the "
                    "function (weights bounded, see docs).")
@@ -74,9 +75,6 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         fail("--resume needs --records FILE")
     if cubes and (variant != "sign" or formulation != "strong"):
         fail("--cubes proves the sign variant with the strong formulation: drop --variant exact / --formulation plain")
-    if backend != "local" and not cubes:
-        fail(f"--backend {backend} runs cubes: add --cubes (without it the sign splits of a width run here, "
-             "one after another)")
     if cubes and any(n > MAX_CUBE_BITS for n in bit_range):
         fail(f"--cubes: at most n = {MAX_CUBE_BITS} (the threshold functions of n variables are listed)")
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
@@ -127,6 +125,12 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         return prove_width_by_cubes(f, width, backend=runner, time_limit=time_limit, done=cube_records,
                                     on_result=record_cube).to_width_proof()
 
+    def by_split_tasks(width, f):  # the sign splits of a width as tasks on the backend
+        return prove_width(f.n, width, variant=variant, formulation=form, time_limit=time_limit, function=f,
+                           backend=runner)
+
+    prover = by_cubes if cubes else by_split_tasks if backend != "local" else None
+
     try:
         for n in bit_range:
             def started(width, n=n):
@@ -145,7 +149,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
             summary = prove_minimum_width(
                 n, variant=variant, max_width=max_width, time_limit=time_limit, formulation=form,
                 search_upper=search_upper.get(n), known=reuse, on_proof=finished, on_start=started,
-                function=targets[n], prover=by_cubes if cubes else None,
+                function=targets[n], prover=prover,
             )
             summaries.append(summary)
             bar.update(1)

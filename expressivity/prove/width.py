@@ -53,6 +53,7 @@ is settled in :mod:`expressivity.prove.summary`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -202,6 +203,7 @@ def prove_width(
     seed: int = 0,
     groups: tuple[int, ...] | None = None,
     function=None,
+    backend=None,
 ) -> WidthProof:
     """Decide whether ``width`` ReLU units suffice for the ``n``-bit ``function`` (default parity).
 
@@ -216,6 +218,11 @@ def prove_width(
     :func:`check_program_size` raise ``ValueError``, and so does a constant
     ``function`` (width 0 computes it; :func:`~expressivity.prove.summary.prove_minimum_width`
     reports that case).
+
+    With a ``backend`` (:mod:`expressivity.backends`) the programs run as
+    independent tasks, each with ``time_limit`` divided by the number of rounds
+    of ``backend.workers`` tasks (so the width still takes about ``time_limit``),
+    in one pass; the first certified network cancels the rest.
 
     Examples
     --------
@@ -244,10 +251,31 @@ def prove_width(
     counts = positive_counts(width, formulation, groups, function=f)
     outcomes: dict[int, SplitOutcome] = {}
     details: dict[int, str] = {}  # why a split is unknown
+    found: tuple[int, Certificate] | None = None
+    solve = functools.partial(_solve_split, (f.hex, n), width, variant, formulation, bound, groups, threads, seed)
+    if backend is not None:
+        # Independent tasks, one pass: a round of `workers` splits shares the time limit, so the
+        # width's wall time stays within it as in one process (no second try).
+        rounds = math.ceil(len(counts) / max(backend.workers, 1))
+        share = None if time_limit is None else time_limit / rounds
+        if share is not None and build_seconds > share:
+            why = f"building it would take about {build_seconds:.2g} s of the {share:.2g} s left to it"
+            outcomes = {p: _not_run(p, why) for p in counts}
+        stream = backend.map_unordered(functools.partial(solve, share), [p for p in counts if p not in outcomes])
+        try:
+            for positive, (outcome, certificate, detail) in stream:
+                outcomes[positive] = outcome
+                if certificate is not None:
+                    found = (positive, certificate)
+                    break
+                if detail:
+                    details[positive] = f"P = {positive}: {detail}"
+        finally:
+            stream.close()
     # Balanced splits come first (that is where networks were found).  A split that
     # times out while later ones finish quickly gets a second try with the time they
     # left, if that is more than it had (HiGHS starts over: the first try is lost).
-    pending = list(counts)
+    pending = list(counts) if backend is None else []
     for _ in range(2):  # the second pass only for splits that timed out
         for position, positive in enumerate(pending):
             share = None
@@ -258,48 +286,31 @@ def prove_width(
                     if positive not in outcomes:
                         why = "no time left" if share <= 0.01 else \
                             f"building it would take about {build_seconds:.2g} s of the {share:.2g} s left to it"
-                        outcomes[positive] = SplitOutcome(positive, "unknown", f"not run ({why})", None,
-                                                          None, None, 0, 0.0, 0.0)
+                        outcomes[positive] = _not_run(positive, why)
                     continue
-            building = time.perf_counter()
-            model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound,
-                                groups=groups, function=f)
-            if share is not None:  # the building came out of this program's share
-                share = max(share - (time.perf_counter() - building), 0.01)
-            solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
-            certificate, why = (None, "")
-            # Worth certifying: any exact-variant solution, a sign-variant margin above the
-            # zero threshold, and a tiny positive margin that HiGHS calls optimal.
-            worth = solution.objective is not None and (
-                variant == "exact" or solution.objective > ZERO_MARGIN
-                or (solution.objective > 0 and solution.status == "Optimal"))
-            if solution.values is not None and worth:
-                certificate, why = certify(model, solution.values)
+            outcomes[positive], certificate, detail = solve(share, positive)
+            details.pop(positive, None)
             if certificate is not None:
-                outcomes[positive] = _split(positive, "feasible", solution, share)
-                reason = (f"P = {positive} positive output weights; network verified on all {1 << n} inputs "
-                          f"(denominators <= {certificate.denominator_limit})")
-                if tied:
-                    reason += f"; weights tied in groups {format_groups(groups)}"
-                splits = tuple(outcomes[p] for p in counts if p in outcomes)
-                return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
-                                  splits, certificate, time.perf_counter() - started, time_limit, groups, **label)
-            if _proves_infeasible(variant, solution):
-                outcomes[positive] = _split(positive, "infeasible", solution, share)
-                details.pop(positive, None)
-                continue
-            outcomes[positive] = _split(positive, "unknown", solution, share)
-            detail = solution.status
-            if why and (variant == "exact" or solution.objective > ZERO_MARGIN):
-                detail += f", margin {solution.objective:.3g} but {why}"
-            details[positive] = f"P = {positive}: {detail}"
-        if time_limit is None:
+                found = (positive, certificate)
+                break
+            if detail:
+                details[positive] = f"P = {positive}: {detail}"
+        if found is not None or time_limit is None:
             break
         retry = [p for p in counts if outcomes[p].outcome == "unknown" and outcomes[p].time_limit]
         left = time_limit - (time.perf_counter() - started)
         if not retry or left / len(retry) <= 1.5 * max(outcomes[p].time_limit for p in retry):
             break
         pending = retry
+    if found is not None:
+        positive, certificate = found
+        reason = (f"P = {positive} positive output weights; network verified on all {1 << n} inputs "
+                  f"(denominators <= {certificate.denominator_limit})")
+        if tied:
+            reason += f"; weights tied in groups {format_groups(groups)}"
+        splits = tuple(outcomes[p] for p in counts if p in outcomes)
+        return WidthProof(n, width, variant, formulation.name, bound, "feasible-certified", reason,
+                          splits, certificate, time.perf_counter() - started, time_limit, groups, **label)
     splits = [outcomes[p] for p in counts]
     failures = [details[p] for p in counts if p in details]
     seconds = time.perf_counter() - started
@@ -333,6 +344,45 @@ def _proves_infeasible(variant: str, solution) -> bool:
         and solution.dual_bound is not None and solution.dual_bound <= ZERO_MARGIN
         and (solution.objective is None or solution.objective <= ZERO_MARGIN)
     )
+
+
+def _solve_split(spec: tuple[str, int], width: int, variant: str, formulation: Formulation, bound: float,
+                 groups, threads: int, seed: int, share: float | None, positive: int):
+    """Build and solve the program of one count ``positive``; certify what it finds.
+
+    Returns ``(SplitOutcome, Certificate or None, detail)``, ``detail`` saying why an
+    unknown split is unknown.  A module-level function of small arguments, so that
+    it can run as a backend's task.
+    """
+    from expressivity.functions import function_from_hex
+
+    hex_digits, n = spec
+    building = time.perf_counter()
+    model = build_model(n, width, positive, variant=variant, formulation=formulation, bound=bound,
+                        groups=groups, function=function_from_hex(hex_digits, n))
+    if share is not None:  # the building came out of this program's share
+        share = max(share - (time.perf_counter() - building), 0.01)
+    solution = solve_model(model, time_limit=share, threads=threads, seed=seed)
+    certificate, why = (None, "")
+    # Worth certifying: any exact-variant solution, a sign-variant margin above the
+    # zero threshold, and a tiny positive margin that HiGHS calls optimal.
+    worth = solution.objective is not None and (
+        variant == "exact" or solution.objective > ZERO_MARGIN
+        or (solution.objective > 0 and solution.status == "Optimal"))
+    if solution.values is not None and worth:
+        certificate, why = certify(model, solution.values)
+    if certificate is not None:
+        return _split(positive, "feasible", solution, share), certificate, ""
+    if _proves_infeasible(variant, solution):
+        return _split(positive, "infeasible", solution, share), None, ""
+    detail = solution.status
+    if why and (variant == "exact" or solution.objective > ZERO_MARGIN):
+        detail += f", margin {solution.objective:.3g} but {why}"
+    return _split(positive, "unknown", solution, share), None, detail
+
+
+def _not_run(positive: int, why: str) -> SplitOutcome:
+    return SplitOutcome(positive, "unknown", f"not run ({why})", None, None, None, 0, 0.0, 0.0)
 
 
 def _split(positive: int, outcome: str, solution, time_limit) -> SplitOutcome:

@@ -1,0 +1,131 @@
+"""Parity with a free affine term, and what restricting a network to a face of the cube says about n = 6.
+
+Restriction lemma.  Let ``g(x) = c + sum_j a_j relu(w_j . x + b_j)`` sign-represent
+``n``-bit parity and let ``F`` be a face of the cube of dimension ``d`` (some bits
+fixed).  A unit whose pre-activation does not change sign on ``F`` is affine there
+(zero, or its pre-activation), so on ``F`` the network is an affine term plus the
+units that *cut* ``F``, and it sign-represents ``d``-bit parity (or its negation,
+the same question).  Hence if ``d``-bit parity needs ``m_d`` ReLUs beside a free
+affine term, every ``d``-face is cut by at least ``m_d`` units, and a network with
+``P`` positive output weights restricts, on a face that every unit cuts, to one
+with the same ``P``.
+
+This script measures the two facts the lemma needs, with the cube programs of
+:mod:`expressivity.prove.cubes` (HiGHS, floating point, the same word as
+``prove-width``'s "proven-infeasible"):
+
+* ``m_d``: ``k`` ReLUs plus an affine term is the same class as ``k + 1`` units of
+  which one (unit 0, output weight +1) is active on every input, because any affine
+  term on the cube is ``relu(affine + M) - M`` for a large ``M``, and a negative
+  always-active unit is such a term too.  So ``m_d <= k`` iff some cube with unit 0's
+  pattern "always" is feasible at width ``k + 1`` for some ``P = 1..k+1``.
+* per ``P``: which counts of +1 output weights admit ``n``-bit parity at width ``w``
+  (the single program of :mod:`expressivity.prove.program`, one split at a time;
+  S1 maps ``P`` to ``w - P``, so ``P >= w/2`` is enough).
+
+* one split by its cubes: every cube of one ``(n, w, P)`` on a backend, each result
+  appended to ``--records`` as it arrives (a rerun skips the settled cubes).
+
+    python benchmarks/bench_restrictions.py --bits 2..5 --time-limit 1200
+    python benchmarks/bench_restrictions.py --splits 5:4 --time-limit 1200
+    python benchmarks/bench_restrictions.py --cube-split 5:4:3 --time-limit 600 --workers 2 --records n5p3.jsonl
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import time
+
+from expressivity.functions import parity
+from expressivity.backends import make_backend
+from expressivity.prove.cubes import Cube, _solve_task, cubes, solve_cube
+from expressivity.prove.formulation import STRONG, positive_counts
+from expressivity.prove.program import build_model
+from expressivity.prove.solve import solve_model
+from expressivity.prove.width import ZERO_MARGIN
+
+
+def parse_span(text: str) -> list[int]:
+    low, _, high = text.partition("..")
+    return list(range(int(low), int(high or low) + 1))
+
+
+def affine_rows(bits: list[int], time_limit: float) -> None:
+    """``d``-bit parity with ``d - 2`` ReLUs and an affine term: every ``P``."""
+    print("| d | ReLUs + affine | P | status | seconds | nodes | dual bound |")
+    print("|---|---|---|---|---|---|---|")
+    for d in bits:
+        relus = d - 2
+        always = (1 << (1 << d)) - 1  # unit 0 active on every input: the affine term
+        for positive in range(1, relus + 2):
+            r = solve_cube(parity(d), relus + 1, Cube(0, positive, 1, always), time_limit=time_limit)
+            print(f"| {d} | {relus} | {positive} | {r.status} | {r.seconds:.1f} | {r.nodes} | "
+                  f"{r.dual_bound if r.dual_bound is None else f'{r.dual_bound:.3g}'} |", flush=True)
+
+
+def split_rows(pairs: list[tuple[int, int]], time_limit: float) -> None:
+    """Every count ``P`` of +1 output weights the single program solves at ``(n, w)`` (S1: ``P >= w/2``)."""
+    print("| n | width | P | HiGHS | margin | dual bound | seconds | nodes | reading |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n, width in pairs:
+        for positive in positive_counts(width, STRONG, function=parity(n)):
+            model = build_model(n, width, positive, formulation=STRONG, function=parity(n))
+            started = time.perf_counter()
+            s = solve_model(model, time_limit=time_limit)
+            infeasible = s.status == "Optimal" and s.dual_bound is not None and s.dual_bound <= ZERO_MARGIN
+            reading = "no network" if infeasible else "network (margin > 0)" if (s.objective or 0) > ZERO_MARGIN \
+                else "unknown"
+            print(f"| {n} | {width} | {positive} | {s.status} | {s.objective} | {s.dual_bound} | "
+                  f"{time.perf_counter() - started:.1f} | {s.nodes} | {reading} |", flush=True)
+
+
+def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str) -> None:
+    """Every cube of ``(parity(n), width)`` with ``positive`` +1 output weights, on Ray (or locally with 1 worker)."""
+    f = parity(n)
+    settled = set()
+    try:
+        with open(records) as lines:
+            settled = {json.loads(line)["cube"]["index"] for line in lines if json.loads(line)["status"] != "unknown"}
+    except FileNotFoundError:
+        pass
+    todo = [c for c in cubes(f, width) if c.positive == positive and c.index not in settled]
+    print(f"# n = {n}, w = {width}, P = {positive}: {len(todo)} cubes to run, {len(settled)} settled before", flush=True)
+    backend = make_backend("ray" if workers > 1 else "local", workers=workers if workers > 1 else None)
+    started, counts = time.perf_counter(), {}
+    try:
+        with open(records, "a") as out:
+            for cube, r in backend.map_unordered(functools.partial(_solve_task, (f.hex, n), width, time_limit, 1), todo):
+                out.write(json.dumps({"cube": cube.to_dict(), "status": r.status, "seconds": round(r.seconds, 2),
+                                      "nodes": r.nodes, "dual_bound": r.dual_bound}) + "\n")
+                out.flush()
+                counts[r.status] = counts.get(r.status, 0) + 1
+                print(f"cube {cube.index} (unit 0 active on {cube.active}): {r.status}, {r.seconds:.1f} s; "
+                      f"{sum(counts.values())}/{len(todo)} in {time.perf_counter() - started:.0f} s", flush=True)
+                if r.status == "feasible-certified":
+                    break
+    finally:
+        backend.close()
+    print(f"# {counts}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bits", default=None, help="d range for the affine-term rows, e.g. 2..5")
+    parser.add_argument("--splits", default=None, help="n:w pairs for the per-P rows, e.g. 5:4,4:3")
+    parser.add_argument("--cube-split", default=None, help="n:w:P, every cube of that split")
+    parser.add_argument("--workers", type=int, default=1, help="Ray workers for --cube-split (1: in this process)")
+    parser.add_argument("--records", default="cube_split.jsonl", help="JSON lines for --cube-split")
+    parser.add_argument("--time-limit", type=float, default=600.0, help="HiGHS seconds per program")
+    args = parser.parse_args()
+    if args.bits:
+        affine_rows(parse_span(args.bits), args.time_limit)
+    if args.cube_split:
+        n, width, positive = (int(v) for v in args.cube_split.split(":"))
+        cube_split(n, width, positive, args.time_limit, args.workers, args.records)
+    if args.splits:
+        split_rows([tuple(int(v) for v in pair.split(":")) for pair in args.splits.split(",")], args.time_limit)
+
+
+if __name__ == "__main__":
+    main()
