@@ -420,3 +420,17 @@ def test_saved_arrays_read_back_at_every_depth():
             four = engine.TrainedModel.from_arrays(old, n=3, index=1, steps=model.steps, encoding=model.encoding)
             assert all(np.array_equal(x, y) for x, y in zip(four.weights, model.weights))
             assert all(np.array_equal(x, y) for x, y in zip(four.biases, model.biases))
+
+
+@pytest.mark.parametrize("seed, n, shape, index", [(0, 3, (2,), 0), (7, 11, (5, 3), 1234), (2**40, 4, (3,), 9)])
+def test_model_generator_is_the_documented_one(seed, n, shape, index):
+    # the key (seed, n, widths..., index) through SeedSequence and PCG64, as the records were made
+    from expressivity.search.models import init_stacked, model_rng
+
+    reference = np.random.default_rng(np.random.SeedSequence([seed, n, *shape, index]))
+    assert np.array_equal(model_rng(seed, n, shape, index).random(16), reference.random(16))
+    for init in ("uniform", "rademacher", "gaussian", "kaiming"):
+        stacked = init_stacked(n, shape, [index, index + 1], seed=seed, init=init)
+        alone = init_parameters(n, shape, index, seed=seed, init=init)
+        assert all(np.array_equal(w[0], v) for w, v in zip(stacked[0], alone["weights"]))
+        assert all(np.array_equal(b[0], c) for b, c in zip(stacked[1], alone["biases"]))
