@@ -95,7 +95,10 @@ def locate(f, weights, biases, out, c):
         t = group.negating[0]
         move(row[(t.perm, t.flips)])
         out, c = [-a for a in out], -c
-    first = next(j for j, a in enumerate(out) if (a > 0) == (max(out) > 0))  # first unit of the first sign group
+    positive = sum(a > 0 for a in out)
+    negative = len(out) - positive
+    fixed_positive = positive >= 1 and (negative == 0 or positive <= negative)  # the smaller group, + on a tie
+    first = next(j for j, a in enumerate(out) if (a > 0) == fixed_positive)  # the unit the cube fixes
 
     def pattern(j):
         return sum(1 << k for k in range(1 << n)
@@ -111,9 +114,9 @@ def locate(f, weights, biases, out, c):
     assert pattern(first) == best[0]
     pos = sorted((j for j in range(len(out)) if out[j] > 0 and j != first), key=lambda j: -biases[j])
     neg = sorted((j for j in range(len(out)) if out[j] < 0 and j != first), key=lambda j: -biases[j])
-    order = ([first] + pos + neg) if out[first] > 0 else ([first] + neg)
+    order = ([first] + pos + neg) if out[first] > 0 else (pos + [first] + neg)  # positive units first
     net = ([weights[j] for j in order], [biases[j] for j in order], [out[j] for j in order], c)
-    return (sum(a > 0 for a in out), best[0]), net
+    return (positive, 1 if fixed_positive else -1, best[0]), net
 
 
 def outputs(net, n):

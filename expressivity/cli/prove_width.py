@@ -38,7 +38,7 @@ MAX_PROVE_BITS = 10
 @click.option("--formulation", type=click.Choice(tuple(FORMULATIONS)), default="strong", show_default=True,
               help="strong: symmetry breaking and tight big-M; plain: the baseline.")
 @click.option("--cubes", is_flag=True,
-              help="Split each width into cubes (unit 0's activation pattern fixed to one orbit representative, "
+              help="Split each width into cubes (the activation pattern of a unit of the smaller sign group fixed to one orbit representative, "
                    "one program each; see expressivity.prove.cubes) run as independent tasks on --backend; "
                    "--time-limit is then per cube, and each cube's result is recorded. Sign variant, strong "
                    "formulation.")

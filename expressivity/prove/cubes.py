@@ -4,11 +4,14 @@ The question, the class and the normal form are those of
 :mod:`expressivity.prove.formulation` (sign variant, one hidden layer, any
 non-constant ``f`` of ``n <= 6`` bits, whose symmetry group is computed).  A
 *cube* fixes the count ``P`` of +1 output weights and the whole activation
-pattern of unit 0 (the first unit of the first sign group present: positive
-when ``P >= 1``), ``R = {x : z_0(x) > 0}``, written as an integer whose bit
-``k`` is input row ``k`` (``x_i = (k >> i) & 1``).  Unit 0's output sign
-(``Cube.sign``) is +1 for ``P >= 1`` and -1 for ``P = 0``, a cube that exists only
-when nothing negates ``f`` (no S1).
+pattern of one unit, the *fixed unit*: the first unit of the smaller sign group
+(the positive one on a tie, and whichever is not empty), written as an integer
+``R`` whose bit ``k`` is input row ``k`` (``x_i = (k >> i) & 1``).  Its output
+sign is ``Cube.sign``; in the program (positive units first) it is unit 0 when
+the sign is +1 and unit ``P`` when it is -1 (``Cube.unit``).  Fixing a unit of
+the smaller group leaves the larger group's units interchangeable, so S3 keeps
+more of its force: at n = 5, w = 4, P = 3 the cubes on the one negative unit
+took 6-25 s where those on a positive unit took 52-114 s (benchmarks/RESULTS.md).
 
 The cubes lose no network
 -------------------------
@@ -21,8 +24,9 @@ keeps a network computing ``f`` with a positive normalised margin:
    ``f``, applying it and negating the output swaps the sign groups, so
    ``P >= ceil(w/2)`` may be assumed; the counts solved are
    :func:`~expressivity.prove.formulation.positive_counts`, as in the single program.
-3. *Unit 0*: units of one sign group are interchangeable (the output sums them),
-   so any unit of the first sign group present may be labelled 0.
+3. *The fixed unit*: units of one sign group are interchangeable (the output sums
+   them), so any unit of the smaller sign group (as defined above) may be the
+   one whose pattern the cube fixes.
 4. *Its pattern is a threshold function*: ``R = {x : w . x + b > 0}`` is cut from
    the cube by an open half-space (the empty set and the whole cube included).
    :func:`~expressivity.prove.cube_patterns.threshold_classes` lists positive threshold functions with sorted
@@ -33,16 +37,16 @@ keeps a network computing ``f`` with a positive normalised margin:
    so the list reaches every threshold function.
 5. *A representative*: a transform ``T`` that preserves ``f`` maps ``g`` to
    ``g o y``, which computes ``f`` with the same output weights and ``P`` and the
-   same normalisation (pre-activations are permuted), and maps unit 0's pattern
+   same normalisation (pre-activations are permuted), and maps the fixed unit's pattern
    ``R`` to ``T R``.  The orbit of ``R`` under the preserving transforms holds
    exactly one representative (its smallest integer): choose ``T`` reaching it.
    The cubes are every ``P`` of step 2 with every representative.
 6. *S3, the remaining units*: relabel the units of each sign group other than
-   unit 0 by decreasing bias (step 5 changed every bias, so unit 0 stays out of
-   the order, as in the single program when S2 holds).
+   the fixed unit by decreasing bias (step 5 changed every bias, so the fixed unit
+   stays out of the order, as in the single program when S2 holds).
 7. Read into the program with ``d = [z > 0]`` (how :mod:`expressivity.prove.program`
-   reads every network), the network satisfies every row and has ``d_0 = R``:
-   it is a point of the cube ``(P, R)`` with a positive margin.
+   reads every network), the network satisfies every row and the fixed unit has
+   ``d = R``: it is a point of the cube ``(P, R)`` with a positive margin.
 
 So if no cube holds a margin above ``ZERO_MARGIN`` (the statement of
 :mod:`expressivity.prove.width`, HiGHS's word in floating point), no network of
@@ -54,13 +58,13 @@ Cubes and the symmetry breaking S1, S2, S3
 ------------------------------------------
 S1 is kept (step 2).  S2 is *not* used inside a cube, nor C2, which rests on
 it: S2 spends the preserving transforms on unit 0's weights, step 5 spends the
-same transforms on unit 0's pattern, and a network moved to the representative
+same transforms on the fixed unit's pattern, and a network moved to the representative
 pattern need not have canonical weights (nor a network with canonical weights
 the representative pattern), so using both could lose every network of an orbit.
-S3 is kept for every unit but unit 0 (step 6).  The programs are
+S3 is kept for every unit but the fixed one (step 6).  The programs are
 :func:`~expressivity.prove.program.build_model` with :data:`CUBE_FORMULATION`
 (pre-activation normalisation, no symmetry rows) plus the rows of step 6 and
-unit 0's binaries fixed by their bounds.
+the fixed unit's binaries fixed by their bounds.
 
 Cost: a cube is not much easier than the whole program (``benchmarks/RESULTS.md``,
 "Cube-and-conquer": at n = 5, w = 3, 422 cubes took 59 times the single program's time on one core); what the split buys is
@@ -102,12 +106,12 @@ CUBE_STATUSES = ("proven-infeasible", "feasible-certified", "unknown")
 
 @dataclass(frozen=True)
 class Cube:
-    """One sub-program: ``positive`` +1 output weights, unit 0 active exactly on the rows of ``pattern``.
+    """One sub-program: ``positive`` +1 output weights, the fixed unit active exactly on the rows of ``pattern``.
 
-    ``sign`` is unit 0's output weight; ``index`` its place in :func:`cubes`.
+    ``sign`` is the fixed unit's output weight; ``index`` the cube's place in :func:`cubes`.
 
-    >>> Cube(3, 2, 1, 0b1000).active, Cube(3, 2, 1, 0b1000).to_dict()
-    (1, {'index': 3, 'positive': 2, 'sign': 1, 'pattern': 8})
+    >>> Cube(3, 2, 1, 0b1000).active, Cube(3, 2, 1, 0b1000).to_dict(), Cube(4, 3, -1, 7).unit
+    (1, {'index': 3, 'positive': 2, 'sign': 1, 'pattern': 8}, 3)
     """
 
     index: int
@@ -117,12 +121,17 @@ class Cube:
 
     @property
     def active(self) -> int:
-        """How many inputs activate unit 0."""
+        """How many inputs activate the fixed unit."""
         return bin(self.pattern).count("1")
 
     @property
-    def key(self) -> tuple[int, int]:
-        return (self.positive, self.pattern)
+    def unit(self) -> int:
+        """The fixed unit's place in the program: positive units come first."""
+        return 0 if self.sign > 0 else self.positive
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.positive, self.sign, self.pattern)
 
     def to_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -136,8 +145,10 @@ def cubes(f, width: int) -> list[Cube]:
     """Every cube for ``width`` units and the function ``f`` (a ``BooleanFunction``): counts ``P``, then patterns.
 
     >>> from expressivity.functions import parity
-    >>> [(c.positive, c.pattern) for c in cubes(parity(2), 1)][:3]
-    [(1, 0), (1, 1), (1, 2)]
+    >>> [(c.positive, c.sign, c.pattern) for c in cubes(parity(2), 1)][:3]
+    [(1, 1, 0), (1, 1, 1), (1, 1, 2)]
+    >>> sorted({(c.positive, c.sign) for c in cubes(parity(3), 4)})  # the smaller sign group, positive on a tie
+    [(2, 1), (3, -1), (4, 1)]
     """
     if is_constant(f):
         raise ValueError(f"{f.spec} is constant: width 0 computes it and there is nothing to split")
@@ -146,18 +157,29 @@ def cubes(f, width: int) -> list[Cube]:
     if len(counts) * len(patterns) > MAX_CUBES:
         raise ValueError(f"{len(counts) * len(patterns):,} cubes for {f.spec} at width {width}; at most {MAX_CUBES:,}")
     pairs = [(p, r) for p in counts for r in patterns]
-    return [Cube(i, p, 1 if p >= 1 else -1, r) for i, (p, r) in enumerate(pairs)]
+    return [Cube(i, p, fixed_sign(width, p), r) for i, (p, r) in enumerate(pairs)]
+
+
+def fixed_sign(width: int, positive: int) -> int:
+    """The output sign of the unit a cube fixes: that of the smaller non-empty sign group, +1 on a tie.
+
+    >>> [fixed_sign(4, p) for p in range(5)]
+    [-1, 1, 1, -1, 1]
+    """
+    negative = width - positive
+    return 1 if positive >= 1 and (negative == 0 or positive <= negative) else -1
 
 
 def cube_model(f, width: int, cube: Cube) -> MilpModel:
-    """The program of ``cube``: :data:`CUBE_FORMULATION`, S3 for units 1..w-1, unit 0's binaries fixed."""
+    """The program of ``cube``: :data:`CUBE_FORMULATION`, S3 for the other units, the fixed unit's binaries fixed."""
     model = build_model(f.n, width, cube.positive, formulation=CUBE_FORMULATION, function=f)
     lower, upper = model.col_lower.copy(), model.col_upper.copy()
     fixed = np.array([(cube.pattern >> k) & 1 for k in range(1 << f.n)], dtype=float)
-    lower[model.d_index[0]] = fixed
-    upper[model.d_index[0]] = fixed
-    order = [(a, b) for group in (range(1, cube.positive), range(max(cube.positive, 1), width))
-             for a, b in zip(group, list(group)[1:])]  # b_a >= b_b within each sign group, unit 0 left out
+    lower[model.d_index[cube.unit]] = fixed
+    upper[model.d_index[cube.unit]] = fixed
+    groups = [[j for j in range(cube.positive) if j != cube.unit],
+              [j for j in range(cube.positive, width) if j != cube.unit]]
+    order = [(a, b) for group in groups for a, b in zip(group, group[1:])]  # b_a >= b_b, the fixed unit left out
     rows = np.repeat(np.arange(len(order)), 2)
     cols = np.array([model.b_index[j] for pair in order for j in pair], dtype=np.int64)
     extra = sp.csr_array((np.tile([1.0, -1.0], len(order)), (rows, cols)), shape=(len(order), model.n_columns))
@@ -346,7 +368,8 @@ def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | Non
     closed = sum(r.status == "proven-infeasible" for r in results.values())
     if found is not None:
         status = "feasible-certified"
-        reason = (f"cube {found.cube.index} (P = {found.cube.positive}, unit 0 active on {found.cube.active} "
+        reason = (f"cube {found.cube.index} (P = {found.cube.positive}, fixed unit of sign {found.cube.sign:+d} active "
+                  f"on {found.cube.active} "
                   f"inputs): network verified on all {1 << f.n} inputs")
     elif closed == len(every):
         status, reason = "proven-infeasible", f"HiGHS: every one of the {len(every)} cubes Optimal, dual bound <= 1e-6"
