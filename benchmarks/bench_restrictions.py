@@ -86,10 +86,10 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
     settled = set()
     try:
         with open(records) as lines:
-            settled = {json.loads(line)["cube"]["index"] for line in lines if json.loads(line)["status"] != "unknown"}
+            settled = {Cube.from_dict(r["cube"]).key for r in map(json.loads, lines) if r["status"] != "unknown"}
     except FileNotFoundError:
         pass
-    todo = [c for c in cubes(f, width) if c.positive == positive and c.index not in settled]
+    todo = [c for c in cubes(f, width) if c.positive == positive and c.key not in settled]
     print(f"# n = {n}, w = {width}, P = {positive}: {len(todo)} cubes to run, {len(settled)} settled before", flush=True)
     backend = make_backend("ray" if workers > 1 else "local", workers=workers if workers > 1 else None)
     started, counts = time.perf_counter(), {}
