@@ -24,11 +24,18 @@ This script measures the two facts the lemma needs, with the cube programs of
   S1 maps ``P`` to ``w - P``, so ``P >= w/2`` is enough).
 
 * one split by its cubes: every cube of one ``(n, w, P)`` on a backend, each result
-  appended to ``--records`` as it arrives (a rerun skips the settled cubes).
+  appended to ``--records`` as it arrives (a rerun skips the settled cubes); with ``--below``,
+  the cubes that ``n - 1`` bits settle through a facet (:mod:`expressivity.prove.facets`, which
+  needs no "every unit cuts every facet": a restricted network keeps its width and output
+  weights) are recorded without a program; ``--every`` solves every cube, so that the records
+  say which patterns admit a network (what ``--below`` needs one bit up).
 
     python benchmarks/bench_restrictions.py --bits 2..5 --time-limit 1200
     python benchmarks/bench_restrictions.py --splits 5:4 --time-limit 1200
     python benchmarks/bench_restrictions.py --cube-split 5:4:3 --time-limit 600 --workers 2 --records n5p3.jsonl
+    python benchmarks/bench_restrictions.py --cube-split 5:4:2 --every --time-limit 600 --workers 2 --records n5p2.jsonl
+    python benchmarks/bench_restrictions.py --cube-split 6:4:2 --below n5p2.jsonl --time-limit 3600 \
+        --address HOST:PORT --records n6p2.jsonl
 """
 from __future__ import annotations
 
@@ -40,6 +47,7 @@ import time
 from expressivity.functions import parity
 from expressivity.backends import make_backend
 from expressivity.prove.cubes import Cube, _solve_task, cubes, solve_cube
+from expressivity.prove.facets import LowerCubes, settle_by_facets
 from expressivity.prove.formulation import STRONG, default_bound, positive_counts
 from expressivity.prove.width import _solve_split
 
@@ -78,32 +86,63 @@ def split_rows(pairs: list[tuple[int, int]], time_limit: float) -> None:
                   f"{s.dual_bound} | {s.seconds:.1f} | {s.nodes} |", flush=True)
 
 
-def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str) -> None:
-    """Every cube of ``(parity(n), width)`` with ``positive`` +1 output weights, on Ray (or locally with 1 worker)."""
+def read_cube_records(paths: list[str]) -> list[dict]:
+    """The cube records in ``paths`` (absent files have none)."""
+    found = []
+    for path in paths:
+        try:
+            with open(path) as lines:
+                found += [json.loads(line) for line in lines if line.strip()]
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str,
+               every: bool = False, below: list[str] = (), address: str | None = None) -> None:
+    """Every cube of ``(parity(n), width)`` with ``positive`` +1 output weights, on Ray (or locally with 1 worker).
+
+    The run stops at the first network found unless ``every`` (then every cube is solved: which
+    patterns of the fixed unit admit a network).  ``below``: record files of ``n - 1`` bits at
+    this width; a cube that one of them settles through a facet (:mod:`expressivity.prove.facets`)
+    is recorded as such and not solved.  Each record is a ``CubeResult`` (``prove-width --cubes``'s form).
+    """
     f = parity(n)
-    settled = set()
-    try:
-        with open(records) as lines:
-            settled = {Cube.from_dict(r["cube"]).key for r in map(json.loads, lines) if r["status"] != "unknown"}
-    except FileNotFoundError:
-        pass
+    settled = {Cube.from_dict(r["cube"]).key for r in read_cube_records([records]) if r["status"] != "unknown"}
     todo = [c for c in cubes(f, width) if c.positive == positive and c.key not in settled]
-    print(f"# n = {n}, w = {width}, P = {positive}: {len(todo)} cubes to run, {len(settled)} settled before", flush=True)
-    backend = make_backend("ray" if workers > 1 else "local", workers=workers if workers > 1 else None)
+    lower = LowerCubes.from_records(read_cube_records(list(below)), n - 1, width) if below else None
+    print(f"# n = {n}, w = {width}, P = {positive}: {len(todo)} cubes left, {len(settled)} settled before"
+          + (f"; {lower.infeasible} proven-infeasible cubes of n = {n - 1} below" if lower else ""), flush=True)
     started, counts = time.perf_counter(), {}
-    try:
-        with open(records, "a") as out:
-            for cube, r in backend.map_unordered(functools.partial(_solve_task, (f.hex, n), width, time_limit, 1), todo):
-                out.write(json.dumps({"cube": cube.to_dict(), "status": r.status, "seconds": round(r.seconds, 2),
-                                      "nodes": r.nodes, "dual_bound": r.dual_bound}) + "\n")
-                out.flush()
-                counts[r.status] = counts.get(r.status, 0) + 1
-                print(f"cube {cube.index} (unit 0 active on {cube.active}): {r.status}, {r.seconds:.1f} s; "
-                      f"{sum(counts.values())}/{len(todo)} in {time.perf_counter() - started:.0f} s", flush=True)
-                if r.status == "feasible-certified":
+
+    def record(out, cube, r):
+        out.write(json.dumps(r.to_dict()) + "\n")
+        out.flush()
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if r.solver_status != "facet":  # those are counted once, below
+            print(f"cube {cube.index} (fixed unit active on {cube.active}): {r.status} ({r.solver_status}), "
+                  f"{r.seconds:.1f} s; {sum(counts.values()) - dropped}/{len(todo)} in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
+
+    dropped = 0
+    with open(records, "a") as out:
+        if lower is not None:
+            todo, settled = settle_by_facets(f, width, todo, lower)
+            dropped = len(settled)
+            for r in settled:
+                record(out, r.cube, r)
+            print(f"# {dropped} settled through a facet, {len(todo)} to solve", flush=True)
+        ray = workers > 1 or address is not None
+        backend = make_backend("ray" if ray else "local", address=address,
+                               workers=workers if ray and address is None else None)
+        try:
+            task = functools.partial(_solve_task, (f.hex, n), width, time_limit, 1)
+            for cube, r in backend.map_unordered(task, todo):
+                record(out, cube, r)
+                if r.status == "feasible-certified" and not every:
                     break
-    finally:
-        backend.close()
+        finally:
+            backend.close()
     print(f"# {counts}")
 
 
@@ -115,12 +154,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="Ray workers for --cube-split (1: in this process)")
     parser.add_argument("--records", default="cube_split.jsonl", help="JSON lines for --cube-split")
     parser.add_argument("--time-limit", type=float, default=600.0, help="HiGHS seconds per program")
+    parser.add_argument("--every", action="store_true", help="--cube-split: solve every cube, not stop at a network")
+    parser.add_argument("--below", default="", help="--cube-split: record files of n - 1 bits, comma-separated")
+    parser.add_argument("--address", default=None, help="--cube-split: a Ray cluster's HOST:PORT")
     args = parser.parse_args()
     if args.bits:
         affine_rows(parse_span(args.bits), args.time_limit)
     if args.cube_split:
         n, width, positive = (int(v) for v in args.cube_split.split(":"))
-        cube_split(n, width, positive, args.time_limit, args.workers, args.records)
+        cube_split(n, width, positive, args.time_limit, args.workers, args.records, args.every,
+                   [p for p in args.below.split(",") if p], args.address)
     if args.splits:
         split_rows([tuple(int(v) for v in pair.split(":")) for pair in args.splits.split(",")], args.time_limit)
 

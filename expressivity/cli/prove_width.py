@@ -16,6 +16,7 @@ from expressivity.prove import (
     prove_minimum_width, prove_width, reusable_proofs, search_upper_bounds,
 )
 from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult, prove_width_by_cubes
+from expressivity.prove.facets import LowerCubes
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table
 
@@ -42,6 +43,10 @@ MAX_PROVE_BITS = 10
                    "one program each; see expressivity.prove.cubes) run as independent tasks on --backend; "
                    "--time-limit is then per cube, and each cube's result is recorded. Sign variant, strong "
                    "formulation.")
+@click.option("--below", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="With --cubes: cube records of n - 1 bits at the same width (a prove-width --cubes --records "
+                   "file). A cube whose fixed unit, restricted to a facet, has the pattern of a proven-infeasible "
+                   "lower cube is settled without a program (see expressivity.prove.facets).")
 @backend_options
 @records_option("(n, function, width), with its certificate")
 @resume_option("(n, function, width) proofs")
@@ -51,8 +56,8 @@ MAX_PROVE_BITS = 10
 @json_option()
 @progress_option()
 @click.pass_context
-def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, cubes, backend, address,
-                        workers, records, resume, search_records, as_json, progress):
+def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, cubes, below, backend,
+                        address, workers, records, resume, search_records, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer for an n-bit function (default parity) by mixed-integer programming.
 
     A width is 'proven-infeasible' only when HiGHS solves every sign split to
@@ -77,6 +82,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         fail("--cubes proves the sign variant with the strong formulation: drop --variant exact / --formulation plain")
     if cubes and any(n > MAX_CUBE_BITS for n in bit_range):
         fail(f"--cubes: at most n = {MAX_CUBE_BITS} (the threshold functions of n variables are listed)")
+    below_records = _below_records(below, cubes)
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
         progress = not as_json
     form = FORMULATIONS[formulation]
@@ -122,8 +128,13 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
             append_records(records, [{"kind": "cube", **result.to_dict(), **runner.describe()}])
 
     def by_cubes(width, f):
+        lower = None
+        if below_records is not None:
+            lower = LowerCubes.from_records(below_records, f.n - 1, width)
+            click.echo(f"--below: {lower.infeasible} proven-infeasible cubes of n = {f.n - 1}, width {width}",
+                       err=True)
         return prove_width_by_cubes(f, width, backend=runner, time_limit=time_limit, done=cube_records,
-                                    on_result=record_cube).to_width_proof()
+                                    on_result=record_cube, below=lower).to_width_proof()
 
     def by_split_tasks(width, f):  # the sign splits of a width as tasks on the backend
         return prove_width(f.n, width, variant=variant, formulation=form, time_limit=time_limit, function=f,
@@ -200,3 +211,19 @@ def _bar(total: int, enabled: bool):
     from expressivity.results.progress import progress_bar
 
     return progress_bar(total, enabled, desc="prove-width", unit="n", unit_scale=False)
+
+
+def _below_records(path, cubes):
+    """The records of ``--below``, read and checked before any work (one line and exit 2 if unusable)."""
+    if path is None:
+        return None
+    if not cubes:
+        fail("--below needs --cubes (it settles cubes from the cubes of n - 1 bits)")
+    try:
+        found = read_records(path)
+        LowerCubes.from_records(found, 0, 0)  # every cube record has the fields
+    except (RecordsError, KeyError, TypeError, ValueError) as error:
+        fail(f"--below: {error}")
+    if not any("cube" in r for r in found):
+        fail(f"--below {path} has no cube records (or does not exist)")
+    return found

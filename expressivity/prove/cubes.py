@@ -69,6 +69,8 @@ the fixed unit's binaries fixed by their bounds.
 Cost: a cube is not much easier than the whole program (``benchmarks/RESULTS.md``,
 "Cube-and-conquer": at n = 5, w = 3, 422 cubes took 59 times the single program's time on one core); what the split buys is
 independence, cubes spread over any number of workers (:mod:`expressivity.backends`).
+A cube can also be settled with no program at all, by the cubes of ``n - 1`` bits on
+a facet (:mod:`expressivity.prove.facets`, ``prove_width_by_cubes(..., below=...)``).
 
 >>> from expressivity.functions import parity
 >>> [len(cubes(parity(n), n - 1)) for n in (2, 3, 4)]
@@ -311,8 +313,10 @@ class CubesProof:
                 "infeasible" if closed == per_count else "unknown"
             bounds = [r.dual_bound for r in mine if r.dual_bound is not None]
             objectives = [r.objective for r in mine if r.objective is not None]
+            through = sum(r.solver_status == "facet" for r in mine)
+            text = f"{closed} of {per_count} cubes proven infeasible" + (f" ({through} through a facet)" if through else "")
             splits.append(SplitOutcome(
-                positive, outcome, f"{closed} of {per_count} cubes proven infeasible", max(objectives, default=None),
+                positive, outcome, text, max(objectives, default=None),
                 max(bounds, default=None), None, sum(r.nodes for r in mine), round(sum(r.seconds for r in mine), 3),
                 self.time_limit))
         return WidthProof(self.n, self.width, "sign", "cubes", 1.0, self.status, self.reason, tuple(splits),
@@ -328,7 +332,7 @@ def _solve_task(spec: tuple[str, int], width: int, time_limit: float | None, thr
 
 def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | None = 60.0, threads: int = 1,
                          done: Iterable[CubeResult] = (), on_result: Callable[[CubeResult], None] | None = None,
-                         stop_on_feasible: bool = True) -> CubesProof:
+                         stop_on_feasible: bool = True, below=None) -> CubesProof:
     """Solve every cube of ``(f, width)`` on ``backend`` (default: local) and combine the answers.
 
     ``time_limit`` is HiGHS's limit per cube.  ``done`` holds results of an earlier
@@ -336,7 +340,10 @@ def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | Non
     this ``time_limit``: the slow cubes' second pass).  ``on_result`` sees each new
     result as it arrives (to record it).  With ``stop_on_feasible`` the first
     certified network ends the run (the width is settled) and the cubes still
-    running are cancelled.
+    running are cancelled.  ``below`` (a :class:`~expressivity.prove.facets.LowerCubes`
+    of ``n - 1`` bits and this width) settles, before any program is built, every cube
+    whose fixed unit restricted to a facet has the pattern of a proven-infeasible lower
+    cube (:mod:`expressivity.prove.facets`); those results have ``solver_status`` "facet".
     """
     from expressivity.backends import LocalBackend
 
@@ -352,6 +359,14 @@ def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | Non
             results[cube.index] = dataclasses.replace(old, cube=cube)
     found = next((r for r in results.values() if r.status == "feasible-certified"), None)
     todo = [] if (found and stop_on_feasible) else [c for c in every if c.index not in results]
+    if below is not None and todo:
+        from expressivity.prove.facets import settle_by_facets
+
+        todo, settled = settle_by_facets(f, width, todo, below)
+        for result in settled:
+            results[result.cube.index] = result
+            if on_result is not None:
+                on_result(result)
     task = functools.partial(_solve_task, (f.hex, f.n), width, time_limit, threads)
     stream = backend.map_unordered(task, todo)
     try:
@@ -366,17 +381,19 @@ def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | Non
     finally:
         stream.close()
     closed = sum(r.status == "proven-infeasible" for r in results.values())
+    through = sum(r.solver_status == "facet" for r in results.values())
+    via = f" ({through} of them through a facet: a lower cube of n = {f.n - 1} bits)" if through else ""
     if found is not None:
         status = "feasible-certified"
         reason = (f"cube {found.cube.index} (P = {found.cube.positive}, fixed unit of sign {found.cube.sign:+d} active "
                   f"on {found.cube.active} "
                   f"inputs): network verified on all {1 << f.n} inputs")
     elif closed == len(every):
-        status, reason = "proven-infeasible", f"HiGHS: every one of the {len(every)} cubes Optimal, dual bound <= 1e-6"
+        status, reason = "proven-infeasible", f"HiGHS: every one of the {len(every)} cubes Optimal, dual bound <= 1e-6{via}"
     else:
         open_bounds = [r.dual_bound for r in results.values() if r.status == "unknown" and r.dual_bound is not None]
         status = "unknown"
-        reason = (f"{closed} of {len(every)} cubes proven infeasible, {len(every) - len(results)} not run, "
+        reason = (f"{closed} of {len(every)} cubes proven infeasible{via}, {len(every) - len(results)} not run, "
                   f"{len(results) - closed} unknown"
                   + (f" (largest dual bound {max(open_bounds):.3g})" if open_bounds else ""))
     return CubesProof(f.n, width, f.spec, f.hex, status, reason, tuple(results[i] for i in sorted(results)),
