@@ -113,6 +113,10 @@ def test_transport_matches_the_negated_function_solved_directly():
 def test_lower_cubes_checks_its_records():
     with pytest.raises(ValueError, match="without"):
         LowerCubes.from_records([{"cube": {"index": 0, "positive": 1, "sign": 1, "pattern": 0}}], 2, 2)
+    cube = {"index": 0, "positive": 1, "sign": 1, "pattern": 0}
+    passes = [{"n": 2, "width": 1, "function_hex": "6", "cube": cube, "status": s, "dual_bound": d}
+              for s, d in (("unknown", 0.5), ("proven-infeasible", 0.0), ("unknown", 0.4))]
+    assert LowerCubes.from_records(passes, 2, 1).status == {"6": {(1, 1, 0): ("proven-infeasible", 0.0)}}
     below = LowerCubes.from_records([{"kind": "width"}], 2, 2)  # records without a cube are not cubes
     assert below.infeasible == 0
     with pytest.raises(ValueError, match="n = 2"):

@@ -108,7 +108,9 @@ class LowerCubes:
             if (int(record["n"]), int(record["width"])) != (n, width):
                 continue
             key = Cube.from_dict(record["cube"]).key
-            status.setdefault(str(record["function_hex"]), {})[key] = (str(record["status"]), record.get("dual_bound"))
+            table = status.setdefault(str(record["function_hex"]), {})
+            if table.get(key, ("unknown",))[0] == "unknown":  # a settled record is not undone by a later pass
+                table[key] = (str(record["status"]), record.get("dual_bound"))
         return cls(n, width, status)
 
     @property
