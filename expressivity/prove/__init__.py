@@ -110,3 +110,8 @@ __all__ += [
     "CubeResult", "CubesProof", "cube_model", "pattern_representatives", "prove_width_by_cubes", "solve_cube",
     "threshold_classes", "threshold_count",
 ]
+
+# cubes settled by the cubes of n - 1 bits on a facet (expressivity.prove.facets)
+from expressivity.prove.facets import LowerCubes, facet_drop, settle_by_facets  # noqa: E402
+
+__all__ += ["LowerCubes", "facet_drop", "settle_by_facets"]
