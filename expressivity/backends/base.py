@@ -1,13 +1,15 @@
 """The backend interface, its errors, and :func:`make_backend`."""
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 from typing import Any, Callable, Iterable, Iterator
 
 #: The backends :func:`make_backend` knows.
 BACKENDS = ("local", "ray")
 
 
-class BackendError(ValueError):
+class BackendError(InputError):
     """A backend that cannot be made or reached; the message is one line saying what to do."""
 
 

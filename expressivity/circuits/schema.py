@@ -38,6 +38,8 @@ count NOT gates, for the classical convention.
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 from typing import Hashable
 
 import networkx as nx
@@ -47,7 +49,7 @@ GATES = ("input", "const", "not", "and", "or", "xor")
 NONLINEAR_GATES = ("and", "or", "xor")
 
 
-class CircuitError(ValueError):
+class CircuitError(InputError):
     """A graph that breaks the rules above."""
 
 

@@ -19,6 +19,8 @@ largest size with stride and padding ``None`` ("irregular").
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -27,7 +29,7 @@ import numpy as np
 import sympy
 
 
-class ReceptiveFieldError(ValueError):
+class ReceptiveFieldError(InputError):
     """A module or graph node the analysis has no rule for, or cannot trace."""
 
 

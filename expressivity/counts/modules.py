@@ -10,6 +10,8 @@ strides (the same ``Parameter`` object, or an alias of it).
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import importlib
 import os
 import sys
@@ -17,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 
-class ModuleLoadError(ValueError):
+class ModuleLoadError(InputError):
     """An import path that does not give a torch module; the message says which step failed."""
 
 

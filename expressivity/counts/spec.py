@@ -29,6 +29,8 @@ Examples: ``mlp 3,4,4,1``; ``mlp n,w,1``; ``conv 5x5``; ``conv 3x3,3x3``;
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +45,7 @@ _POOL = re.compile(r"^(max|avg)pool(\w+)$")
 _RESERVED = {"mlp", "conv", "bias", "nobias", "channels", "maxpool", "avgpool"}
 
 
-class SpecError(ValueError):
+class SpecError(InputError):
     """A spec that does not follow the grammar; the message names the part that failed."""
 
 

@@ -17,6 +17,8 @@ significant digit first, so the string's last digit holds rows 0..3.
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import math
 from dataclasses import dataclass, field
 
@@ -26,7 +28,7 @@ import numpy as np
 MAX_BITS = 26
 
 
-class FunctionError(ValueError):
+class FunctionError(InputError):
     """Bad input to an operation on Boolean functions; the message is one line naming the problem."""
 
 

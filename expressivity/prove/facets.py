@@ -74,13 +74,12 @@ def facet_functions(f) -> list[tuple[int, int, Any]]:
     from expressivity.functions import function_from_hex
     from expressivity.functions.table import table_to_hex
 
-    table = sum(1 << k for k, on in enumerate(f.table) if on)
+    rows = np.arange(1 << f.n)
     out = []
     for bit in range(f.n):
-        for value in (0, 1):
-            low = restrict(table, f.n, bit, value)
-            bits = np.array([(low >> k) & 1 for k in range(1 << (f.n - 1))], dtype=bool)
-            out.append((bit, value, function_from_hex(table_to_hex(bits), f.n - 1)))
+        for value in (0, 1):  # the facet's rows, in order, are the rows 0, 1, ... of the other bits
+            low = np.asarray(f.table, dtype=bool)[((rows >> bit) & 1) == value]
+            out.append((bit, value, function_from_hex(table_to_hex(low), f.n - 1)))
     return out
 
 

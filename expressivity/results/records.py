@@ -6,6 +6,8 @@ already recorded is lost, and no half-written line appears.
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import json
 import os
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any, Iterable
 from expressivity.results.atomic import write_text_atomic
 
 
-class RecordsError(ValueError):
+class RecordsError(InputError):
     """A records file that cannot be read (missing folder, not JSON lines)."""
 
 

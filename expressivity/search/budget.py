@@ -35,6 +35,8 @@ cannot fit or finish are seen before any work.
 """
 from __future__ import annotations
 
+from expressivity.errors import InputError
+
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,7 +196,7 @@ def _range_cost(n, widths: range, seeds, depth, config, kind, max_elements) -> T
 # -- size checks for a whole search ------------------------------------------
 
 
-class SearchTooLarge(ValueError):
+class SearchTooLarge(InputError):
     """A search that cannot fit this machine's memory or finish in :data:`MAX_SEARCH_SECONDS`.
 
     ``option`` names the command-line option to change (``"--widths"``, ``"--seeds"``...).
