@@ -27,6 +27,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.prove.highs import new_highs
 from expressivity.prove.rows import _relu_rows, _Rows
 from expressivity.verify.exhaustive import input_bits
 
@@ -133,8 +134,7 @@ def unit_correlation_bound(m: int) -> float:
     _relu_rows(rows, inputs, w_cols, b_col, h_cols, d_cols, np.ones(size))
     signs = np.where(inputs.sum(axis=1) % 2 == 0, 1.0, -1.0)
     matrix = sp.csr_array((rows.vals, (rows.rows, rows.cols)), shape=(len(rows.lower), columns))
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", 1e-9)

@@ -57,6 +57,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from expressivity.prove.highs import new_highs
 from expressivity.prove.patterns import Combination
 from expressivity.prove.rational import rational_guesses, solve_exact
 
@@ -257,8 +258,7 @@ class _LinearPrograms:
         import highspy
 
         self.highspy = highspy
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         self.highs.setOptionValue("threads", 1)
         self.highs.setOptionValue("solver", "simplex")
 

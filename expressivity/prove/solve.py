@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from expressivity.prove.highs import new_highs
 from expressivity.prove.program import MilpModel
 from expressivity.verify.exhaustive import input_bits
 
@@ -99,8 +100,7 @@ def solve_model(
         lower[model.d_index] = pattern
         upper[model.d_index] = pattern
         integer = np.zeros_like(integer)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     highs.setOptionValue("threads", int(threads))
     highs.setOptionValue("random_seed", int(seed))
     # A relative gap measured against an incumbent of 0 means nothing; absolute gap only.
