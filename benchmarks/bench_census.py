@@ -3,6 +3,7 @@
     python benchmarks/bench_census.py                      # n = 3 and 4, 60 s per width
     python benchmarks/bench_census.py --bits 4 --time-limit 120
     python benchmarks/bench_census.py --bits 5 --kind symmetric
+    python benchmarks/bench_census.py --smoke               # n = 2, 10 s limits: seconds
 
 For each n: the table of classes (representative, name, size, bounds, what
 backs them, seconds), the histogram of minimum widths weighted by class size,
@@ -34,7 +35,10 @@ def main(argv=None) -> int:
     parser.add_argument("--slowest", type=int, default=10, help="how many of the slowest classes to list")
     parser.add_argument("--pattern-time-limit", type=float, default=600.0,
                         help="seconds per class for the pattern method (0: off)")
+    parser.add_argument("--smoke", action="store_true", help="n = 2 with 10 s limits (seconds)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.bits, args.time_limit, args.pattern_time_limit = "2", 10.0, 10.0
     bits = [int(b) for b in args.bits.split(",")]
     for n in bits:
         if not 1 <= n <= MAX_CENSUS_BITS[args.kind]:

@@ -1,6 +1,7 @@
 """Counting a ResNet-50: parameters and receptive fields without a forward pass, next to one forward pass.
 
-Run by hand: ``python benchmarks/bench_counts.py [--repeats 5] [--threads 1]``.
+Run by hand: ``python benchmarks/bench_counts.py [--repeats 5] [--threads 1]`` (``--smoke``: one
+repeat of a ResNet with one block per stage on a 3x64x64 input, seconds).
 
 torchvision is not a dependency, so the ResNet-50 (He et al. 2016, the v1.5
 layout torchvision uses: stride on the 3x3 convolution) is defined here; it
@@ -42,17 +43,17 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
-    def __init__(self, classes: int = 1000):
+    def __init__(self, classes: int = 1000, blocks=(3, 4, 6, 3)):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.inplanes = 64
-        self.layer1 = self._stage(64, 3, 1)
-        self.layer2 = self._stage(128, 4, 2)
-        self.layer3 = self._stage(256, 6, 2)
-        self.layer4 = self._stage(512, 3, 2)
+        self.layer1 = self._stage(64, blocks[0], 1)
+        self.layer2 = self._stage(128, blocks[1], 2)
+        self.layer3 = self._stage(256, blocks[2], 2)
+        self.layer4 = self._stage(512, blocks[3], 2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * Bottleneck.expansion, classes)
 
@@ -87,11 +88,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="one repeat, one block per stage, a 3x64x64 input (seconds)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = ResNet50().eval()
-    shape = (3, 224, 224)
+    model = (ResNet50(blocks=(1, 1, 1, 1)) if args.smoke else ResNet50()).eval()
+    shape = (3, 64, 64) if args.smoke else (3, 224, 224)
+    args.repeats = 1 if args.smoke else args.repeats
 
     count_s, count = best_of(args.repeats, lambda: count_module(model))
     field_s, layers = best_of(args.repeats, lambda: module_receptive_fields(model, shape))
@@ -101,7 +104,7 @@ def main() -> None:
     torch_numel = sum(p.numel() for p in model.parameters())
 
     last_spatial = [layer for layer in layers if not layer.field.whole][-1]
-    print(f"ResNet-50 (defined in this file), input 1x{'x'.join(map(str, shape))}, {args.threads} thread(s), best of {args.repeats}")
+    print(f"{'ResNet, one block per stage (--smoke)' if args.smoke else 'ResNet-50'} (defined in this file), input 1x{'x'.join(map(str, shape))}, {args.threads} thread(s), best of {args.repeats}")
     print(f"  parameters             {count.parameters:,} (torch numel {torch_numel:,}), buffers {count.buffers:,}")
     print(f"  graph nodes with field {len(layers)}; last spatial node {last_spatial.name}: "
           f"field {last_spatial.field.text()}, stride {last_spatial.field.stride[0]}, padding {last_spatial.field.padding[0]}")

@@ -10,6 +10,7 @@ so its time depends on where that cube comes in the order; an infeasible width
 runs every cube.  From the per-cube times of the one-core run, the wall time on C
 cores is *simulated* with a longest-processing-time-first schedule (no overheads).
 Prints the tables and writes them, with the machine's load, to ``--md``.
+``--smoke``: n = 3, width 2, the local backend only (no Ray), 10 s limits: seconds.
 """
 from __future__ import annotations
 
@@ -53,13 +54,16 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=1800.0, help="HiGHS seconds: per program and per cube")
     parser.add_argument("--md", default=None, help="write the tables to this Markdown file")
     parser.add_argument("--out", default=None, help="JSON lines: every proof with its per-cube records")
+    parser.add_argument("--smoke", action="store_true", help="n = 3, width 2, local backend only (seconds)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.bits, args.widths, args.time_limit, args.md, args.out = 3, "2", 10.0, None, None
     n, widths = args.bits, [int(w) for w in args.widths.split(",")]
     f = parity(n)
     load_before = os.getloadavg()
     started = time.perf_counter()
     ray_start = time.perf_counter()
-    ray = make_backend("ray", workers=args.workers)
+    ray = None if args.smoke else make_backend("ray", workers=args.workers)
     ray_start = time.perf_counter() - ray_start
     rows, records, distributions = [], [], []
     try:
@@ -70,7 +74,7 @@ def main(argv=None) -> int:
                          len(single.splits), nodes, "1.0"])
             print(f"w={width} single: {single.status} {single.seconds:.1f} s", flush=True)
             records.append({"run": "single"} | single.to_dict())
-            for backend in (LocalBackend(), ray):
+            for backend in [LocalBackend()] + ([ray] if ray is not None else []):
                 proof = prove_width_by_cubes(f, width, backend=backend, time_limit=args.time_limit)
                 busy = sum(r.seconds for r in proof.results)
                 ratio = single.seconds / proof.seconds
@@ -84,7 +88,8 @@ def main(argv=None) -> int:
                     times = [r.seconds for r in proof.results]
                     distributions.append((width, proof, times, single.seconds))
     finally:
-        ray.close()
+        if ray is not None:
+            ray.close()
     total = time.perf_counter() - started
     header = ["width", "method", "workers", "status", "wall s", "s in cubes", "programs", "nodes", "single/this"]
     print(format_table(header, rows))

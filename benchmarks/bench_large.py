@@ -13,6 +13,9 @@ Run by hand (minutes; every measurement is a fresh process)::
    random inputs and compared with the reference evaluator on the networkx circuit, and with
    ``sum(x) % 2``: labelled sampled, a cross-check and not a proof.
 
+``--smoke``: N = 256, the compile command only (no receptive field, no baseline, no profile) and the
+sparse export in this process: seconds.
+
 ``--baseline DIR`` runs 1-3 a second time with ``DIR`` (a folder holding another version of the
 ``expressivity`` package, e.g. a copy taken before a change) first on ``PYTHONPATH``, in the same run,
 so that before and after are measured on the same machine under the same load.
@@ -103,7 +106,10 @@ def main() -> None:
     parser.add_argument("--profile-bits", type=int, default=None)
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--sparse-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="N = 256, compile only, the export in this process")
     args = parser.parse_args()
+    if args.smoke:
+        args.bits, args.baseline, args.profile_bits, args.samples = 256, None, None, 8
     if args.sparse_only:  # child process: its own peak memory
         import resource
 
@@ -115,7 +121,8 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; N = {args.bits:,}\n")
     print("| version | command | wall s | peak MiB | stages (s) |\n|---|---|---:|---:|---|")
     for label, package in versions:
-        for command in (["compile", "--bits", str(args.bits), "--no-progress"], ["receptive-field", "--bits", str(args.bits)]):
+        commands = [["compile", "--bits", str(args.bits), "--no-progress"], ["receptive-field", "--bits", str(args.bits)]]
+        for command in commands[:1] if args.smoke else commands:
             row = timed(command, package)
             stages = ", ".join(f"{k} {v}" for k, v in row["stages"].items()) or "-"
             print(f"| {label} | `{' '.join(command)}` | {row['wall_s']:.2f} | {row['peak_mib']:.0f} | {stages} |", flush=True)
@@ -123,6 +130,9 @@ def main() -> None:
         for label, package in versions:
             print(f"\ncProfile of `compile --bits {args.profile_bits}` ({label}):\n```\n{profile(args.profile_bits, package)}\n```",
                   flush=True)
+    if args.smoke:  # a fresh process measures its own peak memory; the smoke run needs no such figure
+        print(f"\nsparse torch export (to_torch(sparse=True)), sampled check: {sparse_export(args.bits, args.samples)}")
+        return
     done = subprocess.run([sys.executable, __file__, "--sparse-only", "--bits", str(args.bits), "--samples", str(args.samples)],
                           capture_output=True, text=True, cwd=ROOT)
     if done.returncode:

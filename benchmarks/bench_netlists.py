@@ -1,6 +1,12 @@
 """The ISCAS-85 table: every netlist in a folder compiled, certified and rebalanced.  Run by hand:
 
-    python benchmarks/bench_netlists.py [--data ../shared/data/iscas85] [--extra FILE ...] [--out benchmarks/NETLISTS.md]
+    python benchmarks/bench_netlists.py [--data tests/data/iscas85] [--extra FILE ...] [--out benchmarks/NETLISTS.md]
+    python benchmarks/bench_netlists.py --smoke        # c17 only, nothing written: seconds
+
+The default folder, ``tests/data/iscas85``, ships with the repository: c17, c432, c499 and c880 (the rest
+of the suite is third-party files that are not redistributed here; point ``--data`` or ``--extra`` at
+copies of them).  A ``--data`` folder that does not exist, or holds no netlist, stops the script with a
+one-line message naming it, before any measurement.
 
 For each ``*.bench`` (and ``.aag``, ``.aig``, ``.blif``) file found, in a fresh process of its own (so the
 peak memory is that circuit's): inputs, outputs, gates by the netlist's own types, circuit depth, the
@@ -23,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "iscas85"
+DEFAULT_DATA = ROOT / "tests" / "data" / "iscas85"
 SUFFIXES = (".bench", ".aag", ".aig", ".blif")
 #: The ISCAS-85 suite, for saying which circuits the folder lacks.
 SUITE = ("c17", "c432", "c499", "c880", "c1355", "c1908", "c2670", "c3540", "c5315", "c6288", "c7552")
@@ -117,14 +123,23 @@ def main() -> None:
                         help="more netlist files to measure besides the folder's (e.g. a c6288.bench kept elsewhere)")
     parser.add_argument("--out", type=Path, default=None, help="write the tables (markdown) here")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # the per-circuit child process
+    parser.add_argument("--smoke", action="store_true", help="c17 from the default folder only, no file (seconds)")
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(measure(args.one)))
         return
+    if args.smoke:
+        args.data, args.extra, args.out = DEFAULT_DATA, [], None
+    if not args.data.is_dir():
+        raise SystemExit(f"--data {args.data}: no such folder; the repository ships four ISCAS-85 netlists in "
+                         f"{DEFAULT_DATA.relative_to(ROOT)} (the default); give --data a folder of netlists")
     for extra in args.extra:
         if not extra.is_file() or extra.suffix.lower() not in SUFFIXES:
             raise SystemExit(f"--extra {extra}: not a netlist file ({', '.join(SUFFIXES)})")
     paths = sorted(netlists(args.data) + list(args.extra), key=lambda path: (int(re.sub(r"\D", "", path.stem) or 0), path.name))
+    available = {path.stem for path in paths}
+    if args.smoke:
+        paths = [path for path in paths if path.stem == "c17"]
     if not paths:
         raise SystemExit(f"no netlists ({', '.join(SUFFIXES)}) in {args.data}")
     rows = []
@@ -141,11 +156,13 @@ def main() -> None:
             f"memory, of which about {baseline:.0f} MiB is the interpreter with numpy, scipy and networkx "
             "imported. Seconds are wall time of one run. A row of the second table that finds no chain and no "
             "XOR has the same depth and size as the netlist as read.")
-    missing = [name for name in SUITE if name not in {row["name"] for row in rows}]
+    missing = [name for name in SUITE if name not in available]
     if args.extra:
         note += f" Measured from files outside {args.data.name}/: {', '.join(path.stem for path in args.extra)}."
     if missing:
         note += f" Not in {args.data.name}/, so not measured: {', '.join(missing)}."
+    if args.smoke:
+        note += " --smoke: c17 only."
     print(text + "\n\n" + note)
     if args.out is not None:
         args.out.write_text(f"{HEADER}\n{text}\n\n{note}\n")
@@ -153,7 +170,7 @@ def main() -> None:
 
 HEADER = """# ISCAS-85 netlists compiled into certified ReLU networks
 
-Each BENCH file of the ISCAS-85 suite found in `shared/data/iscas85/` read by `expressivity.circuits.read_netlist`,
+Each BENCH file of the ISCAS-85 suite found in the data folder (`tests/data/iscas85/` by default) read by `expressivity.circuits.read_netlist`,
 compiled as `expressivity compile --netlist FILE` compiles it (one network output per netlist output, in order) and proved equal
 to the netlist on every input by the compositional certificate, for every output. *Gates by type* are the
 netlist's own gate types; *circuit depth* counts AND/OR/XOR levels with NOT free (it folds into the next affine

@@ -1,6 +1,7 @@
 """Push the table of proven minimum widths as far as a wall-clock budget allows; compare formulations.
 
     python benchmarks/bench_prove.py --budget 1200 --time-limit 600 --bits 2..7 --compare-limit 120
+    python benchmarks/bench_prove.py --smoke      # n = 2..3, short limits: seconds
 
 Part 1 runs ``prove_minimum_width`` with the strong formulation for n = 2, 3, ...
 until the budget is spent (each width gets ``min(time limit, budget left)``).
@@ -17,8 +18,8 @@ import json
 import sys
 import time
 
-from expressivity.cli.common import format_table
 from expressivity.prove import PLAIN, STRONG, prove_minimum_width, prove_width
+from expressivity.results.tables import format_table
 
 
 def main(argv=None) -> int:
@@ -31,7 +32,11 @@ def main(argv=None) -> int:
     parser.add_argument("--compare-max-bits", type=int, default=5, help="part 2 only for n up to this")
     parser.add_argument("--variant", default="sign", choices=("sign", "exact"))
     parser.add_argument("--out", default=None, help="JSON-lines file for every proof")
+    parser.add_argument("--smoke", action="store_true", help="n = 2..3, 10 s limits, no file (seconds)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.bits, args.budget, args.time_limit, args.compare_limit, args.compare_max_bits, args.out = \
+            "2..3", 60.0, 10.0, 10.0, 3, None
     low, high = (int(x) for x in args.bits.split(".."))
     records = []
 

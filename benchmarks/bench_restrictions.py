@@ -48,8 +48,11 @@ from expressivity.functions import parity
 from expressivity.backends import make_backend
 from expressivity.prove.cubes import Cube, _solve_task, cubes, solve_cube
 from expressivity.prove.facets import LowerCubes, settle_by_facets
+from expressivity.prove.pruning import _solve_pruned_task, count_rows
+from expressivity.prove.unit_facets import unit_rule
 from expressivity.prove.formulation import STRONG, default_bound, positive_counts
 from expressivity.prove.width import _solve_split
+from expressivity.results.records import read_records
 
 
 def parse_span(text: str) -> list[int]:
@@ -86,59 +89,53 @@ def split_rows(pairs: list[tuple[int, int]], time_limit: float) -> None:
                   f"{s.dual_bound} | {s.seconds:.1f} | {s.nodes} |", flush=True)
 
 
-def read_cube_records(paths: list[str]) -> list[dict]:
-    """The cube records in ``paths`` (absent files have none)."""
-    found = []
-    for path in paths:
-        try:
-            with open(path) as lines:
-                found += [json.loads(line) for line in lines if line.strip()]
-        except FileNotFoundError:
-            pass
-    return found
-
-
 def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str,
-               every: bool = False, below: list[str] = (), address: str | None = None) -> None:
+               every: bool = False, below: list[str] = (), address: str | None = None, prune: bool = False,
+               skip: list[str] = ()) -> None:
     """Every cube of ``(parity(n), width)`` with ``positive`` +1 output weights, on Ray (or locally with 1 worker).
 
     The run stops at the first network found unless ``every`` (then every cube is solved: which
     patterns of the fixed unit admit a network).  ``below``: record files of ``n - 1`` bits at
     this width; a cube that one of them settles through a facet (:mod:`expressivity.prove.facets`)
     is recorded as such and not solved.  Each record is a ``CubeResult`` (``prove-width --cubes``'s form).
+    ``prune``: solve the pruned programs of :mod:`expressivity.prove.pruning` (the facet counts of every
+    free unit need ``below``; the sorted weights of the stabiliser need nothing).  ``skip``: more record
+    files whose settled cubes of this ``(n, width)`` are not solved again (another run's records).
     """
     f = parity(n)
-    settled = {Cube.from_dict(r["cube"]).key for r in read_cube_records([records]) if r["status"] != "unknown"}
+    settled = {Cube.from_dict(r["cube"]).key for path in [records, *skip] for r in read_records(path)
+               if "cube" in r and (r.get("n"), r.get("width")) == (n, width) and r["status"] != "unknown"}
     todo = [c for c in cubes(f, width) if c.positive == positive and c.key not in settled]
-    lower = LowerCubes.from_records(read_cube_records(list(below)), n - 1, width) if below else None
+    lower = LowerCubes.from_records([r for path in below for r in read_records(path)], n - 1, width) if below else None
     print(f"# n = {n}, w = {width}, P = {positive}: {len(todo)} cubes left, {len(settled)} settled before"
           + (f"; {lower.infeasible} proven-infeasible cubes of n = {n - 1} below" if lower else ""), flush=True)
     started, counts = time.perf_counter(), {}
 
-    def record(out, cube, r):
+    def record(out, r):
         out.write(json.dumps(r.to_dict()) + "\n")
         out.flush()
         counts[r.status] = counts.get(r.status, 0) + 1
-        if r.solver_status != "facet":  # those are counted once, below
-            print(f"cube {cube.index} (fixed unit active on {cube.active}): {r.status} ({r.solver_status}), "
-                  f"{r.seconds:.1f} s; {sum(counts.values()) - dropped}/{len(todo)} in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
 
-    dropped = 0
     with open(records, "a") as out:
         if lower is not None:
             todo, settled = settle_by_facets(f, width, todo, lower)
-            dropped = len(settled)
             for r in settled:
-                record(out, r.cube, r)
-            print(f"# {dropped} settled through a facet, {len(todo)} to solve", flush=True)
+                record(out, r)
+            print(f"# {len(settled)} settled through a facet, {len(todo)} to solve", flush=True)
         ray = workers > 1 or address is not None
         backend = make_backend("ray" if ray else "local", address=address,
                                workers=workers if ray and address is None else None)
         try:
             task = functools.partial(_solve_task, (f.hex, n), width, time_limit, 1)
-            for cube, r in backend.map_unordered(task, todo):
-                record(out, cube, r)
+            if prune:
+                counts_rows = None if lower is None else count_rows(unit_rule(f, width, positive, lower))
+                task = functools.partial(_solve_pruned_task, (f.hex, n), width, time_limit, 1, counts_rows)
+                print(f"# pruned programs: {0 if counts_rows is None else counts_rows.count} facet-count rows "
+                      f"per unit pair of signs, sorted weights of the first free unit", flush=True)
+            for solved, (cube, r) in enumerate(backend.map_unordered(task, todo), start=1):
+                record(out, r)
+                print(f"cube {cube.index} (fixed unit active on {cube.active}): {r.status} ({r.solver_status}), "
+                      f"{r.seconds:.1f} s; {solved}/{len(todo)} in {time.perf_counter() - started:.0f} s", flush=True)
                 if r.status == "feasible-certified" and not every:
                     break
         finally:
@@ -157,13 +154,19 @@ def main() -> None:
     parser.add_argument("--every", action="store_true", help="--cube-split: solve every cube, not stop at a network")
     parser.add_argument("--below", default="", help="--cube-split: record files of n - 1 bits, comma-separated")
     parser.add_argument("--address", default=None, help="--cube-split: a Ray cluster's HOST:PORT")
+    parser.add_argument("--prune", action="store_true", help="--cube-split: solve the pruned programs")
+    parser.add_argument("--skip", default="", help="--cube-split: more record files whose settled cubes are skipped")
+    parser.add_argument("--smoke", action="store_true", help="only the affine rows for d = 2..3, 10 s limit (seconds)")
     args = parser.parse_args()
+    if args.smoke:
+        args.bits, args.time_limit, args.cube_split, args.splits = "2..3", 10.0, None, None
     if args.bits:
         affine_rows(parse_span(args.bits), args.time_limit)
     if args.cube_split:
         n, width, positive = (int(v) for v in args.cube_split.split(":"))
         cube_split(n, width, positive, args.time_limit, args.workers, args.records, args.every,
-                   [p for p in args.below.split(",") if p], args.address)
+                   [p for p in args.below.split(",") if p], args.address, args.prune,
+                   [p for p in args.skip.split(",") if p])
     if args.splits:
         split_rows([tuple(int(v) for v in pair.split(":")) for pair in args.splits.split(",")], args.time_limit)
 

@@ -40,6 +40,7 @@ writes a markdown table.
     python benchmarks/bench_search.py --bits 3..14 --widths 4..7 --seeds 128 --steps 200 --threads 1
     python benchmarks/bench_search.py --bits 3..12 --widths 4..7 --seeds 128 --steps 200 --threads 1 --depth 2
     python benchmarks/bench_search.py --gpu-table --bits 2..16 --seeds 1024 --out table.md
+    python benchmarks/bench_search.py --smoke      # n = 3, widths 2..3, 4 seeds, 20 steps: seconds
 """
 from __future__ import annotations
 
@@ -147,14 +148,14 @@ def stacked_autograd(target, shape, indices, config: TrainConfig, seed: int) -> 
     return [(bool(s >= 0), int(s) if s >= 0 else config.steps) for s in fit_step.tolist()]
 
 
-def cpu_peak_gflops(threads: int) -> float:
+def cpu_peak_gflops(threads: int, size: int = 2048) -> float:
     """The rate of a large float32 matrix product on this machine (what "peak" means in the CPU table)."""
-    a = torch.randn(2048, 2048)
+    a = torch.randn(size, size)
     torch.mm(a, a)
     started = time.perf_counter()
     for _ in range(5):
         torch.mm(a, a)
-    return 5 * 2 * 2048**3 / (time.perf_counter() - started) / 1e9
+    return 5 * 2 * size**3 / (time.perf_counter() - started) / 1e9
 
 
 def naive_sample(seeds: int, count: int) -> list[int]:
@@ -189,7 +190,7 @@ def best_time(repeats: int, run, enough: float = 10.0):
 def cpu_comparison(args, config: TrainConfig) -> list[dict]:
     """Per n: engine, stacked-autograd baseline and (on a sample of seeds) the naive loop, same weights and stop."""
     rows = []
-    peak = cpu_peak_gflops(args.threads)
+    peak = cpu_peak_gflops(args.threads, 256 if args.smoke else 2048)
     short = TrainConfig(**{**config.to_dict(), "steps": min(3, config.steps)})
     print(f"# float32 matmul peak on this machine ({args.threads} threads): {peak:.1f} GFLOP/s", flush=True)
     print(f"# engine and stacked: best of {max(1, args.repeats)} runs (no more once one takes 10 s) after a "
@@ -314,7 +315,11 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--peak-tflops", type=float, default=None)
     parser.add_argument("--out", default=None, help="markdown file for --gpu-table")
+    parser.add_argument("--smoke", action="store_true", help="n = 3, widths 2..3, 4 seeds, 20 steps, CPU (seconds)")
     args = parser.parse_args()
+    if args.smoke:
+        args.bits, args.widths, args.seeds, args.steps, args.repeats, args.naive_seeds = "3", "2..3", 4, 20, 1, 2
+        args.gpu_table, args.device, args.out = False, "cpu", None
     torch.set_num_threads(args.threads)
     config = TrainConfig(loss=args.loss, init=args.init, encoding=args.encoding, steps=args.steps, lr=args.lr)
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} threads; "

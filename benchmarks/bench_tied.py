@@ -10,6 +10,7 @@ both find a network, both networks are certified on all 2^n inputs.
 
     python benchmarks/bench_tied.py
     python benchmarks/bench_tied.py --time-limit 120
+    python benchmarks/bench_tied.py --smoke        # the first case only, 10 s limit: seconds
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import argparse
 import platform
 import time
 
-from expressivity.cli.common import format_table
 from expressivity.prove import build_model, format_groups, positive_counts, prove_width
+from expressivity.results.tables import format_table
 
 #: (n, width, groups): a certified width and widths below the minimum, at n = 4..6.
 CASES = (
@@ -38,10 +39,13 @@ def binaries(n: int, width: int, groups) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=300.0, help="HiGHS seconds per (n, width, groups)")
+    parser.add_argument("--smoke", action="store_true", help="the first case only, 10 s limit (seconds)")
     args = parser.parse_args()
+    cases = CASES[:1] if args.smoke else CASES
+    args.time_limit = min(args.time_limit, 10.0) if args.smoke else args.time_limit
     print(f"# {platform.machine()}, one HiGHS thread, time limit {args.time_limit:g} s", flush=True)
     rows = []
-    for n, width, groups in CASES:
+    for n, width, groups in cases:
         started = time.perf_counter()
         untied = prove_width(n, width, time_limit=args.time_limit)
         untied_seconds = time.perf_counter() - started

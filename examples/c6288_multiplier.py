@@ -2,6 +2,9 @@
 
 Run: ``python examples/c6288_multiplier.py PATH/c6288.bench [--samples 10000] [--seed 0] [--dense]``
 
+``--smoke`` (no path) runs the same pipeline on a 2x2 array multiplier written in BENCH here
+(:data:`SMOKE_BENCH`, into a temporary folder): seconds, and it needs no third-party file.
+
 The netlist is not shipped here (it is a third-party file); any public copy of
 ``c6288.bench`` works.  The script reads it with
 :func:`expressivity.circuits.read_netlist`, compiles it with the compile
@@ -45,6 +48,24 @@ import numpy as np
 
 #: Sampled inputs the torch module runs at once.
 BATCH = 4096
+#: A 2x2 array multiplier (a = G1 + 2 G2, b = G3 + 2 G4; outputs the product's bits 0..3), for ``--smoke``.
+SMOKE_BENCH = """INPUT(G1)
+INPUT(G2)
+INPUT(G3)
+INPUT(G4)
+OUTPUT(G5)
+OUTPUT(G8)
+OUTPUT(G11)
+OUTPUT(G12)
+G5 = AND(G1, G3)
+G6 = AND(G2, G3)
+G7 = AND(G1, G4)
+G8 = XOR(G6, G7)
+G9 = AND(G6, G7)
+G10 = AND(G2, G4)
+G11 = XOR(G10, G9)
+G12 = AND(G10, G9)
+"""
 
 
 def to_int(bits: np.ndarray, lsb_first: bool = True) -> np.ndarray:
@@ -95,11 +116,21 @@ def orders_that_multiply(x: np.ndarray, y: np.ndarray) -> list[tuple[str, str, l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", help="c6288.bench")
+    parser.add_argument("path", nargs="?", help="c6288.bench")
     parser.add_argument("--samples", type=int, default=10_000, help="random 32-bit inputs (sampled, not a proof)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dense", action="store_true", help="run the dense torch module (nn.Linear) instead of the sparse one")
+    parser.add_argument("--smoke", action="store_true", help="a 2x2 multiplier written here instead of c6288 (seconds)")
     args = parser.parse_args()
+    if args.smoke:
+        import tempfile
+        from pathlib import Path
+
+        scratch = tempfile.TemporaryDirectory()
+        args.path, args.samples = str(Path(scratch.name) / "mult2x2.bench"), 64
+        Path(args.path).write_text(SMOKE_BENCH)
+    elif args.path is None:
+        parser.error("the path of c6288.bench is required (or --smoke)")
     if not 1 <= args.samples <= 10_000_000:
         print(f"error: --samples must lie in 1..10,000,000, got {args.samples}", file=sys.stderr)
         raise SystemExit(2)
@@ -117,9 +148,10 @@ def main() -> None:
         print(f"error: {args.path}: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     n, m = circuit.graph["n_inputs"], len(circuit.graph["outputs"])
-    if (n, m) != (32, 32):
+    if (n, m) != ((4, 4) if args.smoke else (32, 32)):
         print(f"error: {args.path} has {n} inputs and {m} outputs; a 16x16 multiplier has 32 and 32", file=sys.stderr)
         raise SystemExit(2)
+    half = n // 2
     read_seconds = time.perf_counter() - started
 
     result = compile_circuit(circuit, verify="compositional")
@@ -155,8 +187,9 @@ def main() -> None:
             moved = [f"{names[k]} is bit {bit}" for k, bit in enumerate(bits) if bit != k]
             where = "output k is product bit k" + (f", except {', '.join(moved)}" if moved else "")
             print(f"sampled      {args.samples:,} random inputs (seed {args.seed}) through the {kind} torch module "
-                  f"(float64, {seconds:.2f} s): the 32 outputs are the bits of a * b on every sample, with a "
-                  f"{a_order}-first (x0..x15), b {b_order}-first (x16..x31), {where} (sampled: a cross-check, not a proof)")
+                  f"(float64, {seconds:.2f} s): the {m} outputs are the bits of a * b on every sample, with a "
+                  f"{a_order}-first (x0..x{half - 1}), b {b_order}-first (x{half}..x{n - 1}), {where} "
+                  "(sampled: a cross-check, not a proof)")
     else:
         print(f"sampled      {args.samples:,} random inputs (seed {args.seed}): under no input bit order are the outputs "
               "the bits of the product on every sample")

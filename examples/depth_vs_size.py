@@ -5,7 +5,7 @@ and the DNF (depth 2, 2^(n-1) terms), with gates, neurons and parameters of the
 compiled networks.  The DNF stops where ``parity_dnf`` refuses to build it
 (``MAX_DNF_TERMS``), and the table says so.
 
-Run: ``python examples/depth_vs_size.py`` (about a minute; ``--max-bits 24`` for less).
+Run: ``python examples/depth_vs_size.py`` (about a minute; ``--max-bits 24`` for less; ``--smoke``: n = 2..6).
 """
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def row(builder, n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-bits", type=int, default=64)
+    parser.add_argument("--smoke", action="store_true", help="n = 2..6 (a second)")
     args = parser.parse_args()
+    if args.smoke:
+        args.max_bits = 6
     dnf_limit = min(MAX_DNF_TERMS.bit_length(), DNF_COMPILE_BITS)
     header = f"{'depth':>5} {'gates':>7} {'neurons':>8} {'parameters':>12}"
     print(f"{'':>3} | {'XOR tree':^35} | {'XOR chain':^35} | {'DNF':^35}")

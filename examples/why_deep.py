@@ -1,6 +1,7 @@
 """Why deep? n-bit parity as a deep XOR tree, as one layer of minterms, and as one layer on sum(x).
 
-Run: ``python examples/why_deep.py [--max-bits 20] [--out why_deep.png]``
+Run: ``python examples/why_deep.py [--max-bits 20] [--out why_deep.png]`` (``--smoke``: n = 2..6, the plot
+in a temporary folder, about a second)
 
 For n = 2..20 it builds the three exact networks (the compiled XOR tree,
 ``minterm`` and ``symmetric``), checks their sizes against the closed forms of
@@ -47,7 +48,7 @@ def sizes(max_bits: int) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    from expressivity.cli.common import format_table
+    from expressivity.results.tables import format_table
 
     by_n: dict = {}
     for row in rows:
@@ -88,7 +89,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-bits", type=int, default=20)
     parser.add_argument("--out", type=Path, default=Path("why_deep.png"))
+    parser.add_argument("--smoke", action="store_true", help="n = 2..6, the plot in a temporary folder (seconds)")
     args = parser.parse_args()
+    if args.smoke:
+        import tempfile
+
+        scratch = tempfile.TemporaryDirectory()
+        args.max_bits, args.out = 6, Path(scratch.name) / "why_deep.png"
     rows = sizes(args.max_bits)
     print(table(rows))
     print(f"sizes agree with the closed forms for n = 2..{args.max_bits}")

@@ -1,11 +1,15 @@
 """Backends: local and Ray give the same results; a dying worker is retried and counted once; clean errors."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import operator
 import os
+import socket
 import sys
+import threading
+import time
 
 import pytest
 
@@ -62,6 +66,78 @@ def test_bad_address_is_one_line(address, message):
     with pytest.raises(BackendError, match=message) as caught:
         make_backend("ray", address=address)
     assert "\n" not in str(caught.value)
+
+
+@contextlib.contextmanager
+def listening(reply: bytes):
+    """The port of a TCP server on 127.0.0.1 that accepts every connection and sends ``reply`` (nothing if empty)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            accepted.append(connection)
+            if reply:
+                connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        for connection in accepted:
+            connection.close()
+
+
+@needs_ray
+@pytest.mark.parametrize("reply,message", [
+    (b"", "accepts connections but sends nothing back within 1 s"),
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "something answers, but not as a Ray cluster does"),
+    (b"\x00\x00\x00\x07\x00\x00\x00\x00\x00", "not as a Ray cluster does"),  # an HTTP/2 frame, but GOAWAY
+])
+def test_an_address_where_something_else_listens_is_refused_in_seconds(reply, message):
+    """Ray itself would retry such an address for minutes; the probe decides within its timeouts."""
+    from expressivity.backends.ray_backend import check_address
+
+    with listening(reply) as port:
+        started = time.monotonic()
+        with pytest.raises(BackendError, match=message) as caught:
+            check_address(f"127.0.0.1:{port}", timeout=1.0, answer_timeout=1.0)
+        assert time.monotonic() - started < 5
+    assert "\n" not in str(caught.value) and f"127.0.0.1:{port}" in str(caught.value)
+
+
+@needs_ray
+def test_a_real_ray_cluster_passes_the_probe(ray_backend):
+    """The module's local instance is a real GCS: it answers the HTTP/2 preface with SETTINGS."""
+    import ray
+
+    from expressivity.backends.ray_backend import check_address
+
+    check_address(ray.get_runtime_context().gcs_address)
+
+
+@needs_ray
+def test_a_local_start_hides_only_the_token_notice(caplog):
+    """The notice says Ray's default (token authentication on) holds; joining a cluster shows Ray's warnings."""
+    import logging
+
+    from expressivity.backends.ray_backend import AUTH_NOTICE_LOGGER, _quiet_start
+
+    notice = logging.getLogger(AUTH_NOTICE_LOGGER)
+    with caplog.at_level(logging.INFO, logger=AUTH_NOTICE_LOGGER):
+        with _quiet_start(local=True):
+            notice.warning("Token authentication is enabled for this Ray cluster.")
+        assert caplog.records == []
+        with _quiet_start(local=False):
+            notice.warning("Token authentication is disabled for this Ray cluster.")
+        assert [record.getMessage() for record in caplog.records] == ["Token authentication is disabled for this Ray cluster."]
 
 
 @needs_ray

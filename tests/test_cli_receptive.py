@@ -201,8 +201,10 @@ def test_bad_input_without_a_module(args, fragments):
     ("pool4", None, ["--module", "AdaptiveAvgPool2d", "give the input shape"]),
     ("nothing", "3x8x8", ["--module", "has no attribute 'nothing'"]),
     ("broken", "3x8x8", ["--module", "RuntimeError: no weights here"]),
+    ("net", "1x224x224", ["--module", "input shape 1x224x224: Sequential cannot take it", "to have 3 channels"]),
+    ("conv1d", "3x2", ["--module", "input shape 3x2: Sequential cannot take it", "Kernel size"]),
 ], ids=["input-1d-for-2d", "input-2d-for-1d", "input-word", "input-no-spatial", "input-zero", "input-huge",
-        "no-rule", "needs-shape", "no-factory", "factory-fails"])
+        "no-rule", "needs-shape", "no-factory", "factory-fails", "shape-channels", "shape-too-small"])
 def test_bad_module_input(modules, factory, shape, fragments):
     args = ["--module", f"{modules}:{factory}"] + (["--input", shape] if shape else [])
     one_line_error(run(*args), *fragments)

@@ -2,6 +2,8 @@
 the ISCAS-85 circuits compiled and certified, and malformed files refused in one line."""
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -267,3 +269,72 @@ def test_malformed_netlists_are_one_line_naming_file_line_and_problem(tmp_path, 
     message = str(caught.value)
     assert isinstance(caught.value, ValueError)
     assert "\n" not in message and message.startswith(f"{path}: {where}") and problem in message, message
+
+
+# -- size limits and the outputs' cone (issue 21) ---------------------------------------------------
+
+def test_only_the_outputs_cone_is_built_and_dead_gates_are_still_checked(tmp_path):
+    """A file that uses 3 of its 2,003 gates builds 3 gates (the netlist's counts still name every gate)."""
+    dead = "".join(f"d{i} = XOR(a, b)\n" for i in range(2000))
+    circuit = read_netlist(write(tmp_path, "few.bench", "INPUT(a)\nINPUT(b)\nINPUT(c)\nOUTPUT(y)\n"
+                                 "u = AND(a, b)\nv = OR(u, c)\n" + dead + "y = NAND(v, b)\n"))
+    gates = [node for node, data in circuit.nodes(data=True) if data["gate"] != "input"]
+    assert sorted(map(str, gates)) == sorted(["u", "v", "('gate', 'y')", "y"])  # NAND: an AND and its NOT
+    assert circuit.graph["netlist_gates"] == {"AND": 1, "NAND": 1, "OR": 1, "XOR": 2000}
+    a, b, c = (all_inputs(3)[:, i] for i in range(3))
+    reference = 1 - (((a & b) | c) & b)  # written from the file, not read from the circuit
+    assert np.array_equal(truth_table(circuit)[:, 0], reference)
+    assert np.array_equal(naive_table(circuit)[:, 0], reference)
+    assert np.array_equal(network_table(circuit)[:, 0], reference)
+    with pytest.raises(NetlistError, match="line 5: 'z' is used but never defined"):
+        read_netlist(write(tmp_path, "dead_bad.bench", "INPUT(a)\nOUTPUT(y)\ny = NOT(a)\nd0 = NOT(a)\nd1 = AND(d0, z)\n"))
+
+
+@pytest.mark.parametrize("name,content,gates,where", [
+    # 2 inputs and 10 gates; the 12th signal, g9, is on line 13
+    ("many.bench", "INPUT(a)\nINPUT(b)\nOUTPUT(g0)\n" + "".join(f"g{i} = AND(a, b)\n" for i in range(10)), 12, "line 13"),
+    # a cover counts one gate per row: 2 inputs and a 4-row cover are 6
+    ("rows.blif", ".model m\n.inputs a b\n.outputs y\n.names a b y\n00 1\n01 1\n10 1\n11 1\n.end\n", 6, "line 4"),
+    ("header.aig", binary_aiger(3, [8], [(8, 2, 4), (10, 8, 6)]), 5, "line 1"),  # the header's I + A
+])
+def test_more_gates_than_max_gates_is_refused_naming_the_limit(tmp_path, name, content, gates, where):
+    from expressivity.circuits.netlists import NetlistLimitError
+
+    path = write(tmp_path, name, content)
+    with pytest.raises(NetlistLimitError) as caught:
+        read_netlist(path, max_gates=gates - 1)
+    assert caught.value.limit == "max_gates" and str(caught.value).startswith(f"{path}: {where}: ")
+    assert f"past the limit max_gates = {gates - 1}" in str(caught.value)
+    assert read_netlist(path, max_gates=gates).graph["n_inputs"] in (2, 3)  # the exact count is within the limit
+
+
+def test_more_bytes_than_max_bytes_is_refused_before_reading_and_streams_are_read_no_further(tmp_path):
+    from expressivity.circuits.netlists import NetlistLimitError
+
+    path = write(tmp_path, "fa.bench", FULL_ADDER_BENCH)
+    size = path.stat().st_size
+    with pytest.raises(NetlistLimitError, match=f"{size:,} bytes, past the limit max_bytes = {size - 1:,}") as caught:
+        read_netlist(path, max_bytes=size - 1)
+    assert caught.value.limit == "max_bytes"
+    assert read_netlist(path, max_bytes=size).graph["n_inputs"] == 3
+    with pytest.raises(NetlistLimitError, match="not a regular file"):
+        read_netlist("/dev/zero", "aig", max_bytes=1 << 16)
+    fifo = tmp_path / "pipe.bench"
+    os.mkfifo(fifo)
+    written = []
+
+    def writer():  # writes until the reader closes its end
+        try:
+            with open(fifo, "wb") as handle:
+                while True:
+                    handle.write(b"INPUT(a)\n" * 1024)
+                    written.append(1)
+        except BrokenPipeError:
+            pass
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    with pytest.raises(NetlistLimitError, match="more than 100,000 bytes"):
+        read_netlist(fifo, max_bytes=100_000)
+    thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -1,44 +1,89 @@
-"""The paper's generated tables are what their commands print now, byte for byte."""
+"""The paper's generated tables are what the records and commands give now, byte for byte; the PDF builds."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
+import shutil
+import sys
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 PAPER = Path(__file__).resolve().parent.parent / "paper"
 
 
-def _regenerate():
-    spec = importlib.util.spec_from_file_location("paper_regenerate", PAPER / "regenerate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load(name: str):
+    sys.path.insert(0, str(PAPER))
+    try:
+        spec = importlib.util.spec_from_file_location(f"paper_{name}", PAPER / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(PAPER))
 
 
-regenerate = _regenerate()
+build = _load("build")
 
 
-def test_every_generated_table_is_current():
-    for name in regenerate.TABLES:
-        committed = (PAPER / name).read_bytes()
-        assert committed == regenerate.render(name).encode(), f"paper/{name} is stale: run python paper/regenerate.py"
-    assert regenerate.stale() == {}
+@pytest.fixture(scope="module")
+def fresh():
+    return build.render_all()
 
 
-def test_the_tables_are_listed_and_used():
-    readme = (PAPER / "README.md").read_text()
-    note = (PAPER / "depth_vs_width.tex").read_text()
-    for name, args in regenerate.TABLES.items():
-        assert f"`{regenerate.command(name)}`" in readme, name
-        assert rf"\input{{{name}}}" in note, name
-        assert " ".join(args) in note  # the caption names the command
+def test_every_generated_table_is_current(fresh):
+    assert build.stale(fresh) == [], "stale tables: run python paper/build.py --tables"
 
 
-def test_check_mode_finds_a_stale_table(tmp_path, monkeypatch, capsys):
-    name = next(iter(regenerate.TABLES))
-    (tmp_path / name).write_text("an old table\n")
-    monkeypatch.setattr(regenerate, "PAPER", tmp_path)
-    assert regenerate.main(["--check"]) == 1
-    assert f"stale: paper/{name}" in capsys.readouterr().out
-    assert regenerate.main([]) == 0 and regenerate.main(["--check"]) == 0
-    assert (tmp_path / name).read_bytes() == (PAPER / name).read_bytes()
-    assert regenerate.main(["--bogus"]) == 2
+def test_every_table_is_input_by_the_paper_and_nothing_else_is():
+    source = (PAPER / "expressivity.tex").read_text()
+    used = set(re.findall(r"\\input\{generated/([^}]+)\}", source))
+    assert used == set(build.TABLES)
+    assert {p.name for p in (PAPER / "generated").iterdir()} == set(build.TABLES)
+
+
+def test_every_macro_the_prose_uses_is_generated():
+    source = (PAPER / "expressivity.tex").read_text()
+    defined = set(re.findall(r"\\newcommand\{\\(\w+)\}", (PAPER / "generated" / "numbers.tex").read_text()))
+    used = {m for m in re.findall(r"\\(\w+)\{\}", source)}
+    assert used <= defined, used - defined
+    assert defined <= used, f"generated but never quoted: {defined - used}"
+
+
+def test_census_table_counts_every_function_once():
+    """Independent of the table code: the class sizes of the census records add up to all 2^(2^n) functions."""
+    for n in (3, 4):
+        rows = [json.loads(line) for line in (PAPER / "records" / f"census{n}.jsonl").read_text().splitlines()]
+        assert sum(r["size"] for r in rows) == 2 ** (2 ** n)
+        widths = Counter()
+        for r in rows:
+            widths[r["lower_bound"]] += r["size"]
+        text = (PAPER / "generated" / "census_npn.tex").read_text()
+        line = next(line for line in text.splitlines() if line.startswith(f"{n} ("))
+        cells = [c.strip().split(" ")[0].replace("{,}", "") for c in line.rstrip(" \\").split("&")[1:]]
+        assert [int(c) for c in cells if c != "--"] == [widths[w] for w in range(len(widths))]
+
+
+def test_parity_table_matches_the_proofs(fresh):
+    summary = json.loads((PAPER / "records" / "parity.json").read_text())
+    bounds = {s["n"]: (s["lower_bound"], s["upper_bound"]) for s in summary["summaries"]}
+    assert {n: bounds[n] for n in (2, 3, 4, 5)} == {2: (2, 2), 3: (3, 3), 4: (3, 3), 5: (4, 4)}
+    assert bounds[6] == (4, 5)
+    for n, (lower, upper) in bounds.items():
+        assert re.search(rf"^{n} & {lower} & {upper} & ", fresh["parity_widths.tex"], flags=re.M)
+
+
+def test_check_mode_names_a_stale_table(tmp_path, monkeypatch, capsys, fresh):
+    build.write_tables(fresh, tmp_path)
+    assert build.stale(fresh, tmp_path) == []
+    (tmp_path / "iscas.tex").write_text("an old table\n")
+    assert build.stale(fresh, tmp_path) == ["iscas.tex"]
+    assert build.main(["--bogus"]) == 2
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX on this machine: the tables are checked above")
+def test_the_pdf_builds(tmp_path):
+    pdf = build.build_pdf()
+    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"

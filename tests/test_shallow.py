@@ -155,8 +155,12 @@ def test_verifier_says_when_it_gives_up():
     # dyadic weights are scaled to integers; weights that no int64 scaling holds are skipped, with the reason
     halves = verify_shallow(LayeredNet.from_dense([[[0.5]], [[1.0]]], [[0.0], [-0.25]]), parity_reference, mode="sign")
     assert halves.status == "verified" and halves.margin == 0.25 and "scaled by 2^2" in halves.reason
+    # beyond int64 even scaled: small networks are computed in Python integers, large ones skipped with the reason
     tiny = verify_shallow(LayeredNet.from_dense([[[1e-300]], [[1.0]]], [[0.0], [0.0]]), parity_reference)
-    assert tiny.status == "skipped" and "int64" in tiny.reason
+    assert tiny.status == "counterexample" and tiny.counterexample.got == (1e-300,) and "Python-integer" in tiny.reason
+    wide = LayeredNet.from_dense([np.full((8, 20), 1e-300), np.ones((1, 8))], [np.zeros(8), [0.0]])
+    check = verify_shallow(wide, parity_reference)
+    assert check.status == "skipped" and "int64" in check.reason and "limit of" in check.reason
 
 
 # -- CLI ------------------------------------------------------------------------------

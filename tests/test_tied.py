@@ -129,16 +129,15 @@ def test_cli_table_says_what_no_network_means(tmp_path, monkeypatch):
     assert again.output == first.output
 
 
-def test_prove_width_resume_ignores_tied_records(tmp_path):
+def test_prove_width_resume_refuses_tied_records(tmp_path):
     records = tmp_path / "mixed.jsonl"
-    # a tied record for (n = 3, width = 2) must not stand in for the untied proof
+    # a tied record for (n = 3, width = 2) must not stand in for the untied proof, nor be mixed with one
     records.write_text(json.dumps(prove_width(3, 2, groups=(3,)).to_dict()) + "\n")
     result = CliRunner().invoke(main, ["prove-width", "--bits", "3", "--records", str(records), "--resume",
                                        "--json", "--no-progress"])
-    assert result.exit_code == 0, result.output
-    widths = json.loads(result.output)["widths"]
-    assert [(w["width"], w["status"], w["groups"]) for w in widths] == [
-        (1, "proven-infeasible", None), (2, "proven-infeasible", None)]
+    assert result.exit_code == 2, result.output
+    assert "tied-width" in result.output and len(result.output.strip().splitlines()) == 1
+    assert len(records.read_text().splitlines()) == 1  # nothing appended
 
 
 @pytest.mark.parametrize("args, message", [

@@ -7,8 +7,17 @@ here pass a few integers and return small records) and no dashboard; it is shut
 down by :meth:`RayBackend.close`.  If Ray is already running in this process
 (a test's shared instance, a notebook), that instance is used and left running.
 With an address, the cluster must answer on it first: ``host:port`` is probed
-over TCP (Ray itself would retry an unreachable address for minutes), then
-joined.
+(Ray itself would retry an unreachable address for minutes, printing C++ log
+lines): it must accept a TCP connection within :data:`CONNECT_SECONDS` and
+answer the HTTP/2 client preface with a SETTINGS frame, as a Ray GCS or Ray
+Client server (gRPC) does, within :data:`ANSWER_SECONDS`; only then is it
+joined.  (With ``RAY_USE_TLS`` set, the server speaks TLS first, and only the
+TCP connection is probed.)
+
+A local instance starts without the notice that token authentication is on
+(Ray's default for a new instance, left on); nothing about a cluster's
+authentication is changed.  Ray's C++ log lines came from joining an address
+that is not a Ray cluster, which the probe now refuses first.
 
 A task whose worker process dies (killed, out of memory) is resubmitted by Ray
 up to ``max_retries`` times; the driver still receives its result once.  An
@@ -17,7 +26,11 @@ caller.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import socket
+import time
 from typing import Any, Callable, Iterable, Iterator
 
 from expressivity.backends.base import Backend, BackendError, RayNotInstalledError
@@ -28,6 +41,14 @@ OBJECT_STORE_BYTES = 200 * 1024 * 1024
 MAX_RETRIES = 3
 #: Seconds to wait for a cluster's address to accept a connection.
 CONNECT_SECONDS = 5.0
+#: Seconds to wait, once connected, for the HTTP/2 SETTINGS frame a gRPC server sends first.
+ANSWER_SECONDS = 2.0
+#: The HTTP/2 client connection preface (RFC 9113, section 3.4) and an empty SETTINGS frame.
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+#: The HTTP/2 frame type of SETTINGS, the first frame a server sends.
+SETTINGS_FRAME = 4
+#: The logger of Ray's token-authentication notice.
+AUTH_NOTICE_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
 def _import_ray():
@@ -59,22 +80,69 @@ def parse_address(address: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
-def check_address(address: str, timeout: float = CONNECT_SECONDS) -> None:
-    """Raise :class:`BackendError` (one line) unless ``address`` accepts a TCP connection within ``timeout``."""
+def check_address(address: str, timeout: float = CONNECT_SECONDS, answer_timeout: float = ANSWER_SECONDS) -> None:
+    """Raise :class:`BackendError` (one line) unless a gRPC server, as Ray's are, answers at ``address``.
+
+    The address must accept a TCP connection within ``timeout`` seconds and send
+    an HTTP/2 SETTINGS frame within ``answer_timeout`` seconds of the client
+    preface (only the connection is probed where ``RAY_USE_TLS`` is set).
+
+    >>> check_address("127.0.0.1:1")  # nothing listens on port 1
+    Traceback (most recent call last):
+    ...
+    expressivity.backends.base.BackendError: no Ray cluster reachable at '127.0.0.1:1': Connection refused
+    """
     where = parse_address(address)
     if where is None:
         return
     try:
-        with socket.create_connection(where, timeout=timeout):
-            pass
+        with socket.create_connection(where, timeout=timeout) as connection:
+            if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
+                return
+            connection.settimeout(answer_timeout)
+            connection.sendall(HTTP2_PREFACE)
+            first = _receive(connection, 9, answer_timeout)  # a frame header: length, type, flags, stream
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise BackendError(f"no Ray cluster reachable at {address!r}: {reason}") from None
+    if not first:
+        raise BackendError(f"{address}: accepts connections but sends nothing back within {answer_timeout:g} s; "
+                           "a Ray cluster (a gRPC server) answers at once: is this the GCS port (6379 by default)?")
+    if len(first) < 9 or first[3] != SETTINGS_FRAME or any(first[5:9]):
+        raise BackendError(f"{address}: something answers, but not as a Ray cluster does (a gRPC server sends an "
+                           f"HTTP/2 SETTINGS frame first; this sent {first!r})")
 
 
-def _call(fn: Callable[[Any], Any], task: Any) -> Any:
-    """What a Ray task runs (``fn`` travels with each task, so partials and closures work)."""
-    return fn(task)
+def _receive(connection: socket.socket, size: int, seconds: float) -> bytes:
+    """Up to ``size`` bytes from ``connection``, whatever arrives within ``seconds`` in all."""
+    deadline = time.monotonic() + seconds
+    received = b""
+    while len(received) < size:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        connection.settimeout(left)
+        try:
+            chunk = connection.recv(size - len(received))
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+@contextlib.contextmanager
+def _quiet_start(local: bool):
+    """For a local instance, no notice that token authentication is on (Ray's default, which stays on)."""
+    notice = logging.getLogger(AUTH_NOTICE_LOGGER)
+    previous = notice.level
+    if local:
+        notice.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        notice.setLevel(previous)
 
 
 class RayBackend(Backend):
@@ -108,7 +176,8 @@ class RayBackend(Backend):
             if address is None:
                 options.update(num_cpus=workers, object_store_memory=int(object_store_memory))
             try:
-                ray.init(address=address, **options)
+                with _quiet_start(local=address is None):
+                    ray.init(address=address, **options)
             except (ConnectionError, RuntimeError, ValueError) as error:
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 raise BackendError(f"could not start or join Ray at {address or 'a new local instance'}: {first}") \
@@ -152,4 +221,5 @@ class RayBackend(Backend):
             self._owned = False
 
 
-__all__ = ["OBJECT_STORE_BYTES", "MAX_RETRIES", "CONNECT_SECONDS", "RayBackend", "parse_address", "check_address"]
+__all__ = ["OBJECT_STORE_BYTES", "MAX_RETRIES", "CONNECT_SECONDS", "ANSWER_SECONDS", "RayBackend", "parse_address",
+           "check_address"]

@@ -6,6 +6,7 @@ import random as _random
 
 import networkx as nx
 
+from expressivity.errors import SizeLimitError, check_int, echo, number_text
 from expressivity.circuits.schema import (
     CircuitError,
     add_gate,
@@ -19,6 +20,12 @@ from expressivity.circuits.schema import (
 #: at n = 18 (2^17 terms, 2.4 million literal edges) the networkx graph already takes
 #: about 1 GiB and 7 s to build, and its compilation 12 s more on a 2-core machine.
 MAX_DNF_TERMS = 1 << 17
+#: The most inputs a networkx circuit is built for (XOR tree, chain, random circuit): the graph takes
+#: about 1 KB per node, so the 2^22-bit tree's 2^23 nodes take about 8 GB.  Larger parity circuits are
+#: built as arrays (``expressivity.compiling.parity_arrays``), at the same limit set by their network.
+MAX_GRAPH_BITS = 1 << 22
+#: The most gates :func:`random_circuit` adds (about 1 KB each).
+MAX_RANDOM_GATES = 1 << 22
 
 
 def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
@@ -26,7 +33,8 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
 
     The depth is ``ceil(log_arity n)``; with ``arity=2`` there are ``n - 1`` gates.
     Each level groups consecutive values ``arity`` at a time; a value left over
-    at the end of a level is passed up unchanged.
+    at the end of a level is passed up unchanged.  ``n`` is at most
+    :data:`MAX_GRAPH_BITS` (2^22: about 8 GB of graph); beyond, a ``SizeLimitError``.
 
     >>> from expressivity.circuits.metrics import depth, size
     >>> c = xor_tree(16)
@@ -36,8 +44,7 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
     (2, 4)
     """
     _check_bits(n)
-    if arity < 2:
-        raise CircuitError(f"arity must be at least 2, got {arity}")
+    check_int(arity, "arity", minimum=2, error=CircuitError)
     circuit = new_circuit(n, name=f"xor_tree(n={n}, arity={arity})")
     # Gates and edges are added in bulk: a million add_gate calls would take seconds.
     gates, edges = [], []
@@ -62,7 +69,7 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
 
 
 def xor_chain(n: int) -> nx.DiGraph:
-    """Parity of ``n`` bits as a chain ``((x0 ^ x1) ^ x2) ^ ...``: depth ``n - 1``.
+    """Parity of ``n`` bits as a chain ``((x0 ^ x1) ^ x2) ^ ...``: depth ``n - 1``; ``n <= MAX_GRAPH_BITS``.
 
     >>> from expressivity.circuits.metrics import depth
     >>> depth(xor_chain(5))
@@ -77,11 +84,14 @@ def xor_chain(n: int) -> nx.DiGraph:
 
 
 def check_dnf_size(n: int) -> int:
-    """The number of terms of :func:`parity_dnf` ``(n)``; ``MemoryError`` beyond ``MAX_DNF_TERMS``."""
+    """The number of terms of :func:`parity_dnf` ``(n)``; ``SizeLimitError`` (a ``MemoryError``) beyond ``MAX_DNF_TERMS``."""
     _check_bits(n)
+    if n - 1 > MAX_DNF_TERMS.bit_length() - 1:  # before 2^(n-1) is computed: n may be huge
+        raise SizeLimitError(f"parity_dnf({n}) has 2^{n - 1} terms of {n} literals; the limit is "
+                             f"{MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time")
     terms = 1 << (n - 1)
     if terms > MAX_DNF_TERMS:
-        raise MemoryError(
+        raise SizeLimitError(
             f"parity_dnf({n}) has 2^{n - 1} = {terms:,} terms of {n} literals; "
             f"the limit is {MAX_DNF_TERMS:,} terms (n <= {MAX_DNF_TERMS.bit_length()}), set by memory and time"
         )
@@ -92,7 +102,7 @@ def parity_dnf(n: int) -> nx.DiGraph:
     """Parity of ``n`` bits as an OR of ``2^(n-1)`` ANDs of ``n`` literals (depth 2).
 
     One AND term per odd-weight input pattern; literals are NOT gates (free in
-    depth).  Refuses more than ``MAX_DNF_TERMS`` terms with a ``MemoryError``.
+    depth).  Refuses more than ``MAX_DNF_TERMS`` terms (n > 18) with a ``SizeLimitError``.
 
     >>> from expressivity.circuits.metrics import depth, gate_counts
     >>> c = parity_dnf(3)
@@ -115,8 +125,13 @@ def random_circuit(n: int, gates: int, seed: int = 0, max_fan_in: int = 3, with_
     """A random circuit over ``n`` inputs with ``gates`` gates of every kind; the last gate is the output.
 
     Used by tests: every gate reads earlier nodes only, so the graph is acyclic.
+    ``gates`` is at most :data:`MAX_RANDOM_GATES`, ``n`` at most :data:`MAX_GRAPH_BITS`.
     """
     _check_bits(n)
+    check_int(gates, "gates", minimum=0, maximum=MAX_RANDOM_GATES, why="(about 1 KB of graph each)",
+              error=CircuitError)
+    check_int(max_fan_in, "max_fan_in", minimum=1, error=CircuitError)
+    check_int(seed, "seed", error=CircuitError)
     rng = _random.Random(seed)
     circuit = new_circuit(n, name=f"random_circuit(n={n}, gates={gates}, seed={seed})")
     nodes = [input_node(i) for i in range(n)]
@@ -211,4 +226,8 @@ def from_sympy(expression, symbols=None) -> nx.DiGraph:
 
 def _check_bits(n: int) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise CircuitError(f"the number of bits must be a positive integer, got {n!r}")
+        shown = number_text(n) if isinstance(n, int) and not isinstance(n, bool) else echo(n) \
+            if isinstance(n, str) else repr(n)
+        raise CircuitError(f"the number of bits must be a positive integer, got {shown}")
+    check_int(n, "the number of bits", maximum=MAX_GRAPH_BITS,
+              why="(a networkx graph of about 1 KB per node; expressivity.compiling.parity_arrays builds arrays)")

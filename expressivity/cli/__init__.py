@@ -20,6 +20,7 @@ COMMANDS = {
     "tied-width": "expressivity.cli.tied_width",
     "depth-width": "expressivity.cli.depth_width",
     "census": "expressivity.cli.census",
+    "regions": "expressivity.cli.regions",
 }
 
 

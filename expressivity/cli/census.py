@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from expressivity.cli import main
+from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
     backend_options, open_backend, existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
 )
@@ -62,6 +63,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if not (math.isfinite(pattern_time_limit) and pattern_time_limit >= 0):
         fail(f"--pattern-time-limit must be 0 (off) or a positive number of seconds, got {pattern_time_limit}")
+    check_output_paths(records=records, plot=plot)
     if resume and not records:
         fail("--resume needs --records FILE")
     if plot is not None:
@@ -75,7 +77,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
     if records:
         if plot is not None and Path(plot).resolve() == Path(records).resolve():
             fail(f"--plot {plot} and --records {records} name the same file")
-        previous = existing_records(records)
+        previous = existing_records(records, "census")
         if resume:
             try:
                 reusable_rows(previous, n, kind, STRONG.name)

@@ -135,6 +135,66 @@ def parse_bits(text: str, *, ranges: bool, minimum: int = 1, maximum: int | None
     return found if ranges else found[0]
 
 
+def parse_list(text: str, option: str) -> list[str]:
+    """The items of a comma-separated option, stripped; an empty or a repeated item is one line and exit 2.
+
+    >>> parse_list("parity, majority", "--functions")
+    ['parity', 'majority']
+    >>> parse_list("parity,,", "--functions")
+    Traceback (most recent call last):
+    ...
+    expressivity.cli.common.CliError: --functions 'parity,,': item 2 is empty (two commas in a row, or one at an end)
+    """
+    items = [item.strip() for item in text.split(",")]
+    for position, item in enumerate(items, start=1):
+        if not item:
+            fail(f"{option} {text!r}: item {position} is empty (two commas in a row, or one at an end)")
+    refuse_repeats(option, items)
+    return items
+
+
+def refuse_repeats(option: str, items, show=str) -> None:
+    """One line and exit 2 if ``items`` (as parsed, so ``3,3`` and ``3+3`` are one) holds an item twice.
+
+    >>> refuse_repeats("--groups", [(3, 3), (4, 2), (3, 3)], show=lambda g: "+".join(map(str, g)))
+    Traceback (most recent call last):
+    ...
+    expressivity.cli.common.CliError: --groups names 3+3 twice
+    """
+    seen = set()
+    for item in items:
+        if item in seen:
+            fail(f"{option} names {show(item)} twice")
+        seen.add(item)
+
+
+class Seconds(click.ParamType):
+    """A number of seconds: finite, and positive (or, with ``zero=True``, at least 0); nan, inf and less refused.
+
+    >>> Seconds().convert("2.5", None, None), Seconds(zero=True).convert("0", None, None)
+    (2.5, 0.0)
+    >>> Seconds().convert("nan", None, None)
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: 'nan' is not a positive, finite number of seconds.
+    """
+
+    name = "seconds"
+
+    def __init__(self, zero: bool = False) -> None:
+        self.zero = zero
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not self.zero):
+            kind = "a non-negative" if self.zero else "a positive"
+            self.fail(f"{value!r} is not {kind}, finite number of seconds.", param, ctx)
+        return seconds
+
+
 def _short(value: int) -> str:
     """A possibly huge integer, short enough for a one-line error."""
     text = str(value)
@@ -206,14 +266,17 @@ def parse_depth_and_shape(depth: int | None, shape: str | None, *, maximum: int 
     return len(widths), widths
 
 
-def existing_records(records: str) -> list:
-    """The records already in ``records`` (none for a new file), or one line and exit 2 if it cannot be used."""
+def existing_records(records: str, kind: str | None = None) -> list:
+    """The records already in ``records`` (none for a new file), or one line and exit 2 if it cannot be used.
+
+    ``kind``: the command's kind of records file; a file of another kind is refused (never mixed).
+    """
     from expressivity.results.atomic import check_writable
     from expressivity.results.records import RecordsError, read_records
 
     try:
         check_writable(records)
-        return read_records(records)
+        return read_records(records, kind=kind)
     except (OSError, RecordsError) as error:
         fail(f"cannot use --records {records}: {error}")
 
@@ -282,6 +345,8 @@ def explicit(ctx: click.Context, name: str) -> bool:
 #: Default for --max-exhaustive: 2^24 inputs take seconds for every compiled or shallow network
 #: that passes the --time-limit estimate.
 MAX_EXHAUSTIVE_BITS = 24
+#: The most --max-exhaustive can be raised to: 2^40 inputs take days for any network.
+MAX_EXHAUSTIVE_OPTION = 40
 #: Default for --time-limit of the verifying commands, in seconds.
 VERIFY_TIME_LIMIT = 600.0
 
@@ -289,12 +354,13 @@ VERIFY_TIME_LIMIT = 600.0
 def verify_limit_options(command):
     """``--max-exhaustive B`` and ``--time-limit SECONDS``, as compile and shallow both read them."""
     command = click.option(
-        "--time-limit", type=click.FloatRange(min=0, min_open=True), default=VERIFY_TIME_LIMIT, show_default=True,
+        "--time-limit", type=Seconds(), default=VERIFY_TIME_LIMIT, show_default=True,
         metavar="SECONDS",
         help="Seconds a verification may take: one estimated to take longer is refused up front, one that runs "
              "longer stops and says 'skipped'.")(command)
     return click.option(
-        "--max-exhaustive", type=click.IntRange(min=1, max=40), default=MAX_EXHAUSTIVE_BITS, show_default=True,
+        "--max-exhaustive", type=click.IntRange(min=1, max=MAX_EXHAUSTIVE_OPTION), default=MAX_EXHAUSTIVE_BITS,
+        show_default=True,
         metavar="B",
         help="Largest n whose 2^n inputs are checked one by one; asking for that beyond B is refused, "
              "--verify auto certifies or says 'skipped' instead.")(command)
@@ -314,15 +380,44 @@ def network_file_options(command):
 
 
 def check_output_paths(**paths) -> None:
-    """Refuse, before any work, an output path (``option=path``, None for not given) that cannot be written."""
+    """Refuse, before any work, output paths (``option=path``, None for not given) that cannot all be written.
+
+    Every command calls this for every file it writes.  Refused, with one line
+    and exit 2: an empty path, a folder, a path whose folder does not exist, a
+    block device, a symlink loop, a file whose owner could not be kept, and one
+    file (after symlinks) named by two options.  A character device, FIFO or
+    socket is accepted: it is written straight (see
+    :mod:`expressivity.results.atomic`).
+    """
     from expressivity.results.atomic import check_writable
 
+    seen: dict[str, str] = {}
     for option, path in paths.items():
-        if path:
-            try:
-                check_writable(path)
-            except OSError as error:
-                fail(f"--{option.replace('_', '-')}: cannot write {path}: {error}")
+        if path is None:
+            continue
+        flag = f"--{option.replace('_', '-')}"
+        if not str(path):
+            fail(f"{flag}: an empty path names no file")
+        try:
+            check_writable(path)
+        except OSError as error:
+            fail(f"cannot use {flag} {path}: cannot write it ({error})")
+        for other_flag, other in seen.items():
+            if _same_file(path, other):
+                fail(f"{other_flag} {other} and {flag} {path} name the same file")
+        seen[flag] = path
+
+
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file: equal after symlinks, or one existing file under two names."""
+    import os
+
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet
+        return False
 
 
 def write_outputs(net, *, out=None, onnx=None, onnx_dtype="float64", dot=None, circuit=None) -> dict:

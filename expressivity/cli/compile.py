@@ -8,7 +8,7 @@ import networkx as nx
 
 from expressivity.circuits.balance import MODES as BALANCE_MODES, Balanced
 from expressivity.circuits.lower import BASES
-from expressivity.circuits.netlists import FORMATS
+from expressivity.circuits.netlists import FORMATS, MAX_NETLIST_BYTES, MAX_NETLIST_GATES
 from expressivity.cli import main
 from expressivity.cli.common import (
     bits_option, check_exports, check_output_paths, network_file_options, explicit, fail, json_option, parse_bits, print_json,
@@ -32,6 +32,14 @@ PROGRESS_FROM_BITS = 20
                    "combinational; one network output per netlist output, in order.")
 @click.option("--format", "netlist_format", type=click.Choice(FORMATS), default=None,
               help="The netlist's format, where its suffix does not say.  [default: from the suffix]")
+@click.option("--max-netlist-bytes", "max_netlist_bytes", type=click.IntRange(min=1), default=MAX_NETLIST_BYTES,
+              show_default=True, metavar="BYTES",
+              help="Largest --netlist file read; a larger one (or a device or pipe that goes on) is refused before "
+                   "parsing.")
+@click.option("--max-netlist-gates", "max_netlist_gates", type=click.IntRange(min=1), default=MAX_NETLIST_GATES,
+              show_default=True, metavar="N",
+              help="Most inputs plus gates a --netlist may declare (a BLIF cover: one per row; AIGER: I + A from the "
+                   "header, checked before the gates are read).")
 @click.option("--balance", "balance_mode", type=click.Choice(BALANCE_MODES), is_flag=False, flag_value="plain",
               default=None, help="Rebalance chains of AND, OR and XOR into trees first (--balance alone: plain; "
                                  "xor-aware also finds XOR/XNOR built of AND/OR/NOT); verified against the original.")
@@ -51,7 +59,7 @@ PROGRESS_FROM_BITS = 20
 @json_option()
 @progress_option()
 @click.pass_context
-def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, samples, arity, kind, basis, method,
+def compile_command(ctx, bits, netlist_path, netlist_format, max_netlist_bytes, max_netlist_gates, balance_mode, samples, arity, kind, basis, method,
                     max_exhaustive, time_limit, out, onnx_path, onnx_dtype, dot_path, as_json, progress):
     """Compile an n-bit parity circuit, or a netlist, into an exact ReLU network and verify it.
 
@@ -68,6 +76,7 @@ def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, sampl
                           why="about 0.6 GB of memory per 2^20 bits for the circuit, the network and its certificate, "
                               "and at most 2^23 hidden units")
         _refuse_beyond_max_exhaustive(method, bits, max_exhaustive)
+        _refuse_too_large_parity(ctx, kind, bits, arity, basis)
     check_output_paths(out=out, onnx=onnx_path, dot=dot_path)
     if netlist_path is None:
         try:  # as arrays: the compiler and the certificate run on them without a networkx graph
@@ -77,7 +86,7 @@ def compile_command(ctx, bits, netlist_path, netlist_format, balance_mode, sampl
             fail(str(error))
         netlist = None
     else:
-        netlist = _read_netlist(netlist_path, netlist_format, balance_mode)
+        netlist = _read_netlist(netlist_path, netlist_format, balance_mode, max_netlist_bytes, max_netlist_gates)
         circuit = netlist.compiled_circuit
         _refuse_beyond_max_exhaustive(method, circuit.graph["n_inputs"], max_exhaustive)
         if netlist.balanced is not None:  # the network as read, for its size before rebalancing
@@ -124,9 +133,10 @@ def _check_sources(ctx, bits, netlist_path, kind) -> None:
         fail("give either --bits N (a parity circuit) or --netlist FILE" if bits is None
              else "--bits and --netlist are two different circuits; give one")
     if netlist_path is None:
-        for option in ("netlist_format", "balance_mode", "samples"):
+        names = {"netlist_format": "--format", "max_netlist_bytes": "--max-netlist-bytes",
+                 "max_netlist_gates": "--max-netlist-gates", "balance_mode": "--balance", "samples": "--sample"}
+        for option, name in names.items():
             if explicit(ctx, option):
-                name = {"netlist_format": "--format", "balance_mode": "--balance", "samples": "--sample"}[option]
                 fail(f"{name} applies to --netlist FILE only")
         if kind != "xor-tree" and explicit(ctx, "arity"):
             fail(f"--arity applies to --circuit xor-tree only (the {kind} has its own shape)")
@@ -135,6 +145,32 @@ def _check_sources(ctx, bits, netlist_path, kind) -> None:
         if explicit(ctx, option):
             name = "--circuit" if option == "kind" else f"--{option}"
             fail(f"{name} shapes the generated parity circuits (--bits); a --netlist brings its own circuit")
+
+
+#: Largest --bits in basis and-or-not: that circuit is a networkx graph of five gates per XOR (not arrays), about
+#: 10 KB and 0.3 ms per bit here (2^16 bits: 0.68 GB, 17 s), so 2^17 bits take about 1.4 GB.
+MAX_AND_OR_NOT_BITS = 1 << 17
+
+
+def _refuse_too_large_parity(ctx, kind: str, bits: int, arity: int, basis: str) -> None:
+    """Refuse, before building it, a parity circuit whose basis, arity or network is too large."""
+    if kind == "xor-tree" and explicit(ctx, "arity") and arity > bits:
+        fail(f"--arity {_short(arity)} is more than --bits {bits}: a gate reads at most the {bits} inputs "
+             f"(--arity {bits} makes one gate)")
+    if basis == "and-or-not" and bits > MAX_AND_OR_NOT_BITS:
+        fail(f"--bits goes up to {MAX_AND_OR_NOT_BITS:,} with --basis and-or-not (about 10 GB of memory per 2^20 bits: "
+             f"five networkx gates per XOR), got {_short(bits)}; --basis xor goes up to {MAX_CIRCUIT_BITS:,}")
+    if basis != "xor":
+        try:  # lowering only adds units (each XOR becomes AND/OR/NOT levels): the xor network, as arrays, bounds it
+            check_network_size(parity_arrays(kind, bits, arity, "xor"))
+        except MemoryError as error:
+            fail(f"--basis {basis}: already in basis xor, {error}")
+
+
+def _short(value: int) -> str:
+    """A possibly huge integer, short enough for a one-line error."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:6]}...({len(text)} digits)"
 
 
 def _refuse_beyond_max_exhaustive(method: str, n: int, max_exhaustive: int) -> None:
@@ -250,18 +286,27 @@ class _Netlist:
         return rows
 
 
-def _read_netlist(path: str, format: str | None, balance_mode: str | None) -> _Netlist:
+#: The option that raises each limit of :func:`~expressivity.circuits.netlists.read_netlist`.
+LIMIT_OPTIONS = {"max_bytes": "--max-netlist-bytes", "max_gates": "--max-netlist-gates"}
+
+
+def _read_netlist(path: str, format: str | None, balance_mode: str | None, max_bytes: int, max_gates: int) -> _Netlist:
     """Read (and rebalance) the netlist, refusing a malformed file or a network too large, before compiling."""
     from expressivity.circuits.balance import balance
-    from expressivity.circuits.netlists import NetlistError, read_netlist
+    from expressivity.circuits.netlists import NetlistError, NetlistLimitError, read_netlist
     from expressivity.compiling import check_network_size
 
     try:
-        circuit = read_netlist(path, format)
+        circuit = read_netlist(path, format, max_bytes=max_bytes, max_gates=max_gates)
+    except NetlistLimitError as error:
+        fail(f"{error} (raise {LIMIT_OPTIONS[error.limit]} to read it)")
+    except (NetlistError, OSError) as error:
+        fail(str(error) if not isinstance(error, OSError) else f"--netlist: cannot read {path}: {error.strerror or error}")
+    try:
         balanced = None if balance_mode is None else balance(circuit, balance_mode)
         check_network_size(circuit if balanced is None else balanced.circuit)
-    except (NetlistError, OSError, MemoryError) as error:
-        fail(str(error) if not isinstance(error, OSError) else f"--netlist: cannot read {path}: {error.strerror or error}")
+    except (NetlistError, MemoryError) as error:
+        fail(str(error))
     return _Netlist(str(path), circuit, balanced, None)
 
 

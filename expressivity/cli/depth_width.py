@@ -5,8 +5,8 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    plot_option, bits_option, fail, json_option, parse_bits, parse_range, progress_option, records_option,
-    resume_option,
+    Seconds, plot_option, bits_option, explicit, fail, json_option, parse_bits, parse_list, parse_range,
+    progress_option, records_option, resume_option,
 )
 from expressivity.cli.training import report_search, training_config, training_options
 from expressivity.results.records import RecordsError
@@ -15,18 +15,20 @@ from expressivity.search.depth_table import depth_width_table, function_spec, ta
 from expressivity.search.width import MAX_SEARCH_BITS
 
 KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
+DEFAULT_FUNCTIONS = "parity,majority,ip,tribes"
 
 
 @main.command("depth-width")
-@click.option("--functions", default="parity,majority,ip,tribes", show_default=True, metavar="F1,F2,...",
+@click.option("--functions", default=DEFAULT_FUNCTIONS, show_default=True, metavar="F1,F2,...",
               help=f"Families, separated by commas: any of {', '.join(KNOWN)} or a --function spec that needs "
-                   f"only n (tribes is tribes:2,n/2 at even n).")
+                   f"only n (tribes is tribes:2,n/2 at even n).  Of the default, the families defined at no n "
+                   f"of --bits (ip and tribes need even n) are left out.")
 @bits_option(ranges=True, default="2..10", extra="n >= 2.")
 @click.option("--depths", default="1..3", show_default=True, metavar="D|A..B", help="Hidden layers, 1..4.")
 @click.option("--max-width", default=16, show_default=True, type=int, help="Largest width tried per layer.")
 @click.option("--block", default=4, show_default=True, type=int,
               help="Widths trained together; the scan stops after the first block with a verified fit.")
-@click.option("--time-limit", "time_limit", default=None, type=float, metavar="SECONDS",
+@click.option("--time-limit", "time_limit", default=None, type=Seconds(zero=True), metavar="SECONDS",
               help="Start no new block after this many seconds; the cells left say 'stopped' or 'not reached' "
                    "(blocks already in --records are still read back with --resume).")
 @training_options
@@ -47,17 +49,16 @@ def depth_width_command(ctx, functions, bits, depths, max_width, block, time_lim
     bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_SEARCH_BITS,
                            why="every fit is re-checked on all 2^n inputs")
     depth_range = parse_range(depths, name="--depths", minimum=1, maximum=4, why="hidden layers")
-    names = [name.strip() for name in functions.split(",") if name.strip()]
-    if not names:
-        fail("--functions is empty")
-    for name in names:
-        if not any(function_spec(name, n) for n in bit_range):
-            fail(f"--functions {name}: not a family defined at any n in --bits {bits} "
-                 f"(known: {', '.join(KNOWN)}, or a spec that needs only n)")
+    names = parse_list(functions, "--functions")
+    defined = [name for name in names if any(function_spec(name, n) for n in bit_range)]
+    if explicit(ctx, "functions"):
+        for name in names:
+            if name not in defined:
+                fail(f"--functions {name}: not a family defined at any n in --bits {bits} "
+                     f"(known: {', '.join(KNOWN)}, or a spec that needs only n)")
+    names = defined  # the default's families that --bits leaves undefined are left out (see --help)
     if max_width < 1 or block < 1:
         fail("--max-width and --block must be at least 1")
-    if time_limit is not None and not time_limit >= 0:
-        fail(f"--time-limit must be a non-negative number of seconds, got {time_limit}")
     config, torch_device = training_config(seeds=seeds, steps=steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
                                            loss=loss, init=init, encoding=encoding, dtype=dtype, device=device,
                                            seed=seed, records=records, resume=resume, plot=plot)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from expressivity.cli import main
+from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
     backend_options, bits_option, existing_records, fail, function_option, json_option, open_backend, parse_bits,
     parse_function_at, print_json, progress_option, records_option, resume_option,
@@ -76,6 +77,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
         fail(f"--max-width must be at least 1, got {max_width}")
     if not (math.isfinite(time_limit) and time_limit > 0):
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    check_output_paths(records=records)
     if resume and not records:
         fail("--resume needs --records FILE")
     if cubes and (variant != "sign" or formulation != "strong"):
@@ -89,7 +91,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     known: dict[tuple, WidthProof] = {}
     cube_records: list[CubeResult] = []
     if records:
-        previous = existing_records(records)
+        previous = existing_records(records, "prove-width --cubes" if cubes else "prove-width")
         if resume:
             try:
                 known = reusable_proofs(previous, variant, "cubes" if cubes else form.name, time_limit)
@@ -99,7 +101,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     search_upper: dict[int, int] = {}
     if search_records:
         try:
-            found = read_records(search_records)
+            found = read_records(search_records, kind="search-width")
         except RecordsError as error:
             fail(f"--search-records: {error}")
         if not found:
@@ -220,7 +222,7 @@ def _below_records(path, cubes):
     if not cubes:
         fail("--below needs --cubes (it settles cubes from the cubes of n - 1 bits)")
     try:
-        found = read_records(path)
+        found = read_records(path, kind="prove-width --cubes")
         LowerCubes.from_records(found, 0, 0)  # every cube record has the fields
     except (RecordsError, KeyError, TypeError, ValueError) as error:
         fail(f"--below: {error}")

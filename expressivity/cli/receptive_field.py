@@ -152,7 +152,7 @@ def _per_axis(field, values) -> str:
 
 
 def _units(bits: int, arity: int, list_units: bool, as_json: bool) -> None:
-    from expressivity.counts.receptive_units import xor_tree_unit_fields, xor_tree_unit_inputs
+    from expressivity.counts.receptive.units import xor_tree_unit_fields, xor_tree_unit_inputs
 
     name = f"xor_tree(n={bits}, arity={arity})"
     summary = xor_tree_unit_fields(bits, arity)
@@ -179,7 +179,7 @@ def _units(bits: int, arity: int, list_units: bool, as_json: bool) -> None:
 def _listing(bits: int, arity: int) -> list[list[list[int]]]:
     """Every unit's input bits, read off the compiled network's weights."""
     from expressivity.circuits.arrays_build import xor_tree_arrays
-    from expressivity.counts.receptive_units import unit_supports
+    from expressivity.counts.receptive.units import unit_supports
     from expressivity.networks.compiler import compile_network
 
     supports = unit_supports(compile_network(xor_tree_arrays(bits, arity)))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    bits_option, check_exports, network_file_options, check_output_paths, explicit, fail, json_option, parse_bits, print_json, progress_option,
+    MAX_EXHAUSTIVE_OPTION, bits_option, check_exports, network_file_options, check_output_paths, explicit, fail, json_option, parse_bits, print_json, progress_option,
     verify_limit_options, write_outputs,
 )
 from expressivity.networks.shallow import CONSTRUCTIONS, OUTPUT_MODES
@@ -86,6 +87,7 @@ def shallow_command(ctx, bits, construction, method, max_exhaustive, time_limit,
     mode = OUTPUT_MODES[construction]
     check = _verify(net, method, max_exhaustive, time_limit, mode,
                     progress=progress and bits >= PROGRESS_FROM_BITS and not as_json)
+    check = replace(check, reason=_in_option_words(check.reason, bits))
     written = write_outputs(net, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path)
     summary = {
         "construction": construction,
@@ -126,6 +128,21 @@ def _verify(net, method, max_exhaustive, time_limit, mode, progress):
         return Verification("skipped", "exhaustive-sparse", net.n_inputs, seconds=check.seconds + fallback.seconds,
                             reason=f"{check.reason}; then exhaustive: {fallback.reason}")
     return check
+
+
+def _in_option_words(reason: str, bits: int) -> str:
+    """The verifier's reason with its parameter ``max_bits`` said as this command's option.
+
+    >>> _in_option_words("a table of 2^60 outputs is more than the limit of 2^24 (raise max_bits)", 60)
+    'a table of 2^60 outputs is more than the limit of 2^24 (--max-exhaustive goes up to 40: no exhaustive check reaches 2^60 inputs)'
+    >>> _in_option_words("2^30 inputs is more than the exhaustive limit of 2^24 (raise max_bits, or use a certificate)", 30)
+    '2^30 inputs is more than the exhaustive limit of 2^24 (raise --max-exhaustive, or use a certificate)'
+    """
+    if bits > MAX_EXHAUSTIVE_OPTION:
+        return reason.replace("raise max_bits, or use a certificate", "raise max_bits").replace(
+            "raise max_bits", f"--max-exhaustive goes up to {MAX_EXHAUSTIVE_OPTION}: no exhaustive check reaches "
+                              f"2^{bits} inputs")
+    return reason.replace("raise max_bits", "raise --max-exhaustive")
 
 
 def _table(net, summary, check, mismatched) -> str:

@@ -7,9 +7,10 @@ import sys
 import click
 
 from expressivity.cli import main
+from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
     backend_options, bits_option, fail, open_backend, json_option, parse_bits, print_json, progress_option, records_option,
-    resume_option,
+    refuse_repeats, resume_option,
 )
 from expressivity.results.tables import format_table
 from expressivity.prove import (
@@ -75,6 +76,7 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
         fail("--groups and --max-groups conflict: --max-groups chooses the groupings only when no --groups is given")
     if not (math.isfinite(time_limit) and time_limit > 0):
         fail(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    check_output_paths(records=records)
     if resume and not records:
         fail("--resume needs --records FILE")
     if group_texts and len(bit_range) > 1:
@@ -86,7 +88,7 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
     if records:
         try:
             check_writable(records)
-            previous = read_records(records)
+            previous = read_records(records, kind="tied-width")
             known = reusable_proofs(previous, variant, STRONG.name, time_limit) if resume else {}
         except (OSError, RecordsError, ValueError) as error:
             fail(f"cannot use --records {records}: {error}")
@@ -147,6 +149,7 @@ def _plan(n: int, width: int | None, group_texts, max_groups: int):
     """``(n, units, groupings, skipped)``: what will be tried at ``n``, every program's size checked first."""
     explicit = bool(group_texts)
     groupings = [_parse_groups(text, n) for text in group_texts] or list(partitions(n, max_groups))
+    refuse_repeats("--groups", groupings, show=format_groups)  # 3,3 and 3+3 are one grouping
     units = default_tied_width(n) if width is None else width
     kept, too_big = [], []
     for groups in groupings:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from expressivity.cli.common import fail, print_json
+from expressivity.cli.common import check_output_paths, fail, print_json
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError
 from expressivity.search.engine import DTYPES, ENCODINGS, INITS, LOSSES, TrainConfig, resolve_device
@@ -74,6 +74,7 @@ def training_config(*, seeds, steps, lr, beta1, beta2, eps, loss, init, encoding
 
 def check_search_outputs(records: str | None, plot: str | None) -> None:
     """Every file the run will write, checked before it starts: folders, formats, clashes."""
+    check_output_paths(records=records, plot=plot)
     try:
         if records is not None:
             check_writable(records)

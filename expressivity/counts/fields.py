@@ -66,8 +66,21 @@ class Span:
         return cls(extent, 0, 0, None, True)
 
     @classmethod
-    def of_windows(cls, windows: Sequence[tuple[int, int]]) -> "Span":
-        """The span with these per-position intervals, affine when they are evenly spaced and sized."""
+    def of_windows(cls, windows: Sequence[tuple[int, int]], extent: int | None = None) -> "Span":
+        """The span with these per-position intervals, affine when they are evenly spaced and sized.
+
+        With the input's ``extent`` along the axis, intervals inside
+        ``0 .. extent-1`` (what mirrored, clamped or wrapped positions read)
+        that an affine span gives once clipped to the input are that span
+        (the intervals of a 3-wide window after reflect padding of 1 are
+        those of zero padding): see :meth:`clipped_affine`.  Intervals that
+        count padding (adaptive pooling after zero padding) stay as they are.
+
+        >>> Span.of_windows([(0, 1), (0, 2), (1, 3), (2, 3)], 4)
+        Span(size=3, stride=1, padding=1, windows=None, whole=False)
+        >>> Span.of_windows([(2, 2), (1, 1), (0, 0), (1, 1)], 4).windows   # mirrored: irregular
+        ((2, 2), (1, 1), (0, 0), (1, 1))
+        """
         windows = tuple((int(lo), int(hi)) for lo, hi in windows)
         sizes = {hi - lo for lo, hi in windows}
         if len(sizes) == 1:
@@ -76,7 +89,39 @@ class Span:
             steps = {b[0] - a[0] for a, b in zip(windows, windows[1:])}
             if len(steps) == 1:
                 return cls(windows[0][1] - windows[0][0] + 1, steps.pop(), -windows[0][0])
-        return cls(None, 0, 0, windows)
+        inside = extent is not None and all(0 <= lo and hi < extent for lo, hi in windows)
+        fitted = cls.clipped_affine(windows, extent) if inside else None
+        return fitted if fitted is not None else cls(None, 0, 0, windows)
+
+    @classmethod
+    def clipped_affine(cls, windows: Sequence[tuple[int, int]], extent: int) -> "Span | None":
+        """The affine span whose intervals, clipped to ``0 .. extent-1``, are ``windows`` clipped alike; else ``None``.
+
+        Only a span that later window ops may extend as they extend zero
+        padding: stride at least 1, padding at least 0 and the last interval
+        reaching the input's end (positions past either end then add nothing
+        the clipped intervals do not already read).
+        """
+        clipped = [(max(lo, 0), min(hi, extent - 1)) for lo, hi in windows]
+        if len(clipped) < 2 or any(lo > hi for lo, hi in clipped):
+            return None
+        lows = [(o, lo) for o, (lo, _) in enumerate(clipped) if lo > 0]  # unclipped: o * stride - padding
+        highs = [(o, hi) for o, (_, hi) in enumerate(clipped) if hi < extent - 1]  # o * stride - padding + size - 1
+        pairs = lows if len(lows) >= 2 else highs
+        if len(pairs) < 2 or not lows or not highs:
+            return None
+        (o1, v1), (o2, v2) = pairs[0], pairs[1]
+        stride, remainder = divmod(v2 - v1, o2 - o1)
+        if remainder or stride < 1:
+            return None
+        padding = lows[0][0] * stride - lows[0][1]
+        size = highs[0][1] - highs[0][0] * stride + padding + 1
+        span = cls(size, stride, padding)
+        if padding < 0 or size < 1 or (len(clipped) - 1) * stride - padding + size - 1 < extent - 1:
+            return None
+        ok = all((max(lo, 0), min(hi, extent - 1)) == pair for (lo, hi), pair in zip(
+            (span.at(o) for o in range(len(clipped))), clipped))
+        return span if ok else None
 
     def at(self, i: int) -> tuple[int, int]:
         """The inclusive input interval position ``i`` reads (unclipped)."""
@@ -103,8 +148,9 @@ class Span:
             return max(hi - lo + 1 for lo, hi in self.windows)
         return self.size
 
-    def window(self, kernel, stride, padding, dilation, n_in: int | None, n_out: int | None) -> "Span":
-        """After a window op along this axis (kernel, stride, padding, dilation: ints)."""
+    def window(self, kernel, stride, padding, dilation, n_in: int | None, n_out: int | None,
+               extent: int | None = None) -> "Span":
+        """After a window op along this axis (kernel, stride, padding, dilation: ints; ``extent``: the input's)."""
         (k,), (s,), (p,), (d,) = (_one(v) for v in (kernel, stride, padding, dilation))
         if self.whole:
             return self
@@ -119,7 +165,28 @@ class Span:
             if not read:
                 raise ReceptiveFieldError(f"output position {o} reads only padding after irregular positions: no rule")
             windows.append((min(lo for lo, _ in read), max(hi for _, hi in read)))
-        return Span.of_windows(windows)
+        return Span.of_windows(windows, extent)
+
+    def gather(self, sources: Sequence[int], extent: int) -> "Span":
+        """Position ``o`` reads what position ``sources[o]`` read (reflect, replicate and circular padding).
+
+        The intervals are clipped to the input's ``extent``: a mirrored or
+        clamped border position reads real inputs, never padding.
+
+        >>> Span(1, 1, 0).gather([2, 1, 0, 1, 2, 3, 2, 1], 4).windows   # ReflectionPad1d(2) on 4 positions
+        ((2, 2), (1, 1), (0, 0), (1, 1), (2, 2), (3, 3), (2, 2), (1, 1))
+        """
+        if self.whole:
+            return self
+        windows = []
+        for m in sources:
+            low, high = self.at(m)
+            low, high = max(low, 0), min(high, extent - 1)
+            if low > high:
+                raise ReceptiveFieldError(f"position {m}, which reads only zero padding, is copied by a padding "
+                                          "that mirrors, clamps or wraps: no rule")
+            windows.append((low, high))
+        return Span.of_windows(windows, extent)
 
     def adaptive(self, n_in: int, n_out: int) -> "Span":
         """After adaptive pooling from ``n_in`` to ``n_out`` positions (torch's windows).

@@ -10,7 +10,7 @@ strides (the same ``Parameter`` object, or an alias of it).
 """
 from __future__ import annotations
 
-from expressivity.errors import InputError
+from expressivity.errors import InputError, echo
 
 import importlib
 import os
@@ -86,6 +86,12 @@ def count_module(module, name: str = "") -> ModuleCount:
     >>> bn.parameters, bn.buffers
     (6, 7)
     """
+    from torch import nn
+
+    if not isinstance(module, nn.Module):
+        raise ModuleLoadError(f"count_module counts a torch module (torch.nn.Module), got {type(module).__name__}")
+    if not isinstance(name, str):
+        raise ModuleLoadError(f"name must be a string, got {type(name).__name__}")
     seen_parameters: dict = {}
     seen_buffers: set = set()
     layers = []
@@ -143,9 +149,13 @@ def load_module(path: str):
     """
     from torch import nn
 
+    if not isinstance(path, str):
+        raise ModuleLoadError(f"give the module as a string package.module:factory, got {type(path).__name__}")
+    if len(path) > 1000:  # every message below names the path
+        raise ModuleLoadError(f"an import path is at most 1000 characters, got {echo(path)}")
     module_path, colon, attribute = path.partition(":")
     if not colon or not module_path or not attribute:
-        raise ModuleLoadError(f"give the module as package.module:factory, got {path!r}")
+        raise ModuleLoadError(f"give the module as package.module:factory, got {echo(path)}")
     added = os.getcwd() not in sys.path
     if added:
         sys.path.append(os.getcwd())

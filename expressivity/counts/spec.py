@@ -29,7 +29,7 @@ Examples: ``mlp 3,4,4,1``; ``mlp n,w,1``; ``conv 5x5``; ``conv 3x3,3x3``;
 """
 from __future__ import annotations
 
-from expressivity.errors import InputError
+from expressivity.errors import InputError, echo
 
 import re
 from dataclasses import dataclass
@@ -148,6 +148,8 @@ def _simplify(value):
 #: Longest size accepted, in digits, and the bound on every count made of sizes (far beyond any network,
 #: and well under the 4,300 digits past which Python refuses to print an integer).
 MAX_DIGITS, MAX_COUNT = 30, 10**1000
+#: The longest spec parsed (thousands of layers; sympy parses each).
+MAX_SPEC_CHARS = 100_000
 
 
 def _size(token: str, what: str, symbols: dict, minimum: int = 1) -> Any:
@@ -177,6 +179,10 @@ def parse_spec(text: str) -> Spec:
     ...     print(error)
     an mlp needs at least two sizes (input and output), got '3'
     """
+    if not isinstance(text, str):
+        raise SpecError(f"a spec is a string such as 'mlp 3,4,1', got {type(text).__name__}")
+    if len(text) > MAX_SPEC_CHARS:
+        raise SpecError(f"a spec is at most {MAX_SPEC_CHARS:,} characters, got {echo(text)}")
     words = text.split()
     if not words:
         raise SpecError("empty spec; write e.g. 'mlp 3,4,1' or 'conv 3x3,3x3'")
@@ -187,7 +193,7 @@ def parse_spec(text: str) -> Spec:
     elif kind == "conv":
         layers = _parse_conv(rest, symbols)
     else:
-        raise SpecError(f"a spec starts with 'mlp' or 'conv', got {words[0]!r}")
+        raise SpecError(f"a spec starts with 'mlp' or 'conv', got {echo(words[0])}")
     for layer in layers:  # strides multiply from layer to layer: bound what they make
         field = () if layer.field is None else layer.field.size + layer.field.stride + layer.field.padding
         parts = (layer.weights, layer.biases) + field

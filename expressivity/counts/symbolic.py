@@ -42,6 +42,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from expressivity.errors import InputError, check_int
 from sympy import Eq, Max, Mod, Piecewise, Sum, ceiling, floor
 
 #: The number of input bits, the XOR tree's arity, and a hidden layer's index.
@@ -82,6 +83,11 @@ class ceil_log(sympy.Function):
         return r"\lceil \log_{%s} %s \rceil" % (printer._print(b), printer._print(a))
 
 
+#: The largest n the formulas are evaluated at (the ``count --bits`` limit): the XOR chain's
+#: n - 1 widths are listed, and 2^(n-1) is written out exactly.
+MAX_EVALUATE_BITS = 100_000
+
+
 @dataclass(frozen=True)
 class SizeFormulas:
     """The sizes of one construction as sympy expressions in ``n`` (and ``k``).
@@ -106,13 +112,16 @@ class SizeFormulas:
     at_powers: dict[str, sympy.Expr] | None = field(default=None, hash=False)
 
     def evaluate(self, bits: int, arity: int | None = None) -> dict[str, Any]:
-        """Exact integer values at ``n = bits`` (and ``k = arity``).
+        """Exact integer values at ``n = bits`` (and ``k = arity``); ``bits`` at most :data:`MAX_EVALUATE_BITS`.
 
         >>> formulas("dnf").evaluate(4)
         {'hidden_layers': 2, 'widths': [8, 1], 'neurons': 9, 'parameters': 51, 'nonzero_weights': 41, 'gates': 13}
         """
+        check_int(bits, "bits", maximum=MAX_EVALUATE_BITS, why="(the chain's n - 1 widths are listed)")
+        if arity is not None and not isinstance(arity, sympy.Symbol):
+            check_int(arity, "arity", minimum=2)
         if bits < self.min_bits:
-            raise ValueError(f"the {self.construction} formulas hold for n >= {self.min_bits}, got n = {bits}")
+            raise InputError(f"the {self.construction} formulas hold for n >= {self.min_bits}, got n = {bits}")
         values = {n: sympy.Integer(bits)}
         if arity is not None:
             values[k] = sympy.Integer(arity)
@@ -347,12 +356,14 @@ def formulas(construction: str, arity: int | sympy.Symbol = 2) -> SizeFormulas:
     >>> formulas("xor_chain").neurons
     (n - 1)*(n + 2)/2
     """
+    if not isinstance(arity, sympy.Symbol):
+        check_int(arity, "arity", minimum=2)
     if construction == "xor_tree":
         return xor_tree(arity)
     makers = {"xor_chain": xor_chain, "dnf": dnf, "minterm": minterm, "symmetric": symmetric, "skip": skip,
               "zigzag": zigzag}
-    if construction not in makers:
-        raise ValueError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}")
+    if not isinstance(construction, str) or construction not in makers:
+        raise InputError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}"[:300])
     return makers[construction]()
 
 

@@ -6,7 +6,8 @@ Grammar: variables ``x0, x1, ...`` (``x<i>`` is input bit ``i``), the constants
 ``~`` binds tightest, then ``&``, then ``^``, then ``|``; binary operators
 group left to right.  Python's parser bounds the nesting (about 200
 parentheses, a few thousand chained operators); deeper expressions are refused
-with a one-line error.  Anything else (``+``, ``and``, calls, names other than
+with a one-line error, and so are texts of more than :data:`MAX_EXPRESSION_CHARS`
+characters (a million: more than any table of 26 bits needs written out).  Anything else (``+``, ``and``, calls, names other than
 ``x<i>``) is refused with a one-line :class:`FunctionSpecError` naming it.
 
 >>> f = function_from_expression("x0 & x1 ^ ~x2", 3)
@@ -28,6 +29,8 @@ import numpy as np
 
 from expressivity.functions.table import BooleanFunction, FunctionSpecError, check_bits, input_column
 
+#: The longest expression text parsed (Python's parser takes seconds per few million characters).
+MAX_EXPRESSION_CHARS = 1_000_000
 _VARIABLE = re.compile(r"x([0-9]+)")
 _BINARY = {ast.BitAnd: np.logical_and, ast.BitXor: np.logical_xor, ast.BitOr: np.logical_or}
 _SYMBOLS = {
@@ -45,6 +48,9 @@ def parse_expression(text: str, n: int) -> ast.Expression:
     n = check_bits(n)
     if not isinstance(text, str):
         raise FunctionSpecError(f"an expression is a string, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise FunctionSpecError(f"expression {_short(text.strip())!r} has {len(text):,} characters, more than "
+                                f"the {MAX_EXPRESSION_CHARS:,} parsed")
     source = text.replace("!", "~").strip()
     shown = _short(text.strip())
     if not source:
@@ -67,9 +73,11 @@ def parse_expression(text: str, n: int) -> ast.Expression:
         elif isinstance(node, ast.Name):
             match = _VARIABLE.fullmatch(node.id)
             if match is None:
-                raise FunctionSpecError(f"expression {shown!r}: unknown name {node.id!r}; variables are x0 .. x{max(n - 1, 0)}")
-            if int(match.group(1)) >= n:
-                raise FunctionSpecError(f"expression {shown!r}: variable {node.id} needs n >= {int(match.group(1)) + 1}, but n={n}")
+                raise FunctionSpecError(f"expression {shown!r}: unknown name {_short(node.id)!r}; variables are x0 .. x{max(n - 1, 0)}")
+            index = int(match.group(1)) if len(match.group(1)) <= 9 else None  # x<a million digits> is no bit
+            if index is None or index >= n:
+                needed = index + 1 if index is not None else "more than any table holds"
+                raise FunctionSpecError(f"expression {shown!r}: variable {_short(node.id)} needs n >= {needed}, but n={n}")
         elif isinstance(node, ast.Constant):
             if type(node.value) is not int or node.value not in (0, 1):
                 raise FunctionSpecError(f"expression {shown!r}: constant {node.value!r} is not allowed; constants are 0 and 1")

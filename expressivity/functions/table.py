@@ -17,15 +17,17 @@ significant digit first, so the string's last digit holds rows 0..3.
 """
 from __future__ import annotations
 
-from expressivity.errors import InputError
+from expressivity.errors import InputError, echo, number_text
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 #: The largest number of bits a dense table is built for: 2^26 bytes = 64 MiB.
 MAX_BITS = 26
+_NOT_HEX = re.compile(r"[^0-9a-fA-F]")
 
 
 class FunctionError(InputError):
@@ -47,13 +49,14 @@ def check_bits(n, what: str = "n") -> int:
     expressivity.functions.table.FunctionSpecError: a dense truth table of n=30 bits needs 2^30 = 1,073,741,824 bytes; the limit is n <= 26 (67,108,864 bytes)
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
-        raise FunctionSpecError(f"{what} must be an integer, got {n!r}")
+        raise FunctionSpecError(f"{what} must be an integer, got {echo(n) if isinstance(n, str) else repr(n)[:60]}")
     n = int(n)
     if n < 0:
-        raise FunctionSpecError(f"{what} must be >= 0, got {n}")
-    if n > MAX_BITS:
+        raise FunctionSpecError(f"{what} must be >= 0, got {number_text(n)}")
+    if n > MAX_BITS:  # 2^n is written out only while it is short: n may be 10**20
+        size = f"2^{n} = {1 << n:,}" if n <= 64 else f"2^{number_text(n)}"
         raise FunctionSpecError(
-            f"a dense truth table of {what}={n} bits needs 2^{n} = {1 << n:,} bytes; "
+            f"a dense truth table of {what}={number_text(n)} bits needs {size} bytes; "
             f"the limit is n <= {MAX_BITS} ({1 << MAX_BITS:,} bytes)"
         )
     return n
@@ -104,27 +107,32 @@ def hex_to_table(text: str, n: int | None = None) -> np.ndarray:
     [1]
     """
     if not isinstance(text, str) or not text:
-        raise FunctionSpecError(f"a hex truth table needs at least one hex digit, got {text!r}")
-    bad = [c for c in text if c not in "0123456789abcdefABCDEF"]
-    if bad:
-        raise FunctionSpecError(f"hex:{text} has a character that is not a hex digit: {bad[0]!r}")
+        shown = echo(text) if isinstance(text, str) else repr(text)[:60]
+        raise FunctionSpecError(f"a hex truth table needs at least one hex digit, got {shown}")
     length = len(text)
+    spec = f"hex:{text}" if length <= 40 else f"hex:{text[:24]}... ({length:,} digits)"  # never echoed whole
+    if length > 1 << (MAX_BITS - 2):  # before any work on the digits
+        raise FunctionSpecError(f"{spec} is longer than the {1 << (MAX_BITS - 2):,} digits of a table of "
+                                f"n = {MAX_BITS} bits, the limit ({1 << MAX_BITS:,} bytes)")
+    bad = _NOT_HEX.search(text)
+    if bad:
+        raise FunctionSpecError(f"{spec} has a character that is not a hex digit: {bad.group()!r}")
     if length & (length - 1):
         raise FunctionSpecError(
-            f"hex:{text} has {length} digits; a truth table of n >= 2 bits has 2^(n-2) digits (1, 2, 4, 8, ...)"
+            f"{spec} has {length} digits; a truth table of n >= 2 bits has 2^(n-2) digits (1, 2, 4, 8, ...)"
         )
     implied = 2 if length == 1 else length.bit_length() + 1
     if n is not None:
         n = check_bits(n)
         if not (n == implied or (length == 1 and n < 2)):
             need = max(1, (1 << n) // 4)
-            raise FunctionSpecError(f"hex:{text} has {length} digits, which is n={implied}, but n={n} was given (n={n} needs {need} digits)")
+            raise FunctionSpecError(f"{spec} has {length} digits, which is n={implied}, but n={n} was given (n={n} needs {need} digits)")
     else:
         n = check_bits(implied)
     digits = text if length > 1 else "0" + text
     table = np.unpackbits(np.frombuffer(bytes.fromhex(digits)[::-1], dtype=np.uint8), bitorder="little")
     if table[1 << n :].any():
-        raise FunctionSpecError(f"hex:{text} sets bits above row {(1 << n) - 1}; on n={n} bits the digit is at most {(1 << (1 << n)) - 1}")
+        raise FunctionSpecError(f"{spec} sets bits above row {(1 << n) - 1}; on n={n} bits the digit is at most {(1 << (1 << n)) - 1}")
     return table[: 1 << n].astype(bool)
 
 

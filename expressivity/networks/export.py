@@ -1,4 +1,8 @@
-"""Saving networks: a torch file any torch can load, and ONNX."""
+"""Saving networks: a torch file any torch can load, and ONNX.
+
+:func:`load_network` (defined in :mod:`expressivity.networks.files`, the one
+loader for every network file the toolkit writes) is re-exported here.
+"""
 from __future__ import annotations
 
 import os
@@ -6,10 +10,9 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.networks.files import FORMAT, load_network  # noqa: F401 - load_network: re-exported
 from expressivity.networks.layered import MAX_DENSE_PARAMETERS, LayeredNet
 from expressivity.results.atomic import write_atomic
-
-FORMAT = "expressivity.LayeredNet/1"
 
 
 def save_network(net: LayeredNet, path: str | os.PathLike) -> None:
@@ -43,35 +46,6 @@ def save_network(net: LayeredNet, path: str | os.PathLike) -> None:
         "skip": None if net.skip is None else sparse(net.skip),
     }
     write_atomic(path, lambda temp: torch.save(payload, temp))
-
-
-def load_network(path: str | os.PathLike) -> LayeredNet:
-    """Load a network written by :func:`save_network` (without its gadget plan).
-
-    >>> import tempfile, pathlib
-    >>> from expressivity.circuits.build import xor_tree
-    >>> from expressivity.networks.compiler import compile_network
-    >>> net = compile_network(xor_tree(5))
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.pt"
-    >>> save_network(net, path)
-    >>> load_network(path).widths == net.widths
-    True
-    """
-    import torch
-
-    payload = torch.load(path, weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a network saved by expressivity")
-
-    def dense(entry):
-        return sp.csr_array(
-            (entry["value"].numpy(), (entry["row"].numpy(), entry["col"].numpy())), shape=tuple(entry["shape"])
-        )
-
-    weights = tuple(dense(layer["weight"]) for layer in payload["layers"])
-    biases = tuple(layer["bias"].numpy() for layer in payload["layers"])
-    skip = None if payload["skip"] is None else dense(payload["skip"])
-    return LayeredNet(weights, biases, skip, None, payload.get("name", ""))
 
 
 # -- torch modules with sparse weight matrices ----------------------------------------------

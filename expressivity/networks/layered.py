@@ -19,12 +19,45 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.errors import InputError
+from expressivity.networks import bounds
+
 #: Largest dense parameter count that ``to_torch`` will materialise.
 MAX_DENSE_PARAMETERS = 200_000_000
 #: Weight matrices up to this many entries are multiplied densely (BLAS), larger ones sparsely.
 DENSE_ENTRIES = 1 << 22
 #: Integers below this magnitude are exact in float64.
-FLOAT64_EXACT = 2**53
+FLOAT64_EXACT = bounds.FLOAT64_EXACT
+
+
+#: The weight dtypes a network may have (by name, numpy's or torch's): integers, float32 and float64.
+ACCEPTED_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64")
+
+_ACCEPTED = frozenset(np.dtype(name) for name in ACCEPTED_DTYPES)
+
+
+def check_dtype(array: Any, where: str) -> None:
+    """Raise :class:`~expressivity.errors.InputError` (one line naming ``where`` and the dtype) unless
+    ``array`` (numpy, scipy, torch, or a nested list) has one of :data:`ACCEPTED_DTYPES`.
+
+    float16 and bfloat16 are refused by name: every construction and verifier of the
+    toolkit computes in int64 or float64, and a half-precision network is a
+    different object from the float64 network with the same values.
+
+    >>> check_dtype(np.zeros(2, dtype=np.float32), "layer 1 weights")
+    >>> check_dtype(np.zeros(2, dtype=np.float16), "layer 1 weights")
+    Traceback (most recent call last):
+    ...
+    expressivity.errors.InputError: layer 1 weights have dtype float16, which the toolkit does not take (it takes integers, float32 or float64)
+    """
+    dtype = getattr(array, "dtype", None)
+    if dtype in _ACCEPTED:
+        return
+    if dtype is None:
+        dtype = np.asarray(array).dtype
+    name = str(getattr(dtype, "name", dtype)).removeprefix("torch.")
+    if name not in ACCEPTED_DTYPES:
+        raise InputError(f"{where} have dtype {name}, which the toolkit does not take (it takes integers, float32 or float64)")
 
 
 def as_csr(matrix: Any, dtype=None) -> sp.csr_array:
@@ -36,12 +69,6 @@ def as_csr(matrix: Any, dtype=None) -> sp.csr_array:
     csr.eliminate_zeros()
     csr.sort_indices()
     return csr
-
-
-def _upward(value, matrix):
-    """``value`` (computed in float64 from ``matrix``'s entries) enlarged past its own rounding error."""
-    terms = int(np.max(np.diff(matrix.tocsr().indptr), initial=0)) + 4
-    return value * (1.0 + terms * 2.0**-52)
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +120,10 @@ class LayeredNet:
             if bias.shape != (weight.shape[0],):
                 raise ValueError(f"layer {layer + 1} bias has shape {bias.shape}, expected ({weight.shape[0]},)")
             previous = weight.shape[0]
+            check_dtype(weight, f"layer {layer + 1} weights")
+            check_dtype(bias, f"layer {layer + 1} biases")
+        if self.skip is not None:
+            check_dtype(self.skip, "skip weights")
         if self.skip is not None and self.skip.shape != (self.n_outputs, self.n_inputs):
             raise ValueError("skip connection must have shape (n_outputs, n_inputs)")
 
@@ -100,6 +131,11 @@ class LayeredNet:
     @classmethod
     def from_dense(cls, weights, biases, skip=None, plan=None, name: str = "") -> "LayeredNet":
         """Build from nested lists or arrays; integral values stay int64."""
+        for layer, (w, b) in enumerate(zip(weights, biases)):
+            check_dtype(w, f"layer {layer + 1} weights")
+            check_dtype(b, f"layer {layer + 1} biases")
+        if skip is not None:
+            check_dtype(skip, "skip weights")
         matrices = tuple(as_csr(np.atleast_2d(np.asarray(w))) for w in weights)
         integral = all(np.issubdtype(m.dtype, np.integer) for m in matrices)
         vectors = tuple(np.asarray(b, dtype=np.int64 if integral else np.float64).reshape(-1) for b in biases)
@@ -166,51 +202,48 @@ class LayeredNet:
 
     # -- exact evaluation -----------------------------------------------------
     def magnitude_bound(self, input_bound: float = 1.0) -> float:
-        """An upper bound on ``|value|`` of every unit and output for inputs in [-input_bound, input_bound].
+        """An upper bound on ``|value|`` of every unit, output and partial sum for inputs in [-input_bound, input_bound].
 
-        Computed in float64 and then enlarged by the relative error of that
-        computation (a sum of ``d`` non-negative terms, each converted to float64,
-        is off by at most ``(d + 1) 2^-53`` of itself), so it is a true upper bound.
+        Rigorous at every magnitude, whatever the dtype: summed in float64 (no
+        int64 wrap) and rounded upwards (:func:`expressivity.networks.bounds.magnitude_bound`).
         """
-        bound = float(input_bound)
-        for weight, bias in zip(self.weights, self.biases):
-            row_sums = _upward(np.asarray(abs(weight).sum(axis=1)).ravel().astype(np.float64), weight)
-            bound = _upward(float(np.max(row_sums * bound + np.abs(bias), initial=0.0)), weight)
-        if self.skip is not None:
-            direct = _upward(float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)), self.skip)
-            bound = _upward(bound + direct * input_bound, self.skip)
-        return bound
+        return bounds.magnitude_bound(self.weights, self.biases, self.skip, input_bound)
 
     def rounding_error_bound(self, input_bound: float = 1.0) -> float:
         """An upper bound on the float64 rounding error of any output, for inputs exact in float64.
 
-        Uses the classical bound for a dot product of length ``d`` computed in
-        any order, with or without fused multiply-adds:
-        ``|fl(w.h + b) - (w.h + b)| <= gamma_d (|w|.|h| + |b|)``,
-        ``gamma_d = d u / (1 - d u)``, ``u = 2^-53``, and carries each layer's
-        error through the next (ReLU does not enlarge it).  The bound's own
-        float64 arithmetic is rounded upwards (see :meth:`magnitude_bound`).
-        Zero for integer-valued networks whose every partial sum is an integer
-        below 2^53 (:meth:`arithmetic` is then ``"float64-exact"`` or ``"int64"``).
+        The classical bound for dot products computed in any order, with or
+        without fused multiply-adds, with an absolute term for underflow, carried
+        through the layers and rounded upwards
+        (:func:`expressivity.networks.bounds.rounding_error_bound`).  Zero for
+        integer-valued networks whose every partial sum is an integer below 2^53
+        (:meth:`arithmetic` is then ``"float64-exact"`` or ``"int64"``).
         """
         integral = self.integer_form()
         if integral is not None and integral.magnitude_bound(input_bound) < FLOAT64_EXACT:
             return 0.0
-        unit = 2.0**-53
-        bound, error = float(input_bound), 0.0
-        for weight, bias in zip(self.weights, self.biases):
-            absolute = abs(weight)
-            row_sums = _upward(np.asarray(absolute.sum(axis=1)).ravel().astype(np.float64), weight)
-            terms = int(np.max(np.diff(absolute.tocsr().indptr), initial=0)) + 1
-            gamma = terms * unit / (1 - terms * unit)
-            error = _upward(float(np.max(row_sums * error + gamma * (row_sums * (bound + error) + np.abs(bias)), initial=0.0)), weight)
-            bound = _upward(float(np.max(row_sums * bound + np.abs(bias), initial=0.0)), weight)
-        if self.skip is not None:
-            direct = _upward(float(np.max(np.asarray(abs(self.skip).sum(axis=1)).ravel(), initial=0.0)), self.skip)
-            terms = int(np.max(np.diff(abs(self.skip).tocsr().indptr), initial=0)) + 1
-            # the direct term's own rounding, and the final addition
-            error = _upward(error + 2 * (terms + 1) * unit * (direct * input_bound + bound + error), self.skip)
-        return error
+        return bounds.rounding_error_bound(self.weights, self.biases, self.skip, input_bound)
+
+    def nonfinite(self) -> str | None:
+        """Where the first NaN or infinite weight or bias is, in words, or None when every value is finite.
+
+        >>> LayeredNet.from_dense([[[1.0, 2.0]], [[float("nan")]]], [[0.0], [0.0]]).nonfinite()
+        'layer 2 has a weight of nan (unit 0, input 0)'
+        """
+        matrices = list(self.weights) + ([self.skip] if self.skip is not None else [])
+        for layer, matrix in enumerate(matrices):
+            name = f"layer {layer + 1}" if layer < len(self.weights) else "the skip connection"
+            csr = matrix if sp.issparse(matrix) and matrix.format == "csr" else sp.csr_array(matrix)
+            bad = np.flatnonzero(~np.isfinite(csr.data)) if csr.data.dtype.kind == "f" else []
+            if len(bad):
+                at = int(bad[0])
+                unit = int(np.searchsorted(csr.indptr, at, side="right")) - 1
+                return f"{name} has a weight of {float(csr.data[at])} (unit {unit}, input {int(csr.indices[at])})"
+            if layer < len(self.biases) and self.biases[layer].dtype.kind == "f":
+                bad = np.flatnonzero(~np.isfinite(self.biases[layer]))
+                if len(bad):
+                    return f"{name} has a bias of {float(self.biases[layer][bad[0]])} (unit {int(bad[0])})"
+        return None
 
     def integer_form(self) -> "LayeredNet | None":
         """This network with int64 weights and biases when every value is an integer below 2^62, else None.
@@ -227,7 +260,11 @@ class LayeredNet:
             return self
         arrays = [w.data for w in self.weights] + list(self.biases) + ([self.skip.data] if self.skip is not None else [])
         for array in arrays:
-            if not (np.all(np.isfinite(array)) and np.all(np.abs(array) < 2.0**62) and np.all(array == np.round(array))):
+            array = np.asarray(array)
+            if array.dtype.kind in "iub":  # compared, not abs'd: abs(-2^63) wraps in int64
+                if not np.all((array < 2**62) & (array > -2**62)):
+                    return None
+            elif not (np.all(np.isfinite(array)) and np.all(np.abs(array) < 2.0**62) and np.all(array == np.round(array))):
                 return None
         cast = lambda matrix: sp.csr_array(matrix.astype(np.int64))  # noqa: E731 - exact: integers below 2^62
         return LayeredNet(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.errors import InputError, SizeLimitError, check_int
 from expressivity.networks.layered import LayeredNet
 
 CONSTRUCTIONS = ("minterm", "symmetric", "skip", "zigzag")
@@ -39,6 +40,9 @@ CONSTRUCTIONS = ("minterm", "symmetric", "skip", "zigzag")
 OUTPUT_MODES = {"minterm": "exact", "symmetric": "exact", "skip": "exact", "zigzag": "sign"}
 #: minterm refuses more hidden units than this (2^(n-1) units of n weights each).
 MAX_MINTERM_UNITS = 1 << 23
+#: symmetric, skip and zigzag refuse more weights than this (n per unit, n units): about 40 bytes
+#: each while built, 8 GiB in all (n <= 14,654), as ``expressivity shallow`` refuses.
+MAX_SHALLOW_WEIGHTS = (8 << 30) // 40
 
 
 def odd_patterns(n: int) -> np.ndarray:
@@ -47,7 +51,7 @@ def odd_patterns(n: int) -> np.ndarray:
     >>> odd_patterns(3).tolist()
     [1, 2, 4, 7]
     """
-    _check_bits(n)
+    _check_bits(n, limit=MAX_MINTERM_UNITS.bit_length(), why="(2^n patterns listed)")
     index = np.arange(1 << n, dtype=np.int64)
     parity = np.zeros(1 << n, dtype=np.int64)
     for i in range(n):
@@ -69,10 +73,8 @@ def minterm(n: int) -> LayeredNet:
     >>> verify_exhaustive(net, parity_reference).status
     'verified'
     """
-    _check_bits(n)
+    _check_bits(n, limit=MAX_MINTERM_UNITS.bit_length(), why=f"(2^(n-1) units, at most {MAX_MINTERM_UNITS:,})")
     units = 1 << (n - 1)
-    if units > MAX_MINTERM_UNITS:
-        raise MemoryError(f"minterm({n}) has 2^{n - 1} = {units:,} units; the limit is {MAX_MINTERM_UNITS:,}")
     patterns = odd_patterns(n)
     bits = (patterns[:, None] >> np.arange(n, dtype=np.int64)) & 1  # (units, n)
     data = (2 * bits - 1).ravel()
@@ -103,7 +105,7 @@ def symmetric(n: int) -> LayeredNet:
     >>> net.forward(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]])).ravel().tolist()
     [0, 1, 0, 1]
     """
-    _check_bits(n)
+    _check_bits(n, limit=_MAX_SQUARE_BITS, why=_SQUARE_WHY)
     return LayeredNet.from_dense(
         [np.ones((n, n), dtype=np.int64), [_alternating_readout(n, 0)]],
         [-np.arange(n, dtype=np.int64), [0]],
@@ -125,9 +127,9 @@ def skip(n: int) -> LayeredNet:
     >>> verify_exhaustive(net, parity_reference).status
     'verified'
     """
-    _check_bits(n)
+    _check_bits(n, limit=_MAX_SQUARE_BITS, why=_SQUARE_WHY)
     if n < 2:
-        raise ValueError("skip needs n >= 2: with one bit the output is the input, no unit at all")
+        raise InputError("skip needs n >= 2: with one bit the output is the input, no unit at all")
     return LayeredNet.from_dense(
         [np.ones((n - 1, n), dtype=np.int64), [_alternating_readout(n, 1)]],
         [-np.arange(1, n, dtype=np.int64), [0]],
@@ -162,9 +164,9 @@ def zigzag(n: int) -> LayeredNet:
     >>> result.status, result.margin
     ('verified', 1.0)
     """
-    _check_bits(n)
+    _check_bits(n, limit=_MAX_SQUARE_BITS, why=_SQUARE_WHY)
     if n < 4:
-        raise ValueError(f"zigzag needs n >= 4 (it turns round the unit at s = 3), got {n}; "
+        raise InputError(f"zigzag needs n >= 4 (it turns round the unit at s = 3), got {n}; "
                          "for n = 2, 3 symmetric is minimal (prove-width proves it)")
     knots = [j for j in range(1, n) if j != 3]
     weights = [np.ones(n, dtype=np.int64) for _ in knots] + [-np.ones(n, dtype=np.int64)]
@@ -181,10 +183,14 @@ def build(construction: str, n: int) -> LayeredNet:
     """
     makers = {"minterm": minterm, "symmetric": symmetric, "skip": skip, "zigzag": zigzag}
     if construction not in makers:
-        raise ValueError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}")
+        raise InputError(f"unknown construction {construction!r}; choose from {', '.join(CONSTRUCTIONS)}")
     return makers[construction](n)
 
 
-def _check_bits(n) -> None:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"the number of bits must be a positive integer, got {n!r}")
+_MAX_SQUARE_BITS = int(MAX_SHALLOW_WEIGHTS ** 0.5)
+_SQUARE_WHY = f"(about n^2 weights, at most {MAX_SHALLOW_WEIGHTS:,}: 8 GiB while built)"
+
+
+def _check_bits(n, limit: int | None = None, why: str = "") -> None:
+    """``InputError`` unless ``n`` is a positive integer, ``SizeLimitError`` past ``limit``: before any array."""
+    check_int(n, "the number of bits", minimum=1, maximum=limit, why=why)

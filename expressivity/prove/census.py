@@ -18,7 +18,8 @@ record is keyed by ``(n, census kind, representative hex, formulation,
 variant)``, later records winning; with ``resume`` a class is skipped when its
 record is ``"exact"`` or had at least the time limit now asked (``None``:
 unlimited), as ``prove-width`` reuses ``"unknown"`` proofs.  A record with less
-time gives its settled widths to the new run, which proves only the rest.
+time gives its settled widths to the new run, which proves only the rest.  A
+records file of another command is refused (:mod:`expressivity.results.records`).
 
 What backs a lower bound
 ------------------------
@@ -104,8 +105,8 @@ class CensusRow:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": "census", "census_kind": self.kind, "n": self.n, "hex": self.hex, "name": self.name,
-            "size": self.size, "values": self.values, "npn_hex": self.npn_hex,
+            "kind": "census", "written_by": "census", "census_kind": self.kind, "n": self.n, "hex": self.hex,
+            "name": self.name, "size": self.size, "values": self.values, "npn_hex": self.npn_hex,
             "lower_bound": self.lower, "upper_bound": self.upper, "upper_source": self.upper_source,
             "status": self.status, "lower_methods": list(self.lower_methods), "seconds": self.seconds,
             "time_limit": self.time_limit, "formulation": self.formulation, "variant": self.variant,
@@ -229,8 +230,8 @@ def census(
 
     backend = LocalBackend() if backend is None else backend
     classes = census_classes(n, kind) if classes is None else list(classes)
-    reuse = reusable_rows(read_records(records_path), n, kind, formulation.name) \
-        if resume and records_path is not None else {}
+    previous = read_records(records_path, kind="census") if records_path is not None else []  # no mixed files
+    reuse = reusable_rows(previous, n, kind, formulation.name) if resume else {}
     ready: dict[str, CensusRow] = {}
     tasks = []
     for cls in classes:

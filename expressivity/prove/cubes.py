@@ -237,8 +237,8 @@ class CubeResult:
 
 
 def solve_cube(f, width: int, cube: Cube, time_limit: float | None = 60.0, *, threads: int = 1,
-               seed: int = 0) -> CubeResult:
-    """Solve one cube with HiGHS; certify a network it finds on all ``2^n`` inputs.
+               seed: int = 0, model: MilpModel | None = None) -> CubeResult:
+    """Solve one cube with HiGHS (``model``: its program with rows added, default :func:`cube_model`); certify a network.
 
     XOR with two units: unit 0 never active leaves one unit, which cannot; unit 0
     active on ``x0 AND NOT x1`` (row 1, pattern ``0b0010``) can:
@@ -252,7 +252,7 @@ def solve_cube(f, width: int, cube: Cube, time_limit: float | None = 60.0, *, th
     ('feasible-certified', 'verified')
     """
     started = time.perf_counter()
-    model = cube_model(f, width, cube)
+    model = cube_model(f, width, cube) if model is None else model
     solution = solve_model(model, time_limit=time_limit, threads=threads, seed=seed)
     certificate, why = None, ""
     if solution.values is not None and solution.objective is not None and (

@@ -78,6 +78,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from expressivity.errors import InputError, check_int
 from expressivity.verify.exhaustive import input_bits
 
 VARIANTS = ("sign", "exact")
@@ -194,11 +195,11 @@ def target_function(function, n: int):
         return parity(n)
     if isinstance(function, BooleanFunction):
         if function.n != n:
-            raise ValueError(f"the function has {function.n} bits, but n = {n}")
+            raise InputError(f"the function has {function.n} bits, but n = {n}")
         return function
     if isinstance(function, str):
         return parse_function(function, n)
-    raise TypeError(f"a function is a spec string or a BooleanFunction, got {type(function).__name__}")
+    raise InputError(f"a function is a spec string or a BooleanFunction, got {type(function).__name__}")
 
 
 def is_constant(f) -> bool:
@@ -246,9 +247,12 @@ def check_groups(n: int, groups) -> tuple[int, ...]:
     """
     if groups is None:
         return (1,) * n
-    groups = tuple(int(g) for g in groups)
+    try:
+        groups = tuple(check_int(g, "a group size", error=InputError) for g in groups)
+    except TypeError:
+        raise InputError(f"groups must be a sequence of sizes, got {type(groups).__name__}") from None
     if not groups or min(groups) < 1 or sum(groups) != n:
-        raise ValueError(f"groups must be positive sizes summing to n = {n}, got {list(groups)}")
+        raise InputError(f"groups must be positive sizes summing to n = {n}, got {list(groups)}"[:200])
     return groups
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.errors import InputError, SizeLimitError, check_int
 from expressivity.prove.cuts import _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries
 from expressivity.prove.symmetry import SymmetryPlan, _add_symmetry_breaking, symmetry_plan
 from expressivity.prove.formulation import (
@@ -116,9 +117,13 @@ def build_model(
     'S2 sorted 0,1,2'
     """
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    if n < 1 or width < 1 or not 0 <= positive <= width:
-        raise ValueError(f"need n >= 1, width >= 1 and 0 <= positive <= width, got {n}, {width}, {positive}")
+        raise InputError(f"variant must be one of {VARIANTS}, got {variant!r}"[:200])
+    n, width = check_int(n, "n", minimum=1, maximum=26), check_int(width, "width", minimum=1)  # 26: a dense table
+    if width << n > 1 << 24:  # binaries: far past what is built (prove.width.MAX_BINARIES), before any array
+        raise SizeLimitError(f"{width} units x 2^{n} inputs is more than 2^24 binaries in one program")
+    check_int(positive, "positive", minimum=0, maximum=width, why="(the units with output weight +1)")
+    if not isinstance(formulation, Formulation):
+        raise InputError(f"formulation must be a Formulation (such as STRONG), got {type(formulation).__name__}")
     groups = check_groups(n, groups)
     tied = is_tied(groups)
     if tied and (formulation.correlation_cuts or formulation.sign_binaries):

@@ -31,8 +31,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from expressivity.errors import check_int
 from expressivity.prove.formulation import STRONG, Formulation, default_bound, is_constant, target_function
-from expressivity.prove.width import WidthProof, format_groups, prove_width
+from expressivity.prove.width import WidthProof, check_prove_arguments, format_groups, prove_width
 
 SUMMARY_STATUSES = ("exact", "gap", "unknown", "conflict")
 
@@ -340,6 +341,10 @@ def prove_minimum_width(
     >>> s.lower_bound, s.upper_bound, s.status, s.function_hex
     (2, 2, 'exact', '16')
     """
+    check_prove_arguments(n, variant=variant, formulation=formulation, time_limit=time_limit, threads=threads)
+    for name, value in (("max_width", max_width), ("search_upper", search_upper)):
+        if value is not None:
+            check_int(value, name, minimum=1 if name == "max_width" else 0)
     f = target_function(function, n)
     known = dict(known or {})
     bound = default_bound(n, variant, formulation)

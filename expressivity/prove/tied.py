@@ -24,9 +24,10 @@ import functools
 import math
 from typing import Callable, Iterable, Iterator
 
-from expressivity.prove.formulation import STRONG, Formulation, is_tied, target_function
+from expressivity.errors import InputError
+from expressivity.prove.formulation import STRONG, Formulation, check_groups, is_tied, target_function
 from expressivity.prove.summary import construction_upper_bound
-from expressivity.prove.width import WidthProof, prove_width
+from expressivity.prove.width import WidthProof, check_prove_arguments, prove_width
 
 #: Grid points (binaries per unit) above which a grouping is not tried.
 MAX_GRID_POINTS = 2048
@@ -122,10 +123,14 @@ def search_tied(
     """
     from expressivity.backends import LocalBackend
 
+    check_prove_arguments(n, width, variant=variant, formulation=formulation, time_limit=time_limit)  # before any work
     backend = LocalBackend() if backend is None else backend
     known = known or {}
     f = target_function(function, n)
-    ordered = [tuple(g) for g in sorted(groupings, key=lambda g: (grid_size(g), g))]
+    try:
+        ordered = [check_groups(n, g) for g in sorted(groupings, key=lambda g: (grid_size(g), g))]
+    except TypeError:
+        raise InputError(f"groupings must be sequences of group sizes, got {type(groupings).__name__}") from None
     proofs: dict[tuple[int, ...], WidthProof] = {}
     for groups in ordered:
         key = (n, width, variant, formulation.name, 1.0 if variant == "sign" else 2.0 * n, f.hex, groups)

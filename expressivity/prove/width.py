@@ -59,9 +59,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
+from expressivity.errors import InputError, SizeLimitError, check_int
 from expressivity.prove.certificate import Certificate, certify
 from expressivity.prove.formulation import (
-    STRONG, Formulation, check_groups, default_bound, is_constant, is_tied, positive_counts, target_function,
+    STRONG, VARIANTS, Formulation, check_groups, default_bound, is_constant, is_tied, positive_counts,
+    target_function,
 )
 from expressivity.prove.program import build_model
 from expressivity.prove.solve import solve_model
@@ -177,18 +179,48 @@ def check_program_size(n: int, width: int, groups: tuple[int, ...] | None = None
     >>> check_program_size(5, 10**6, (3, 2))
     Traceback (most recent call last):
     ...
-    ValueError: 1000000 units x 12 grid points = 12,000,000 binaries per program, about 480 s and 30 GB to build (at most 131,072 binaries)
+    expressivity.errors.SizeLimitError: 1000000 units x 12 grid points = 12,000,000 binaries per program, about 480 s and 30 GB to build (at most 131,072 binaries)
     """
     binaries = program_binaries(n, width, groups)
     points = binaries // width
     what = "grid points" if is_tied(groups) else "inputs"
     if binaries > MAX_BINARIES:
-        raise ValueError(f"{width} units x {points} {what} = {binaries:,} binaries per program, about "
+        raise SizeLimitError(f"{width} units x {points} {what} = {binaries:,} binaries per program, about "
                          f"{binaries * BUILD_SECONDS_PER_BINARY:.0f} s and {binaries * 2.5e3 / 1e9:.2g} GB to build "
                          f"(at most {MAX_BINARIES:,} binaries)")
     if width << n > MAX_CERTIFIED_PAIRS:
-        raise ValueError(f"{width} units x 2^{n} inputs = {width << n:,} (unit, input) pairs to certify in exact "
+        raise SizeLimitError(f"{width} units x 2^{n} inputs = {width << n:,} (unit, input) pairs to certify in exact "
                          f"rational arithmetic (at most {MAX_CERTIFIED_PAIRS:,})")
+
+
+def check_prove_arguments(n, width=None, *, variant="sign", formulation=STRONG, time_limit=None, threads=1,
+                          seed=0, bound=None) -> None:
+    """:class:`~expressivity.errors.InputError` (one line) for arguments no program can take, before any work.
+
+    ``n`` and ``width`` (``None``: not asked) are integers, at least 0 and 1, and at
+    most what :data:`MAX_BINARIES` allows (a program has ``width x 2^n``
+    binaries, fewer when tied); ``time_limit`` is ``None`` or positive seconds.
+
+    >>> check_prove_arguments(4, 0)
+    Traceback (most recent call last):
+    ...
+    expressivity.errors.InputError: width must be at least 1, got 0
+    """
+    check_int(n, "n", minimum=0, maximum=MAX_BINARIES.bit_length() - 1,
+              why=f"(a program has 2^n binaries per unit, at most {MAX_BINARIES:,})")
+    if width is not None:
+        check_int(width, "width", minimum=1, maximum=MAX_BINARIES,
+                  why=f"(a program has at least one binary per unit, at most {MAX_BINARIES:,})")
+    if variant not in VARIANTS:
+        raise InputError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}"[:200])
+    if not isinstance(formulation, Formulation):
+        raise InputError(f"formulation must be a Formulation (such as STRONG), got {type(formulation).__name__}")
+    for name, value in (("time_limit", time_limit), ("bound", bound)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or math.isnan(value) or value <= 0 or (name == "bound" and math.isinf(value))):
+            raise InputError(f"{name} must be None or a positive number, got {value!r}"[:200])
+    check_int(threads, "threads", minimum=1)
+    check_int(seed, "seed", minimum=0, maximum=2**31 - 1, why="(HiGHS's random seed)")
 
 
 def prove_width(
@@ -215,7 +247,8 @@ def prove_width(
     is not built, and its split is ``"unknown"``.  ``groups`` asks only about
     networks whose weights are tied within each group of bits (a network found is
     certified on all ``2^n`` inputs all the same).  Programs beyond
-    :func:`check_program_size` raise ``ValueError``, and so does a constant
+    :func:`check_program_size` raise ``SizeLimitError``, bad arguments
+    :class:`~expressivity.errors.InputError` (:func:`check_prove_arguments`), and so does a constant
     ``function`` (width 0 computes it; :func:`~expressivity.prove.summary.prove_minimum_width`
     reports that case).
 
@@ -237,9 +270,11 @@ def prove_width(
     >>> p.status, p.function, p.function_hex
     ('feasible-certified', 'majority', 'e8')
     """
+    check_prove_arguments(n, width, variant=variant, formulation=formulation, time_limit=time_limit,
+                          threads=threads, seed=seed, bound=bound)
     f = target_function(function, n)
     if is_constant(f):
-        raise ValueError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it")
+        raise InputError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it")
     label = dict(function=f.spec, function_hex=f.hex)
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
     started = time.perf_counter()
@@ -392,5 +427,6 @@ def _split(positive: int, outcome: str, solution, time_limit) -> SplitOutcome:
 
 __all__ = [
     "ZERO_MARGIN", "MAX_BINARIES", "BUILD_SECONDS_PER_BINARY", "MAX_CERTIFIED_PAIRS", "STATUSES",
-    "SplitOutcome", "WidthProof", "program_binaries", "check_program_size", "prove_width", "format_groups",
+    "SplitOutcome", "WidthProof", "program_binaries", "check_program_size", "check_prove_arguments", "prove_width",
+    "format_groups",
 ]

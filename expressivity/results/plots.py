@@ -222,8 +222,8 @@ def plot_depth_width(table, path: str | os.PathLike, *, title: str = "") -> Path
             axis.set_title(f"{function}: {label.split(' (')[0]} (found: upper bounds)", fontsize=10)
     if title:
         figure.suptitle(title, fontsize=9)
-    figure.savefig(path)
-    return path
+    fmt = path.suffix.lower().lstrip(".") or "png"
+    return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt))
 
 
 def plot_census(rows: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:

@@ -19,11 +19,13 @@ not searched.
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from expressivity.errors import InputError, echo
 from expressivity.functions import FunctionError, parse_function
 from expressivity.search.models import TrainConfig, parameter_count
 from expressivity.search.records import batch_key, read_search_records
@@ -153,12 +155,19 @@ def depth_width_table(
     already in ``records_path`` (with ``resume``) are still read back, and every
     cell not finished is marked ``stopped`` (nothing is claimed for it).
 
+    Raises :class:`~expressivity.errors.InputError` before any work for an
+    empty or repeated function name, or a time limit that is not a finite
+    number of seconds at least 0.
+
     >>> table = depth_width_table(["majority"], [3], [1, 2], max_width=2, block=2, seeds=4)
     >>> [(c.depth, c.width) for c in table.cells]
     [(1, 1), (2, 1)]
+    >>> depth_width_table(["parity", "parity"], [3], [1])
+    Traceback (most recent call last):
+    ...
+    expressivity.errors.InputError: functions names 'parity' twice
     """
-
-
+    _check_table_input(functions, time_limit)
     bits, depths = sorted(set(bits)), sorted(set(depths))
     # Read once: blocks this run writes are never looked up again (the scan only moves on).
     recorded = set()
@@ -188,6 +197,18 @@ def depth_width_table(
     cells.sort(key=lambda c: (order[c.function], c.depth, c.n))
     return DepthTable(tuple(cells), tuple(built), config, seeds,
                       None if records_path is None else str(records_path))
+
+
+def _check_table_input(functions: Sequence[str], time_limit: float | None) -> None:
+    seen = set()
+    for name in functions:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"functions holds an empty name: {echo(list(functions))}")
+        if name in seen:
+            raise InputError(f"functions names {echo(name)} twice")
+        seen.add(name)
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):
+        raise InputError(f"time_limit must be a finite number of seconds, at least 0, got {time_limit!r}")
 
 
 def _scan(spec, name, n, depth, max_width, block, seeds, config, seed, device, records_path, resume, progress,

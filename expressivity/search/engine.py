@@ -20,6 +20,8 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from expressivity.errors import InputError, check_int
+from expressivity.functions.table import MAX_BITS as MAX_TABLE_BITS
 from expressivity.search.chunk import MIN_SLOTS, PAD_UP_TO_BITS, Chunk
 from expressivity.search.models import (  # noqa: F401  (re-exported: the engine's vocabulary)
     DTYPES, ENCODINGS, INITS, LOSSES, MAX_DEPTH, ModelSpec, TrainConfig, TrainedModel, check_shape, flops_per_step,
@@ -105,14 +107,12 @@ def chunk_slots(n: int, shape, models: int, budget: int) -> list[int]:
 
 def function_target(target) -> tuple[int, np.ndarray]:
     """``(n, table)`` from what :func:`train_models` accepts: a Boolean function, or ``n`` meaning parity."""
-    if isinstance(target, (int, np.integer)):
-        n = int(target)
-        if n < 1:
-            raise ValueError(f"n must be at least 1, got {n}")
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        n = check_int(target, "n", minimum=1, maximum=MAX_TABLE_BITS, why="(a table of 2^n rows)")
         return n, parity_signs(n) > 0
     table = getattr(target, "table", None)
     if table is None:
-        raise TypeError(f"train_models needs a BooleanFunction or an int n (parity), got {type(target).__name__}")
+        raise InputError(f"train_models needs a BooleanFunction or an int n (parity), got {type(target).__name__}")
     return int(target.n), np.asarray(table, dtype=bool)
 
 

@@ -24,12 +24,15 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from expressivity.errors import InputError, check_int
 from expressivity.networks.layered import LayeredNet
 
 LOSSES = ("logistic", "hinge", "squared")
 INITS = ("uniform", "kaiming", "gaussian", "rademacher")
 ENCODINGS = ("01", "pm1")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+#: The widest hidden layer a model may have: 2^20 units (a layer of 2^40 weights after it is past any memory).
+MAX_WIDTH = 1 << 20
 #: Hidden layers a search may ask for.
 MAX_DEPTH = 4
 
@@ -78,14 +81,17 @@ class TrainConfig:
             ("encoding", self.encoding, ENCODINGS),
             ("dtype", self.dtype, tuple(DTYPES)),
         ):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        if self.steps < 0:
-            raise ValueError(f"steps must be at least 0, got {self.steps}")
+            if not isinstance(value, str) or value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}; got {value!r}"[:200])
+        check_int(self.steps, "steps", minimum=0)
+        for name in ("lr", "eps", "beta1", "beta2"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(f"{name} must be a finite number, got {value!r}"[:200])
         if not self.lr > 0 or not self.eps > 0:
-            raise ValueError("lr and eps must be positive")
+            raise InputError("lr and eps must be positive")
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ValueError("beta1 and beta2 must lie in [0, 1)")
+            raise InputError("beta1 and beta2 must lie in [0, 1)")
 
     def key(self) -> str:
         """A short string naming this configuration (used in records and file names).
@@ -108,11 +114,16 @@ def check_shape(shape) -> tuple[int, ...]:
     >>> check_shape(3), check_shape([8, 4])
     ((3,), (8, 4))
     """
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(w) for w in shape)
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(check_int(w, "a width", maximum=MAX_WIDTH, why="(units in one hidden layer)") for w in shape)
+    except TypeError:
+        raise InputError(f"a shape is a width or a sequence of widths, got {type(shape).__name__}") from None
     if not 1 <= len(shape) <= MAX_DEPTH:
-        raise ValueError(f"a network has 1..{MAX_DEPTH} hidden layers, got {len(shape)}")
+        raise InputError(f"a network has 1..{MAX_DEPTH} hidden layers, got {len(shape)}")
     if min(shape) < 1:
-        raise ValueError(f"every width must be at least 1, got {shape}")
+        raise InputError(f"every width must be at least 1, got {shape}")
     return shape
 
 
@@ -133,8 +144,7 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", check_shape(self.shape))
-        if self.index < 0:
-            raise ValueError(f"index must be non-negative, got {self.index}")
+        check_int(self.index, "index", minimum=0)
 
     @property
     def width(self) -> int:

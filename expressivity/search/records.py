@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from expressivity.errors import InputError, echo
+from expressivity.networks.files import file_name, read_weight_arrays
 from expressivity.results.atomic import write_atomic
 from expressivity.results.records import RecordsError, read_records
 from expressivity.search.models import TrainedModel, shape_text
@@ -121,6 +123,7 @@ class WidthBatch:
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["kind"] = "search-width"
+        record["written_by"] = "search-width"  # the kind of records file (expressivity.results.records)
         for name in ("shape", "fit_indices", "steps_to_fit"):
             record[name] = list(record[name])
         record["batch_shapes"] = [list(s) for s in record["batch_shapes"]]
@@ -143,7 +146,7 @@ def batch_key(n: int, function_hex: str, shape, config: str, seed: int, seeds: i
 def read_search_records(path: str | os.PathLike) -> list[WidthBatch]:
     """The search-width batches of a records file; :class:`RecordsError` (one line) for old or broken ones."""
     batches = []
-    for record in read_records(path):
+    for record in read_records(path, kind="search-width"):  # another command's file: refused, never mixed
         if record.get("kind") != "search-width":
             continue
         if "engine" not in record or "function_hex" not in record:
@@ -206,15 +209,23 @@ def load_weights(path: str | os.PathLike) -> tuple[TrainedModel, dict[str, Any]]
     """Read back what :func:`save_weights` wrote: the model (with the inputs it reads) and its description.
 
     Files written before ``inputs`` was recorded hold the trained network as it was
-    trained: their ``encoding`` says what it reads.
+    trained: their ``encoding`` says what it reads.  A file that is not a
+    search's weights (a network saved by ``compile --out``, a folder, an empty
+    or foreign file, float16 arrays) raises :class:`~expressivity.errors.InputError`
+    with one line naming it; :func:`expressivity.networks.export.load_network`
+    reads both kinds of network file.
     """
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        inputs = meta.get("inputs")
-        encoding = {"0/1": "01", "-1/+1": "pm1"}.get(inputs) if inputs else meta.get("encoding", "01")
-        if encoding is None:
-            raise ValueError(f"{path}: unknown inputs {inputs!r}")
-        arrays = {key: data[key] for key in data.files if key != "meta"}
+    arrays, meta = read_weight_arrays(path)
+    name = file_name(path)
+    inputs = meta.get("inputs")
+    encoding = {"0/1": "01", "-1/+1": "pm1"}.get(inputs) if inputs else meta.get("encoding", "01")
+    if encoding not in ("01", "pm1"):
+        raise InputError(f"{name}: unknown inputs {echo(inputs or encoding)}")
+    try:
         model = TrainedModel.from_arrays(arrays, n=int(meta["n"]), index=int(meta["index"]),
                                          steps=int(meta["steps"]), encoding=encoding)
+    except KeyError as error:
+        raise InputError(f"{name}: the weights file lacks {error.args[0]}") from None
+    except (TypeError, ValueError, IndexError) as error:
+        raise InputError(f"{name}: the weights file does not hold a network ({' '.join(str(error).split())})") from None
     return model, meta

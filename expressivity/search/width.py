@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import torch
 
+from expressivity.errors import InputError, check_int
 from expressivity.functions import BooleanFunction, npn_canonical, parse_function
 from expressivity.results.records import append_records
 from expressivity.search.budget import PIECE_BYTES, check_search_size, held_model_bytes
@@ -105,6 +106,13 @@ def search_shapes(widths: Iterable[int] | None, depth: int, shape) -> list[tuple
     return [(int(w),) * depth for w in widths]
 
 
+def _integers(values, name: str) -> list[int]:
+    """``values`` as ints (numpy ints too); ``InputError`` for anything else, before any work."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise InputError(f"{name} must be a sequence of integers, got {type(values).__name__}")
+    return [check_int(value, f"every one of {name}") for value in values]
+
+
 def search_width(
     function="parity",
     bits: Iterable[int] | None = None,
@@ -181,21 +189,20 @@ def search_width(
     if isinstance(function, BooleanFunction) and bits is None:
         bits = [function.n]
     if bits is None:
-        raise ValueError("bits must be given for a function spec")
-    bits = sorted(set(int(n) for n in bits))
+        raise InputError("bits must be given for a function spec")
+    bits = sorted(set(_integers(bits, "bits")))
     if shape is None:
         if widths is None:
-            raise ValueError("give widths, or one shape")
+            raise InputError("give widths, or one shape")
         if not (isinstance(widths, range) and widths.step == 1):
-            widths = sorted(set(int(w) for w in widths))
+            widths = sorted(set(_integers(widths, "widths")))
         if not widths or widths[0] < 1:
-            raise ValueError("widths must not be empty, and every width must be at least 1")
+            raise InputError("widths must not be empty, and every width must be at least 1")
     if not bits:
-        raise ValueError("bits must not be empty")
+        raise InputError("bits must not be empty")
     if bits[0] < 2 or bits[-1] > MAX_SEARCH_BITS:
-        raise ValueError(f"bits must lie in 2..{MAX_SEARCH_BITS} (every fit is re-checked on all 2^n inputs)")
-    if seeds < 1:
-        raise ValueError("seeds must be at least 1")
+        raise InputError(f"bits must lie in 2..{MAX_SEARCH_BITS} (every fit is re-checked on all 2^n inputs)")
+    check_int(seeds, "seeds", minimum=1)
     shapes = search_shapes(widths, depth, shape)
     targets = {n: function_at(function, n) for n in bits}  # bad specs fail here, before any work
     label = function if isinstance(function, str) else (function.spec or f"hex:{function.hex}")

@@ -141,7 +141,9 @@ def _certify(arrays: ArrayCircuit, layers: list, net: LayeredNet) -> str:
     # Weights are compared exactly as integers: by value, whatever the dtype (2.0**54 is an integer, 0.5 is not).
     integral = net.integer_form()
     if integral is None:
-        raise _Rejected("the weights and biases are not all integers below 2^62, which every gadget's are")
+        problem = net.nonfinite()
+        raise _Rejected(f"{problem}, and every gadget's weights are integers" if problem else
+                        "the weights and biases are not all integers below 2^62, which every gadget's are")
     net = integral
     base, sign, offset = _resolve(arrays)
     arities = arrays.arities

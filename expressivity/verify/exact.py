@@ -29,6 +29,7 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.errors import InputError
 from expressivity.networks.layered import LayeredNet
 
 #: Most Python-integer multiply-adds :func:`exact_outputs` is asked to do (a few seconds).
@@ -44,7 +45,7 @@ def _exponent(values: np.ndarray) -> int:
     if not values.size:
         return 0
     if not np.all(np.isfinite(values)):
-        raise ValueError("the network has infinite or NaN weights")
+        raise InputError("the network has infinite or NaN weights, which are no numbers to compute with")
     mantissa, exponent = np.frexp(values)  # v = m 2^e, 0.5 <= |m| < 1, m has 53 bits
     integers = (mantissa * 2.0**53).astype(np.int64)
     trailing = np.array([(int(i) & -int(i)).bit_length() - 1 for i in integers])
@@ -74,6 +75,9 @@ def _times_power_of_two(value, power: int) -> int:
 
 def _scaled_layers(net: LayeredNet):
     """Per layer: (CSR structure, Python-int weights, Python-int biases), and the skip's, and ``A``."""
+    problem = net.nonfinite()
+    if problem is not None:
+        raise InputError(f"{problem}, which is no number to compute with")
     totals = scale_exponents(net)
     previous = 0
     layers = []

@@ -186,6 +186,10 @@ def verify_exhaustive(
                 reason=f"2^{n} inputs would take about {format_duration(estimate)}, more than the time limit of "
                 f"{format_duration(time_limit)}",
             )
+    problem = net.nonfinite()
+    if problem is not None:
+        return Verification("skipped", "exhaustive", n, seconds=time.perf_counter() - started,
+                            reason=f"{problem}: the network computes no number there, so nothing is checked")
     plan = _ArithmeticPlan.choose(net)
     total = 1 << n
     widest = max((net.n_inputs, net.n_outputs) + net.widths)
@@ -214,7 +218,8 @@ def verify_exhaustive(
             if bits is not None and encoding == "pm1":
                 bits = (bits + 1) // 2
             expected = reference_outputs(reference, n, start, start + chunk, bits)
-            got = plan.network.forward_columns(columns).T
+            with np.errstate(over="ignore", invalid="ignore"):  # float64 past 2^1024: the bound is inf, all exact
+                got = plan.network.forward_columns(columns).T
             try:
                 row, chunk_margin, exact_row = plan.decide(got, expected, mode, lambda rows: columns.T[rows].astype(np.int64))
             except _Undecided as undecided:
@@ -295,7 +300,9 @@ class _ArithmeticPlan:
             return row, margin / scale, exact_row
         # float64 with a rounding bound: decide what the bound decides, the rest exactly.
         signed = np.where(expected == 1, got, -got)
-        if mode == "exact":
+        if not np.isfinite(self.error):  # the bound overflowed: float64 decides nothing, exact arithmetic all
+            certain_wrong = certain_right = np.zeros(len(got), dtype=bool)
+        elif mode == "exact":
             certain_wrong = np.any(np.abs(got - expected) > self.error, axis=1)
             certain_right = np.zeros(len(got), dtype=bool)
         else:
@@ -316,13 +323,14 @@ class _ArithmeticPlan:
             exact = exact_outputs(self.original, input_rows(undecided))
             for position, row in enumerate(undecided):
                 values = exact[position]
-                wrong = any(v != e for v, e in zip(values, expected[row])) if mode == "exact" else \
-                    any((v if e == 1 else -v) <= 0 for v, e in zip(values, expected[row]))
-                if wrong:
+                if _wrong(values, expected[row], mode):
                     return int(row), margin, list(values)
         if first_certain < len(got):
             row = first_certain
-            return row, margin, list(exact_outputs(self.original, input_rows(np.array([row])))[0])
+            values = list(exact_outputs(self.original, input_rows(np.array([row])))[0])
+            if not _wrong(values, expected[row], mode):  # a counterexample is only ever shown exactly
+                raise AssertionError(f"the rounding bound {self.error!r} was exceeded on row {row}")
+            return row, margin, values
         return None, margin, None
 
     def verified_reason(self, total: int, mode: str, margin: float) -> str:
@@ -334,6 +342,13 @@ class _ArithmeticPlan:
                     f"recomputed in exact rational arithmetic{exact}")
         return (f"all {total} inputs, float64 arithmetic; every sign beyond the bound {self.error:.3g} on its rounding "
                 f"error is certain (least margin {margin:.3g}){exact}")
+
+
+def _wrong(values, expected, mode: str) -> bool:
+    """Whether exact outputs ``values`` are wrong for the expected bits, in ``mode``."""
+    if mode == "exact":
+        return any(v != e for v, e in zip(values, expected))
+    return any((v if e == 1 else -v) <= 0 for v, e in zip(values, expected))
 
 
 def format_duration(seconds: float) -> str:

@@ -17,7 +17,7 @@ bound over the hypercube*, one unit at a time (vectorised over all units):
 
 The affine part ``c0 + S x`` is added to every row.  Every step is int64
 integer arithmetic (the bound of :meth:`LayeredNet.magnitude_bound` is
-checked first), and the finished table is compared with the reference on
+checked first; networks beyond int64 are computed in Python integers), and the finished table is compared with the reference on
 every input, without tolerance.  Each minterm unit is alive on exactly one
 branch, so the minterm network at n = 20 (524,288 units) is checked in
 seconds; a network whose units are undecided on many sub-cubes can exceed
@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.exhaustive import Reference, first_wrong, input_bits, reference_outputs
 from expressivity.results.progress import progress_bar
-from expressivity.verify.exact import scaled_integer_net
+from expressivity.verify.exact import MAX_EXACT_OPERATIONS, exact_operations, exact_outputs, scaled_integer_net
 from expressivity.verify.record import Counterexample, Verification
 
 METHOD = "exhaustive-sparse"
@@ -71,7 +71,11 @@ def verify_shallow(
     Weights need not have an integer dtype: integer values are used as they
     are, and dyadic ones (every float64) are scaled by a power of two to
     integers, which ReLU's homogeneity allows (:mod:`expressivity.verify.exact`).
-    Where that leaves int64, the result is "skipped" and says so.  Raises
+    Where that leaves int64 (by the rigorous bound of :meth:`LayeredNet.magnitude_bound`),
+    every output is computed in Python integers instead, up to
+    :data:`~expressivity.verify.exact.MAX_EXACT_OPERATIONS` multiply-adds, past which
+    the result is "skipped" and says so.  A NaN or infinite weight gives "skipped"
+    naming it.  Raises
     ``ValueError`` for a network with more than one hidden layer.
 
     Examples
@@ -99,26 +103,69 @@ def verify_shallow(
             reason=f"a table of 2^{n} outputs is more than the limit of 2^{max_bits} (raise max_bits)",
             seconds=time.perf_counter() - started,
         )
+    problem = net.nonfinite()
+    if problem is not None:
+        return Verification("skipped", METHOD, n, seconds=time.perf_counter() - started,
+                            reason=f"{problem}: the network computes no number there, so nothing is checked")
     # Exact integers whatever the dtype: integer values as they are, dyadic ones scaled by 2^shift.
     scaled = scaled_integer_net(net)
     if scaled is None:
-        return Verification(
-            "skipped", METHOD, n, seconds=time.perf_counter() - started,
-            reason="the weights are not integers within int64, even scaled by a power of two (use verify_exhaustive)",
-        )
+        return _verify_in_python_integers(net, reference, mode, encoding, started,
+                                          "int64 cannot hold this network, even with its weights scaled by a power of two")
+    original = net
     net, shift = scaled
     first, bias, readout, out_bias, direct = _affine_parts(net, encoding)
     bound = LayeredNet((first, readout), (bias, out_bias), direct).magnitude_bound(1.0)
     if bound >= 2**62:
-        return Verification(
-            "skipped", METHOD, n, seconds=time.perf_counter() - started,
-            reason=f"values of this network may reach {bound:.3g}, beyond int64 (use verify_exhaustive)",
-        )
+        return _verify_in_python_integers(original, reference, mode, encoding, started,
+                                          f"values of this network may reach {bound:.3g}, beyond int64")
     try:
         table, visited = output_table(first, bias, readout, out_bias, direct, max_entries, progress)
     except FrontierTooLarge as error:
         return Verification("skipped", METHOD, n, reason=str(error), seconds=time.perf_counter() - started)
     return _compare(table, reference, n, mode, visited, started, shift)
+
+
+def _verify_in_python_integers(net: LayeredNet, reference, mode: str, encoding: str, started: float, why: str):
+    """Every output in exact Python-integer arithmetic (:func:`exact_outputs`), for networks int64 cannot hold.
+
+    Skipped, saying ``why`` and the cost, past :data:`MAX_EXACT_OPERATIONS` multiply-adds.
+    """
+    n = net.n_inputs
+    total = 1 << n
+    cost = exact_operations(net, total)
+    if cost > MAX_EXACT_OPERATIONS:
+        return Verification(
+            "skipped", METHOD, n, seconds=time.perf_counter() - started,
+            reason=f"{why}, and exact arithmetic on all {total} inputs needs {cost:,} multiply-adds, more than the "
+            f"limit of {MAX_EXACT_OPERATIONS:,} (use verify_exhaustive)",
+        )
+    bits = input_bits(n, 0, total)
+    got = exact_outputs(net, 2 * bits - 1 if encoding == "pm1" else bits)
+    expected = reference_outputs(reference, n, 0, total, bits)
+    if expected.shape != got.shape:
+        raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
+    signed = [[v if e == 1 else -v for v, e in zip(values, want)] for values, want in zip(got, expected)]
+    for row, (values, want) in enumerate(zip(got, expected)):
+        wrong = any(v != e for v, e in zip(values, want)) if mode == "exact" else min(signed[row]) <= 0
+        if wrong:
+            example = Counterexample(bits=tuple(int(b) for b in bits[row]), expected=tuple(int(v) for v in want),
+                                     got=tuple(_fraction_plain(v) for v in values))
+            return Verification(
+                "counterexample", METHOD, n, total, example, seconds=time.perf_counter() - started,
+                reason=f"wrong on input {row}; {why}, so every output was computed in exact Python-integer arithmetic",
+                margin=None if mode == "exact" else float(min(signed[row])),
+            )
+    return Verification(
+        "verified", METHOD, n, total, seconds=time.perf_counter() - started,
+        reason=f"all {total} outputs computed exactly: {why}, so in Python-integer arithmetic, no tolerance",
+        margin=None if mode == "exact" else float(min(min(row) for row in signed)),
+    )
+
+
+def _fraction_plain(value):
+    """An exact output (a Fraction) as an int when it is integral, else a float."""
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 def _affine_parts(net: LayeredNet, encoding: str):

@@ -22,18 +22,22 @@ expressivity.circuits.netlists.common.NetlistError: .../bad.bench: line 3: 'b' i
 from __future__ import annotations
 
 import os
+import stat
 
 import networkx as nx
 
 from expressivity.circuits.netlists.aiger import parse_aiger
 from expressivity.circuits.netlists.bench import parse_bench
 from expressivity.circuits.netlists.blif import parse_blif
-from expressivity.circuits.netlists.common import NetlistError
+from expressivity.circuits.netlists.common import MAX_NETLIST_BYTES, MAX_NETLIST_GATES, NetlistError, NetlistLimitError
 
 #: Formats by name; each file suffix names its format.
 FORMATS = ("bench", "aag", "aig", "blif")
 
-__all__ = ["FORMATS", "NetlistError", "netlist_format", "parse_netlist", "read_netlist"]
+__all__ = [
+    "FORMATS", "MAX_NETLIST_BYTES", "MAX_NETLIST_GATES", "NetlistError", "NetlistLimitError", "netlist_format",
+    "parse_netlist", "read_netlist",
+]
 
 
 def netlist_format(path: str | os.PathLike, format: str | None = None) -> str:
@@ -53,29 +57,51 @@ def netlist_format(path: str | os.PathLike, format: str | None = None) -> str:
     return suffix
 
 
-def parse_netlist(data: bytes, format: str, path: str = "<netlist>") -> nx.DiGraph:
-    """The circuit of a netlist's bytes in ``format`` (``path`` names it in errors)."""
+def parse_netlist(data: bytes, format: str, path: str = "<netlist>", max_gates: int = MAX_NETLIST_GATES) -> nx.DiGraph:
+    """The circuit of a netlist's bytes in ``format`` (``path`` names it in errors).
+
+    More than ``max_gates`` inputs plus gates raise :class:`NetlistLimitError`.
+    """
     if format in ("aag", "aig"):
-        return parse_aiger(data, path, expect=format)
+        return parse_aiger(data, path, expect=format, max_gates=max_gates)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise NetlistError(path, line, f"not a text file (byte {error.start} is not UTF-8)") from None
     if format == "bench":
-        return parse_bench(text, path)
+        return parse_bench(text, path, max_gates)
     if format == "blif":
-        return parse_blif(text, path)
+        return parse_blif(text, path, max_gates)
     raise NetlistError(path, None, f"unknown format {format!r}; formats are {', '.join(FORMATS)}")
 
 
-def read_netlist(path: str | os.PathLike, format: str | None = None) -> nx.DiGraph:
+def read_netlist(path: str | os.PathLike, format: str | None = None, *, max_bytes: int = MAX_NETLIST_BYTES,
+                 max_gates: int = MAX_NETLIST_GATES) -> nx.DiGraph:
     """The circuit of the netlist file ``path``; ``format`` (one of :data:`FORMATS`) overrides the suffix.
 
     Raises :class:`NetlistError` for a malformed, sequential or unknown-format
-    file, and ``OSError`` for one that cannot be read.
+    file, :class:`NetlistLimitError` for one of more than ``max_bytes`` bytes
+    (refused from its size before reading; a device or a pipe is read no further
+    than ``max_bytes + 1``) or ``max_gates`` inputs plus gates, and ``OSError``
+    for one that cannot be read.
+
+    >>> read_netlist("/dev/zero", "aig", max_bytes=1000)
+    Traceback (most recent call last):
+    ...
+    expressivity.circuits.netlists.common.NetlistLimitError: /dev/zero: more than 1,000 bytes (not a regular file: read no further), past the limit max_bytes = 1,000
     """
     format = netlist_format(path, format)
     with open(path, "rb") as handle:
-        data = handle.read()
-    return parse_netlist(data, format, str(path))
+        info = os.fstat(handle.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+            raise _too_many_bytes(path, f"{info.st_size:,} bytes", max_bytes)
+        data = handle.read(max_bytes + 1)  # never the whole of a stream that may not end
+    if len(data) > max_bytes:
+        kind = "" if stat.S_ISREG(info.st_mode) else " (not a regular file: read no further)"
+        raise _too_many_bytes(path, f"more than {max_bytes:,} bytes{kind}", max_bytes)
+    return parse_netlist(data, format, str(path), max_gates)
+
+
+def _too_many_bytes(path, size: str, max_bytes: int) -> NetlistLimitError:
+    return NetlistLimitError(path, None, f"{size}, past the limit max_bytes = {max_bytes:,}", "max_bytes")

@@ -25,13 +25,25 @@ from __future__ import annotations
 
 import networkx as nx
 
-from expressivity.circuits.netlists.common import FALSE, TRUE, Definition, Netlist, NetlistError, build_circuit
+from expressivity.circuits.netlists.common import (
+    FALSE, MAX_NETLIST_GATES, TRUE, Definition, Netlist, NetlistError, build_circuit, check_gates,
+)
 
 _SECTIONS = ("bad-state properties", "invariant constraints", "justice properties", "fairness properties")
 
 
-def parse_aiger(data: bytes, path: str = "<aiger>", expect: str | None = None) -> nx.DiGraph:
-    """The circuit of an AIGER file's bytes; ``expect`` ("aag" or "aig") insists on one of the two forms."""
+def parse_aiger(data: bytes, path: str = "<aiger>", expect: str | None = None,
+                max_gates: int = MAX_NETLIST_GATES) -> nx.DiGraph:
+    """The circuit of an AIGER file's bytes; ``expect`` ("aag" or "aig") insists on one of the two forms.
+
+    The header's inputs plus AND gates are checked against ``max_gates`` before
+    anything else is read.
+
+    >>> parse_aiger(b"aig 1000000000 1000000000 0 1 0\\n2\\n", "claims.aig")
+    Traceback (most recent call last):
+    ...
+    expressivity.circuits.netlists.common.NetlistLimitError: claims.aig: line 1: the header's I + A = 1,000,000,000 inputs plus gates, past the limit max_gates = 250,000
+    """
     reader = _Reader(data, path)
     header = reader.line()
     if header is None:
@@ -52,7 +64,10 @@ def parse_aiger(data: bytes, path: str = "<aiger>", expect: str | None = None) -
     for count, section in zip(counts[5:], _SECTIONS):
         if count:
             raise NetlistError(path, 1, f"{count} {section}: only combinational outputs compile")
-    netlist = Netlist(path, kind)
+    # Binary inputs take no bytes at all: only this stops a short file from claiming a billion of them.
+    # (Lines and gates are read one at a time: a file shorter than its header says ends early, on its line.)
+    check_gates(path, 1, i + a, max_gates, what=f"the header's I + A = {i + a:,} inputs plus gates")
+    netlist = Netlist(path, kind, max_gates=max_gates)
     if kind == "aig" and m != i + a:
         raise NetlistError(path, 1, f"binary AIGER needs M = I + L + A, got M = {m}, I + L + A = {i + a}")
     if m < i + a:

@@ -17,7 +17,7 @@ import re
 
 import networkx as nx
 
-from expressivity.circuits.netlists.common import Definition, Netlist, build_circuit
+from expressivity.circuits.netlists.common import MAX_NETLIST_GATES, Definition, Netlist, build_circuit
 
 #: BENCH gate -> (our gate, negated output); None for buffers and inverters.
 GATES = {
@@ -30,9 +30,12 @@ _DECLARATION = re.compile(r"^(INPUT|OUTPUT)\s*\(\s*([^()\s,]+)\s*\)$", re.IGNORE
 _ASSIGNMENT = re.compile(r"^([^=\s]+)\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)$")
 
 
-def parse_bench(text: str, path: str = "<bench>") -> nx.DiGraph:
-    """The circuit of a BENCH netlist given as ``text`` (``path`` names it in errors)."""
-    netlist = Netlist(path, "bench")
+def parse_bench(text: str, path: str = "<bench>", max_gates: int = MAX_NETLIST_GATES) -> nx.DiGraph:
+    """The circuit of a BENCH netlist given as ``text`` (``path`` names it in errors).
+
+    A netlist of more than ``max_gates`` inputs plus gates is refused as it is read.
+    """
+    netlist = Netlist(path, "bench", max_gates=max_gates)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:

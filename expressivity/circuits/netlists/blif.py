@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from expressivity.circuits.netlists.common import Definition, Netlist, build_circuit
+from expressivity.circuits.netlists.common import MAX_NETLIST_GATES, Definition, Netlist, build_circuit
 
 #: Directives that say nothing about the logic (timing and load figures).
 IGNORED = {
@@ -36,9 +36,12 @@ REFUSED = {
 }
 
 
-def parse_blif(text: str, path: str = "<blif>") -> nx.DiGraph:
-    """The circuit of a BLIF netlist given as ``text`` (``path`` names it in errors)."""
-    netlist = Netlist(path, "blif")
+def parse_blif(text: str, path: str = "<blif>", max_gates: int = MAX_NETLIST_GATES) -> nx.DiGraph:
+    """The circuit of a BLIF netlist given as ``text`` (``path`` names it in errors).
+
+    A netlist of more than ``max_gates`` inputs plus gates is refused as it is read.
+    """
+    netlist = Netlist(path, "blif", max_gates=max_gates)
     model, cover, cover_head, ended = "", None, None, False
     for number, tokens in _logical_lines(text):
         word = tokens[0]

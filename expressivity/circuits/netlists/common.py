@@ -26,6 +26,13 @@ from expressivity.circuits.schema import CircuitError, check_circuit
 KINDS = ("gate", "literal", "cover", "const")
 #: Constant signals that AIGER literals 0 and 1 stand for.
 FALSE, TRUE = ("const", 0), ("const", 1)
+#: Largest netlist file read, in bytes (``max_bytes``): a 250,000-gate BENCH file takes about 7 MB, and
+#: parsing takes about a second per MB here, so a file past this is refused before a byte is parsed.
+MAX_NETLIST_BYTES = 16 << 20
+#: Most inputs plus gates a netlist may declare (``max_gates``; a BLIF cover counts one gate per row, an
+#: AIGER header's I + A counts before any gate is read): each signal costs about 2 KB as a networkx node
+#: with its network units, and a deep netlist costs about a millisecond per layer to compile and verify.
+MAX_NETLIST_GATES = 250_000
 
 
 class NetlistError(CircuitError):
@@ -42,6 +49,32 @@ class NetlistError(CircuitError):
         self.problem = " ".join(str(problem).split())  # one line, whatever the names held
         location = where or (f"line {line}" if line is not None else "")
         super().__init__(f"{self.path}: {location}: {self.problem}" if location else f"{self.path}: {self.problem}")
+
+
+class NetlistLimitError(NetlistError):
+    """A netlist past a size limit; ``limit`` names the parameter that raises it (``max_bytes``, ``max_gates``).
+
+    >>> error = NetlistLimitError("x.aig", 1, "too many gates", "max_gates")
+    >>> str(error), error.limit
+    ('x.aig: line 1: too many gates', 'max_gates')
+    """
+
+    def __init__(self, path, line: int | None, problem: str, limit: str, where: str | None = None) -> None:
+        super().__init__(path, line, problem, where)
+        self.limit = limit
+
+
+def check_gates(path, line: int | None, gates: int, max_gates: int, what: str = "") -> None:
+    """Refuse ``gates`` inputs plus gates past ``max_gates`` (a :class:`NetlistLimitError`); ``what`` says whose.
+
+    >>> check_gates("big.bench", 7, 11, 10)
+    Traceback (most recent call last):
+    ...
+    expressivity.circuits.netlists.common.NetlistLimitError: big.bench: line 7: more than 10 inputs plus gates, past the limit max_gates = 10
+    """
+    if gates > max_gates:
+        counted = what or "more than {limit} inputs plus gates".format(limit=f"{max_gates:,}")
+        raise NetlistLimitError(path, line, f"{counted}, past the limit max_gates = {max_gates:,}", "max_gates")
 
 
 @dataclass(frozen=True)
@@ -79,6 +112,8 @@ class Netlist:
     outputs: list = field(default_factory=list)
     definitions: dict = field(default_factory=dict)
     input_lines: dict = field(default_factory=dict)  # input name -> its line
+    max_gates: int = MAX_NETLIST_GATES
+    gates: int = 0  # inputs plus gates so far, a cover counting one per row
 
     def error(self, line: int | None, problem: str) -> NetlistError:
         return NetlistError(self.path, line, problem)
@@ -86,8 +121,13 @@ class Netlist:
     def add_input(self, name: Hashable, line: int) -> None:
         if name in self.definitions or name in self.input_lines:
             raise self.error(line, f"duplicate definition of {_show(name)} (declared as an input twice, or also defined)")
+        self._count(1, line)
         self.inputs.append((name, line))
         self.input_lines[name] = line
+
+    def _count(self, gates: int, line: int) -> None:
+        self.gates += gates
+        check_gates(self.path, line, self.gates, self.max_gates)
 
     def define(self, name: Hashable, definition: Definition) -> None:
         if name in self.definitions:
@@ -95,15 +135,18 @@ class Netlist:
             raise self.error(definition.line, f"duplicate definition of {_show(name)} (first defined on line {first})")
         if name in self.input_lines:
             raise self.error(definition.line, f"duplicate definition of {_show(name)}: it is an input")
+        self._count(max(1, len(definition.args)) if definition.kind == "cover" else 1, definition.line)
         self.definitions[name] = definition
 
 
 def build_circuit(netlist: Netlist, name: str = "") -> nx.DiGraph:
     """The circuit of ``netlist``; raise :class:`NetlistError` for an undefined signal or a cycle.
 
+    Only the gates some output reads become nodes (every definition is still
+    checked): a large file that uses a few of its gates builds a small circuit.
     Graph attributes beyond the schema's: ``format``, ``input_names``,
     ``output_names`` and ``netlist_gates`` (gate counts by the netlist's own
-    gate types, e.g. ``{"NAND": 6}``).
+    gate types, all of the file's, e.g. ``{"NAND": 6}``).
     """
     if not netlist.outputs:
         raise netlist.error(None, "the netlist declares no outputs")
@@ -111,11 +154,13 @@ def build_circuit(netlist: Netlist, name: str = "") -> nx.DiGraph:
         raise netlist.error(None, "the netlist declares no inputs (a constant circuit: nothing to compile)")
     inputs = {signal for signal, _ in netlist.inputs}
     order = _definition_order(netlist, inputs | {FALSE, TRUE})
+    cone = _output_cone(netlist, inputs)  # gates no output reads are checked above, never built
     circuit = nx.DiGraph(n_inputs=len(netlist.inputs), outputs=(), name=name or netlist.path)
     circuit.add_nodes_from((signal, {"gate": "input", "index": i}) for i, (signal, _) in enumerate(netlist.inputs))
     builder = _Builder(circuit, {signal: signal for signal in inputs})
     for signal in order:
-        builder.define(signal, netlist.definitions[signal])
+        if signal in cone:
+            builder.define(signal, netlist.definitions[signal])
     outputs = tuple(builder.literal(literal) for literal, _, _ in netlist.outputs)
     circuit.graph.update(
         outputs=outputs,
@@ -161,6 +206,20 @@ def _definition_order(netlist: Netlist, inputs: set) -> list:
                 order.append(signal)
                 stack.pop()
     return order
+
+
+def _output_cone(netlist: Netlist, inputs: set) -> set:
+    """The defined signals some output reads, directly or through other gates."""
+    definitions = netlist.definitions
+    cone: set = set()
+    stack = [literal[0] for literal, _, _ in netlist.outputs]
+    while stack:
+        signal = stack.pop()
+        if signal in cone or signal not in definitions:
+            continue
+        cone.add(signal)
+        stack.extend(definitions[signal].signals())
+    return cone
 
 
 class _Builder:

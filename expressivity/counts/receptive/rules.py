@@ -2,22 +2,22 @@
 
 Each rule takes ``(ctx, op or module, args, kwargs, where)``, with the
 node's arguments already evaluated (an input-dependent tensor is a
-:class:`~expressivity.counts.receptive_layout.Value`, a constant tensor a
+:class:`~expressivity.counts.receptive.layout.Value`, a constant tensor a
 :class:`Static`), and returns the result's value; ``where`` names the node
 and its op for the one-line errors.  :data:`FUNCTIONS` and :data:`MODULES`
 map op names (functions, tensor methods and ``torch.nn`` module classes
-alike) to rules; :mod:`expressivity.counts.receptive_windows` has the window
+alike) to rules; :mod:`expressivity.counts.receptive.windows` has the window
 ops (convolution, pooling, padding) and
-:mod:`expressivity.counts.receptive_moves` the ops that only move positions.
+:mod:`expressivity.counts.receptive.moves` the ops that only move positions.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from expressivity.counts import receptive_reads as reads
-from expressivity.counts import receptive_layout as lay
+import expressivity.counts.receptive.reads as reads
+import expressivity.counts.receptive.layout as lay
 from expressivity.counts.fields import ReceptiveFieldError
-from expressivity.counts.receptive_layout import Value
+from expressivity.counts.receptive.layout import Value
 
 
 @dataclass(frozen=True)

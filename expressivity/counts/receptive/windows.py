@@ -6,15 +6,15 @@ only its size changes; several input axes flattened into one: no rule); a
 convolution also mixes the axis before them, its channels.  Output sizes
 follow torch's formulas, ``ceil_mode`` included; adaptive pooling uses
 torch's windows exactly.  Same calling convention as
-:mod:`expressivity.counts.receptive_rules`.
+:mod:`expressivity.counts.receptive.rules`.
 """
 from __future__ import annotations
 
-from expressivity.counts import receptive_layout as lay
-from expressivity.counts import receptive_reads as reads
+import expressivity.counts.receptive.layout as lay
+import expressivity.counts.receptive.reads as reads
 from expressivity.counts.fields import ReceptiveFieldError
-from expressivity.counts.receptive_layout import Value
-from expressivity.counts.receptive_rules import Static, arg_at, no_rule, rules, tensor_arg
+from expressivity.counts.receptive.layout import Value
+from expressivity.counts.receptive.rules import Static, arg_at, no_rule, rules, tensor_arg
 
 
 def _per_axis(value, k: int, where: str) -> tuple:
@@ -87,10 +87,12 @@ def _adaptive(ctx, value: Value, k: int, output_size, where) -> Value:
 
 
 def _conv_module(ctx, m, args, kwargs, where):
-    if getattr(m, "padding_mode", "zeros") == "circular":
-        raise ReceptiveFieldError(f"{where}: circular padding wraps around the border: no rule")
-    return _windows(ctx, tensor_arg(args, where), len(m.kernel_size), m.kernel_size, m.stride, m.padding, m.dilation,
-                    where, channels=m.out_channels)
+    value, padding = tensor_arg(args, where), m.padding
+    mode = getattr(m, "padding_mode", "zeros")
+    if mode != "zeros":  # torch pads first (the same amounts, 'same' included), then convolves without padding
+        value, padding = _pad(ctx, value, m._reversed_padding_repeated_twice, mode, where), 0
+    return _windows(ctx, value, len(m.kernel_size), m.kernel_size, m.stride, padding, m.dilation, where,
+                    channels=m.out_channels)
 
 
 def _max_pool_module(ctx, m, args, kwargs, where):
@@ -113,14 +115,25 @@ def _adaptive_module(ctx, m, args, kwargs, where):
     return _adaptive(ctx, tensor_arg(args, where), int(type(m).__name__[-2]), m.output_size, where)
 
 
+_PAD_MODES = {"Reflection": "reflect", "Replication": "replicate", "Circular": "circular"}
+
+
 def _pad_module(ctx, m, args, kwargs, where):
-    return _pad(ctx, tensor_arg(args, where), m.padding, "circular" if "Circular" in type(m).__name__ else "constant", where)
+    mode = next((mode for prefix, mode in _PAD_MODES.items() if type(m).__name__.startswith(prefix)), "constant")
+    return _pad(ctx, tensor_arg(args, where), m.padding, mode, where)
 
 
 def _pad(ctx, value: Value, pad, mode, where):
-    """``F.pad``: ``(left, right)`` pairs from the last axis backwards; position ``i`` reads ``i - left``."""
-    if mode == "circular":
-        raise ReceptiveFieldError(f"{where}: circular padding wraps around the border: no rule")
+    """``F.pad``: ``(left, right)`` pairs from the last axis backwards.
+
+    Constant (zero) padding: position ``i`` reads ``i - left``, padding reads
+    nothing.  Reflect, replicate and circular padding: a padding position
+    reads the input position it copies (mirrored, clamped or wrapped), so the
+    positions read are per-position intervals
+    (:func:`~expressivity.counts.receptive.reads.pad`), exact at the border.
+    """
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ReceptiveFieldError(f"{where}: padding mode {mode!r}: no rule")
     pad = list(pad) if isinstance(pad, (tuple, list)) else [pad] * (2 * (value.rank - 2))
     for i in range(len(pad) // 2):
         left, right = int(pad[2 * i]), int(pad[2 * i + 1])
@@ -128,8 +141,12 @@ def _pad(ctx, value: Value, pad, mode, where):
         n = lay.extent(value.layout[a])
         if left < 0 or right < 0:
             raise ReceptiveFieldError(f"{where}: negative padding (cropping): no rule")
-        count = None if n is None else n + left + right
-        value = reads.window(value, a, (1, 1, left, 1, count), ctx, where) if (left or right) else value
+        if not (left or right):
+            continue
+        if mode == "constant":
+            value = reads.window(value, a, (1, 1, left, 1, None if n is None else n + left + right), ctx, where)
+        else:
+            value = reads.pad(value, a, left, right, mode, ctx, where)
     return value
 
 

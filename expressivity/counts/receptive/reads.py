@@ -1,6 +1,6 @@
 """What positions read, through windows, mixing and values meeting; and the :class:`Field` of a value.
 
-Works on the :class:`~expressivity.counts.receptive_layout.Value` model.  A
+Works on the :class:`~expressivity.counts.receptive.layout.Value` model.  A
 window op transforms the span of the spatial part it slides along; mixing a
 tensor axis (Linear on it, a mean, softmax, a contraction, normalisation
 statistics) turns the copies it carries into fixed spans: along a channel
@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from expressivity.counts.fields import Field, ReceptiveFieldError
-from expressivity.counts.receptive_layout import (
+from expressivity.counts.receptive.layout import (
     Context, Part, Reads, Value, axis_keys, describe_axis, extent, finish, normalise, select_part, with_axis,
 )
 
@@ -81,7 +81,50 @@ def window(value: Value, a: int, op, ctx: Context, where: str) -> Value:
     value = with_axis(value, a, (replace(part, extent=n_out),))
     for reads in value.reads():
         if part.key in reads.spans:
-            reads.spans[part.key] = reads.spans[part.key].window(kernel, stride, padding, dilation, n_in, n_out)
+            reads.spans[part.key] = reads.spans[part.key].window(kernel, stride, padding, dilation, n_in, n_out,
+                                                                 ctx.extents[part.key[0]])
+    return value
+
+
+def pad_source(o: int, n: int, mode: str) -> int:
+    """The position of ``n`` that position ``o`` (``0 <= o < n`` inside, else padding) copies.
+
+    >>> [pad_source(o, 4, "reflect") for o in range(-2, 6)], [pad_source(o, 4, "replicate") for o in (-2, 5)]
+    ([2, 1, 0, 1, 2, 3, 2, 1], [0, 3])
+    >>> [pad_source(o, 4, "circular") for o in (-2, -1, 4, 5)]
+    [2, 3, 0, 1]
+    """
+    if mode == "reflect":
+        return -o if o < 0 else 2 * (n - 1) - o if o >= n else o
+    if mode == "replicate":
+        return min(max(o, 0), n - 1)
+    return o % n  # circular
+
+
+def pad(value: Value, a: int, left: int, right: int, mode: str, ctx: Context, where: str) -> Value:
+    """Padding that copies input positions (``mode``: reflect, replicate, circular) along tensor axis ``a``."""
+    axis = value.layout[a]
+    n = extent(axis)
+    if not axis_keys(axis):
+        return with_axis(value, a, (Part(None if n is None else n + left + right),))
+    if len(axis) != 1 or axis[0].key is None:
+        raise ReceptiveFieldError(f"{where}: {mode} padding along tensor axis {a}, which holds "
+                                  f"{describe_axis(axis, ctx.dims)}: no rule")
+    if n is None:
+        raise ReceptiveFieldError(f"{where}: {mode} padding copies border positions; give the input shape")
+    limit = n - 1 if mode == "reflect" else n if mode == "circular" else None
+    if limit is not None and max(left, right) > limit:
+        raise ReceptiveFieldError(f"{where}: {mode} padding of {max(left, right)} on {n} positions (torch allows "
+                                  f"at most {limit})")
+    sources = [pad_source(o - left, n, mode) for o in range(n + left + right)]
+    part = axis[0]
+    value = with_axis(value, a, (replace(part, extent=len(sources)),))
+    for reads in value.reads():
+        if part.key in reads.spans:
+            try:
+                reads.spans[part.key] = reads.spans[part.key].gather(sources, ctx.extents[part.key[0]])
+            except ReceptiveFieldError as error:
+                raise ReceptiveFieldError(f"{where}: {error}") from None
     return value
 
 
@@ -275,4 +318,5 @@ def _largest_hull(copies) -> int:
     return best + 1
 
 
-__all__ = ["adaptive", "concatenate", "describe", "matmul", "merge", "mix", "replace_axis", "retag", "window"]
+__all__ = ["adaptive", "concatenate", "describe", "matmul", "merge", "mix", "pad", "pad_source", "replace_axis", "retag",
+           "window"]

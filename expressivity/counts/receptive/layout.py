@@ -1,6 +1,6 @@
 """Which tensor axis carries which input spatial axis, through permutes, reshapes and mixing.
 
-The tracer in :mod:`expressivity.counts.receptive_fx` gives every
+The tracer in :mod:`expressivity.counts.receptive.fx` gives every
 input-dependent tensor a :class:`Value`:
 
 * a *layout*: per tensor axis, a tuple of :class:`Part` factors in row-major
@@ -22,7 +22,7 @@ input-dependent tensor a :class:`Value`:
 An element's field along input axis ``d`` is the hull of what its copies of
 ``d`` read at its positions and of the fixed span.  This module holds the
 model and the ops that only move positions (permute, flatten, reshape,
-indexing); :mod:`expressivity.counts.receptive_reads` the ops that change
+indexing); :mod:`expressivity.counts.receptive.reads` the ops that change
 what positions read (windows, mixing, values meeting) and the resulting
 :class:`~expressivity.counts.fields.Field`.
 """

@@ -5,13 +5,19 @@ eval mode: dropout and stochastic depth are the identity, batch
 normalisation uses its running statistics, training-only branches such as
 auxiliary heads are not traced; the module's own modes are restored), then
 walks the graph once.  Every input-dependent tensor gets a
-:class:`~expressivity.counts.receptive_layout.Value` (which tensor axis
+:class:`~expressivity.counts.receptive.layout.Value` (which tensor axis
 carries which input axis, and what each position reads); shape arithmetic
 (``x.size()``, ``x.shape[2] // p``) is evaluated on the sizes that the input
 shape gives.  Rules:
 
 * convolutions and pooling act on the last ``k`` axes (whatever they carry
   after permutes); a convolution mixes its channel axis;
+* zero padding (a convolution's ``padding``, ``ZeroPad``, ``ConstantPad``,
+  ``F.pad(mode="constant")``) is counted as the literature does; reflect,
+  replicate and circular padding (the ``*Pad*d`` modules, ``F.pad`` modes,
+  a convolution's ``padding_mode``) make each border position read the
+  input position it copies: per-position intervals, exact, reported as an
+  affine field where that field clipped to the input reads the same;
 * adaptive pooling uses torch's windows exactly (14 to 4 positions: sizes
   of 4, offsets 0, 3, 7, 10: an *irregular* axis);
 * ``Linear`` mixes the last axis only: channels after a permute (nothing
@@ -46,24 +52,28 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from expressivity.counts import receptive_layout as lay
-from expressivity.counts import receptive_moves as moves
-from expressivity.counts import receptive_reads as reads
-from expressivity.counts import receptive_rules as compute
-from expressivity.counts import receptive_windows as windows
+import expressivity.counts.receptive.layout as lay
+import expressivity.counts.receptive.moves as moves
+import expressivity.counts.receptive.reads as reads
+import expressivity.counts.receptive.rules as compute
+import expressivity.counts.receptive.windows as windows
 from expressivity.counts.fields import LayerField, ReceptiveFieldError
-from expressivity.counts.receptive_layout import Context, Value
-from expressivity.counts.receptive_rules import Static, flat, size_list
+from expressivity.counts.receptive.layout import Context, Value
+from expressivity.counts.receptive.rules import Static, flat, size_list
 
 
-def module_receptive_fields(module, input_shape: Sequence[int] | None = None) -> list[LayerField]:
+def module_receptive_fields(module, input_shape: Sequence[int] | None = None, *,
+                            check_shape: bool = True) -> list[LayerField]:
     """The receptive field of every input-dependent node of ``module``'s graph (traced in eval mode).
 
     ``input_shape`` is one input without the batch: ``(C, H, W)`` for 2-D
-    convolutions.  Without it, the number of spatial axes comes from the
-    first convolution or pooling module, and rules that need sizes
-    (adaptive pooling, reshapes) are errors.  The module is traced, never
-    run; its training flags are restored.
+    convolutions; a shape the module cannot take is refused first
+    (:func:`check_input_shape`: one run on a fake tensor, no data; it costs
+    a few times the trace, ``check_shape=False`` skips it).  Without
+    it, the number of spatial axes comes from the first convolution or
+    pooling module, and rules that need sizes (adaptive pooling, reshapes,
+    reflect, replicate and circular padding) are errors.  The module is
+    traced, never run on data; its training flags are restored.
 
     Examples
     --------
@@ -80,10 +90,13 @@ def module_receptive_fields(module, input_shape: Sequence[int] | None = None) ->
     modes = {m: m.training for m in module.modules()}
     module.eval()
     try:
-        graph_module = fx.symbolic_trace(module)
-    except Exception as error:  # the tracer raises many kinds; report the first line
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ReceptiveFieldError(f"torch.fx cannot trace {type(module).__name__}: {message}") from None
+        if input_shape is not None and check_shape:
+            check_input_shape(module, input_shape)
+        try:
+            graph_module = fx.symbolic_trace(module)
+        except Exception as error:  # the tracer raises many kinds; report the first line
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ReceptiveFieldError(f"torch.fx cannot trace {type(module).__name__}: {message}") from None
     finally:
         for m, mode in modes.items():
             m.training = mode
@@ -124,6 +137,71 @@ def module_receptive_fields(module, input_shape: Sequence[int] | None = None) ->
             name = str(node.target) if node.op == "call_module" else node.name
             layers.append(LayerField(name, str(op), field, output_size, local, axes, shape))
     return layers
+
+
+def check_input_shape(module, input_shape: Sequence[int]) -> None:
+    """Refuse an input shape the module cannot take: run it once on a fake tensor of that shape (no data).
+
+    A run on the meta device, then where that fails, torch's
+    ``FakeTensorMode``: both propagate shapes without allocating, so any
+    size is checked in bounded memory and time; the module's own complaint
+    (a channel count, a Linear's features, a window larger than the input)
+    becomes a one-line :class:`~expressivity.counts.fields.ReceptiveFieldError`.
+    Ops that fake tensors cannot run (data-dependent shapes, operators
+    without a shape rule) leave the decision to the trace.
+
+    >>> from torch import nn
+    >>> check_input_shape(nn.Conv2d(3, 4, 3), (1, 8, 8))
+    Traceback (most recent call last):
+    ...
+    expressivity.counts.fields.ReceptiveFieldError: input shape 1x8x8: Conv2d cannot take it: Given groups=1, weight of size [4, 3, 3, 3], expected input[1, 1, 8, 8] to have 3 channels, but got 1 channels instead
+    """
+    import logging
+    import warnings
+
+    import torch
+    from torch._subclasses import fake_tensor
+
+    shape = tuple(int(v) for v in input_shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the check's own runs: torch's advice on the forward is not the user's
+        if _runs_on_meta(module, shape):  # the fast path (a fifth of the fake run); only a pass is conclusive
+            return
+    undecided = (fake_tensor.UnsupportedOperatorException, fake_tensor.DynamicOutputShapeException,
+                 fake_tensor.DataDependentOutputException, fake_tensor.UnsupportedFakeTensorException)
+    log = logging.getLogger(fake_tensor.__name__)
+    disabled, log.disabled = log.disabled, True  # it logs a traceback for every failing op; the message is enough
+    try:
+        with warnings.catch_warnings(), fake_tensor.FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
+            warnings.simplefilter("ignore")
+            module(torch.zeros((1,) + shape))
+    except undecided:
+        return
+    except Exception as error:  # any complaint of the module about this shape
+        lines = str(error).strip().splitlines()
+        message = lines[0] if lines else type(error).__name__
+        raise ReceptiveFieldError(f"input shape {'x'.join(map(str, shape))}: {type(module).__name__} cannot take it: "
+                                  f"{message}") from None
+    finally:
+        log.disabled = disabled
+
+
+def _runs_on_meta(module, shape: tuple) -> bool:
+    """Whether the module runs on a meta tensor of ``shape`` with its parameters and buffers on the meta device.
+
+    A failure is not conclusive (a constant made on the CPU inside
+    ``forward`` meets meta tensors), so it sends the check to fake tensors.
+    """
+    import torch
+    from torch.func import functional_call
+
+    state = {name: tensor.to("meta") for name, tensor in (*module.named_parameters(), *module.named_buffers())}
+    try:
+        with torch.no_grad():
+            functional_call(module, state, (torch.zeros((1,) + shape, device="meta"),))
+    except Exception:  # any failure: decided by the fake run
+        return False
+    return True
 
 
 def _spatial_rank(modules) -> int:
@@ -213,4 +291,4 @@ FUNCTION_RULES = {**compute.FUNCTIONS, **windows.FUNCTIONS, **moves.FUNCTIONS}
 MODULE_RULES = {**compute.MODULES, **windows.MODULES, **moves.MODULES}
 
 
-__all__ = ["FUNCTION_RULES", "MODULE_RULES", "Static", "module_receptive_fields"]
+__all__ = ["FUNCTION_RULES", "MODULE_RULES", "Static", "check_input_shape", "module_receptive_fields"]

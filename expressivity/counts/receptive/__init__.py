@@ -1,23 +1,24 @@
 """Receptive fields: of every node of a torch module, of a spec, of each unit of a LayeredNet.
 
-One import for three subjects, each in modules of its own:
+One import (this package) for three subjects, each in modules of its own:
 
 * :mod:`expressivity.counts.fields`: the arithmetic along one axis
   (:class:`Span`, exact per position) and per layer (:class:`Field`,
   :func:`union`, :class:`LayerField`), shared with the specs of
   :mod:`expressivity.counts.spec`;
 * torch modules (:func:`module_receptive_fields`), traced with torch.fx in
-  eval mode and never run: :mod:`~expressivity.counts.receptive_fx` walks
-  the graph; :mod:`~expressivity.counts.receptive_layout` models which
+  eval mode and never run on data (an input shape is first checked on a fake
+  tensor, :func:`check_input_shape`): :mod:`~expressivity.counts.receptive.fx` walks
+  the graph; :mod:`~expressivity.counts.receptive.layout` models which
   tensor axis carries which input axis and the ops that only move positions,
-  :mod:`~expressivity.counts.receptive_reads` the ops that change what
+  :mod:`~expressivity.counts.receptive.reads` the ops that change what
   positions read; the rules per op are in
-  :mod:`~expressivity.counts.receptive_rules` (elementwise ops, mixing,
-  normalisation, attention), :mod:`~expressivity.counts.receptive_windows`
+  :mod:`~expressivity.counts.receptive.rules` (elementwise ops, mixing,
+  normalisation, attention), :mod:`~expressivity.counts.receptive.windows`
   (convolution, pooling, padding) and
-  :mod:`~expressivity.counts.receptive_moves` (reshapes, permutes,
+  :mod:`~expressivity.counts.receptive.moves` (reshapes, permutes,
   indexing, concatenation);
-* :mod:`expressivity.counts.receptive_units`: the units of a layered network
+* :mod:`expressivity.counts.receptive.units`: the units of a layered network
   (:func:`unit_supports`, :func:`unit_field_summary`) and their closed form
   for the compiled XOR tree (:func:`xor_tree_unit_fields`).
 
@@ -33,10 +34,11 @@ Field(size=(5, 5), stride=(1, 1), padding=(0, 0), whole=False)
 from __future__ import annotations
 
 from expressivity.counts.fields import Field, LayerField, ReceptiveFieldError, Span, axis_names, union
-from expressivity.counts.receptive_fx import module_receptive_fields
-from expressivity.counts.receptive_units import unit_field_summary, unit_supports, xor_tree_unit_fields, xor_tree_unit_inputs
+from expressivity.counts.receptive.fx import check_input_shape, module_receptive_fields
+from expressivity.counts.receptive.units import unit_field_summary, unit_supports, xor_tree_unit_fields, xor_tree_unit_inputs
 
 __all__ = [
-    "Field", "LayerField", "ReceptiveFieldError", "Span", "axis_names", "module_receptive_fields", "union",
+    "Field", "LayerField", "ReceptiveFieldError", "Span", "axis_names", "check_input_shape", "module_receptive_fields",
+    "union",
     "unit_field_summary", "unit_supports", "xor_tree_unit_fields", "xor_tree_unit_inputs",
 ]

@@ -1,6 +1,6 @@
 """Receptive-field rules for the torch ops that move positions: reshapes, permutes, indexing, concatenation, splits.
 
-Same calling convention as :mod:`expressivity.counts.receptive_rules`; shape
+Same calling convention as :mod:`expressivity.counts.receptive.rules`; shape
 queries (``x.size()``, ``x.shape``) answer with the sizes the input shape
 gives, so that reshapes written with them can be followed.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 
-from expressivity.counts import receptive_layout as lay
-from expressivity.counts import receptive_reads as reads
+import expressivity.counts.receptive.layout as lay
+import expressivity.counts.receptive.reads as reads
 from expressivity.counts.fields import ReceptiveFieldError
-from expressivity.counts.receptive_layout import Value
-from expressivity.counts.receptive_rules import Static, arg_at, size_list, transposed, tensor_arg, rules
+from expressivity.counts.receptive.layout import Value
+from expressivity.counts.receptive.rules import Static, arg_at, size_list, transposed, tensor_arg, rules
 
 
 # -- layout -----------------------------------------------------------------------------

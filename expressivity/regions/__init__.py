@@ -1,0 +1,1 @@
+"""Real-valued ReLU networks as exact piecewise-linear maps: regions and pieces, exactly."""

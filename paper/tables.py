@@ -1,0 +1,202 @@
+"""The paper's tables, each made from the records in the repository or from a toolkit command.
+
+Every function here returns the text of one LaTeX table body (a ``tabular``), and
+``TABLES`` maps each generated file to the function that makes it.  No number is typed
+by hand: each is read from a records file (JSON lines written by the toolkit's own
+commands) or printed by a command run in this process.  ``paper/build.py`` writes them to
+``paper/generated/`` and ``--check`` compares them with what is committed.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+PAPER = Path(__file__).resolve().parent
+ROOT = PAPER.parent
+RECORDS = PAPER / "records"
+BENCH = ROOT / "benchmarks"
+NETLISTS = ROOT / "tests" / "data" / "iscas85"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every record of a JSON-lines file (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def run_cli(*args: str) -> str:
+    """The stdout of ``expressivity ARGS`` run in this process (click's runner), as on the command line."""
+    from click.testing import CliRunner
+
+    from expressivity.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exit_code != 0:
+        raise RuntimeError(f"expressivity {' '.join(args)} failed ({result.exit_code}): {result.output.strip()}")
+    return result.output
+
+
+def tabular(columns: str, header: list[str], rows: list[list[object]]) -> str:
+    """A booktabs ``tabular`` with thousands separators in integers."""
+    def cell(value: object) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", "{,}")
+        return str(value)
+
+    lines = [rf"\begin{{tabular}}{{{columns}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+    lines += [" & ".join(cell(v) for v in row) + r" \\" for row in rows]
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+# --- constructions ------------------------------------------------------------------------
+
+def counts_n16() -> str:
+    """Every construction's sizes as closed forms, with values at n = 16 (``expressivity count``)."""
+    return run_cli("count", "--bits", "16", "--latex")
+
+
+# --- parity: the exact minimum widths ----------------------------------------------------
+
+def parity_widths() -> str:
+    """Per n: the bounds of ``prove-width --json`` (paper/records/parity.json) and each width's time in its records."""
+    summary = json.loads((RECORDS / "parity.json").read_text())
+    seconds = Counter()
+    for record in read_jsonl(RECORDS / "parity.jsonl"):
+        seconds[record["n"]] += record["seconds"]
+    n6 = cube_counts(BENCH / "restrictions" / "n6_w4_p2_cubes.jsonl")
+    rows = []
+    for s in summary["summaries"]:
+        status = s["status"]
+        if s["n"] == 6 and status != "exact":
+            status = (f"{s['lower_bound']} or {s['upper_bound']}; width 4 only with $P = 2$, "
+                      f"{n6['closed']:,} of {n6['total']:,} cubes closed").replace(",", "{,}")
+        rows.append([s["n"], s["lower_bound"], s["upper_bound"], s["upper_source"], status,
+                     f"{seconds[s['n']]:.1f}"])
+    return tabular("rrrlll", ["$n$", "lower bound", "upper bound", "upper from", "status", "seconds"], rows)
+
+
+def cube_counts(path: Path) -> dict[str, int]:
+    """How many cubes of a cube-split records file are closed, and how (the last record of a cube counts)."""
+    last = {}
+    for record in read_jsonl(path):
+        cube = record["cube"]
+        last[(cube["positive"], cube["sign"], cube["pattern"])] = record
+    how = Counter("facet" if r["solver_status"] == "facet" else r["status"] for r in last.values())
+    closed = sum(v for k, v in how.items() if k in ("facet", "proven-infeasible"))
+    return {"total": len(last), "closed": closed, "facet": how["facet"], "solved": how["proven-infeasible"],
+            "open": how["unknown"], "networks": how["feasible-certified"]}
+
+
+def n6_cubes() -> str:
+    """The n = 6, width 4 cube runs: how each split's cubes were closed."""
+    rows = []
+    for positive in (2, 3):
+        c = cube_counts(BENCH / "restrictions" / f"n6_w4_p{positive}_cubes.jsonl")
+        rows.append([positive, c["total"], c["facet"], c["solved"], c["open"], c["networks"]])
+    return tabular("rrrrrr", ["$P$", "cubes", "through a facet", "by HiGHS", "open", "networks"], rows)
+
+
+# --- the census -------------------------------------------------------------------------------
+
+def census_npn() -> str:
+    """Functions of 3 and 4 variables by minimum width, from the NPN census records."""
+    rows = []
+    for n in (3, 4):
+        records = read_jsonl(RECORDS / f"census{n}.jsonl")
+        functions, classes = Counter(), Counter()
+        for r in records:
+            assert r["status"] == "exact", (n, r["hex"])
+            functions[r["lower_bound"]] += r["size"]
+            classes[r["lower_bound"]] += 1
+        widths = range(max(functions) + 1)
+        rows.append([f"{n} ({sum(functions.values()):,} functions, {len(records)} classes)".replace(",", "{,}")]
+                    + [f"{functions[w]:,} ({classes[w]})".replace(",", "{,}") for w in widths])
+    width = max(len(r) for r in rows) - 1
+    rows = [r + ["--"] * (width + 1 - len(r)) for r in rows]
+    return tabular("l" + "r" * width, ["variables"] + [f"width {w}" for w in range(width)], rows)
+
+
+def census_symmetric() -> str:
+    """Symmetric functions of 5..7 variables: classes settled, gaps, and which methods back the bounds."""
+    rows = []
+    for n in (5, 6, 7):
+        records = read_jsonl(BENCH / "census" / f"symmetric{n}.jsonl")
+        status = Counter(r["status"] for r in records)
+        exact_second = sum(1 for r in records if r["status"] == "exact" and len(r["lower_methods"]) > 1)
+        rows.append([n, len(records), sum(r["size"] for r in records), status["exact"], exact_second,
+                     status["gap"], f"{records[0]['time_limit']:g}"])
+    return tabular("rrrrrrr", ["$n$", "classes", "functions", "exact", "two methods", "gaps", "s per width"], rows)
+
+
+# --- depth against width, trained ---------------------------------------------------------------
+
+def depth_width() -> str:
+    """Smallest width per hidden layer at which a trained network verified (upper bounds), parity."""
+    best: dict[tuple[int, int], int] = {}
+    for r in read_jsonl(BENCH / "depth_width" / "records.jsonl"):
+        if r["function"] != "parity" or not r["successes"]:
+            continue
+        depth, width = len(r["shape"]), r["shape"][0]
+        key = (r["n"], depth)
+        best[key] = min(best.get(key, width), width)
+    ns = sorted({n for n, _ in best})
+    rows = [[n] + [best.get((n, d), "none $\\le 16$") for d in (1, 2, 3)] for n in ns]
+    return tabular("rrrr", ["$n$", "depth 1", "depth 2", "depth 3"], rows)
+
+
+# --- real circuits ------------------------------------------------------------------------------
+
+def iscas() -> str:
+    """The shipped ISCAS-85 netlists compiled and certified, plain and balanced (``compile --netlist``)."""
+    rows = []
+    for path in sorted(NETLISTS.glob("*.bench"), key=lambda p: int(p.stem[1:])):
+        plain = json.loads(run_cli("compile", "--netlist", str(path), "--json", "--no-progress"))
+        balanced = json.loads(run_cli("compile", "--netlist", str(path), "--balance", "xor-aware", "--json",
+                                      "--no-progress"))
+        assert plain["verification"]["status"] == balanced["verification"]["status"] == "verified", path
+        rows.append([path.stem, plain["netlist"]["inputs"], plain["netlist"]["outputs"],
+                     plain["network"]["hidden_layers"], balanced["network"]["hidden_layers"],
+                     plain["network"]["neurons"], plain["network"]["nonzero_weights"]])
+    return tabular("lrrrrrr", ["circuit", "inputs", "outputs", "depth", "balanced", "neurons", "nonzero weights"],
+                   rows)
+
+
+# --- numbers quoted in the prose ---------------------------------------------------------------
+
+def numbers() -> str:
+    """LaTeX macros for every count the prose quotes, read from the records."""
+    def statuses(path: Path) -> Counter:
+        return Counter(r["status"] for r in read_jsonl(path))
+
+    p2, p3 = (statuses(BENCH / "restrictions" / f"n5_w4_p{p}_cubes.jsonl") for p in (2, 3))
+    n6 = cube_counts(BENCH / "restrictions" / "n6_w4_p2_cubes.jsonl")
+    macros = {
+        "FiveCubesPtwo": sum(p2.values()),
+        "FiveCubesPtwoInfeasible": p2["proven-infeasible"],
+        "FiveCubesPtwoFeasible": p2["feasible-certified"],
+        "FiveCubesPthreeInfeasible": p3["proven-infeasible"],
+        "SixCubes": n6["total"],
+        "SixCubesFacet": n6["facet"],
+        "SixCubesSolved": n6["solved"],
+        "SixCubesOpen": n6["open"],
+        "SixCubesNetworks": n6["networks"],
+    }
+    for n in (3, 4):
+        records = read_jsonl(RECORDS / f"census{n}.jsonl")
+        macros[f"Census{'Three' if n == 3 else 'Four'}Classes"] = len(records)
+    lines = [f"\\newcommand{{\\{name}}}{{{value:,}}}".replace(",", "{,}") for name, value in macros.items()]
+    return "\n".join(lines) + "\n"
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "counts_n16.tex": counts_n16,
+    "parity_widths.tex": parity_widths,
+    "n6_cubes.tex": n6_cubes,
+    "census_npn.tex": census_npn,
+    "census_symmetric.tex": census_symmetric,
+    "depth_width.tex": depth_width,
+    "iscas.tex": iscas,
+    "numbers.tex": numbers,
+}
