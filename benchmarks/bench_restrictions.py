@@ -28,7 +28,9 @@ This script measures the two facts the lemma needs, with the cube programs of
   the cubes that ``n - 1`` bits settle through a facet (:mod:`expressivity.prove.facets`, which
   needs no "every unit cuts every facet": a restricted network keeps its width and output
   weights) are recorded without a program; ``--every`` solves every cube, so that the records
-  say which patterns admit a network (what ``--below`` needs one bit up).
+  say which patterns admit a network (what ``--below`` needs one bit up); ``--prune`` solves the
+  pruned programs of :mod:`expressivity.prove.pruning` (every free unit's facet counts, from
+  ``--below``, and the fixed unit's stabiliser), ``--skip`` names another run's records to skip.
 
     python benchmarks/bench_restrictions.py --bits 2..5 --time-limit 1200
     python benchmarks/bench_restrictions.py --splits 5:4 --time-limit 1200
@@ -36,6 +38,8 @@ This script measures the two facts the lemma needs, with the cube programs of
     python benchmarks/bench_restrictions.py --cube-split 5:4:2 --every --time-limit 600 --workers 2 --records n5p2.jsonl
     python benchmarks/bench_restrictions.py --cube-split 6:4:2 --below n5p2.jsonl --time-limit 3600 \
         --address HOST:PORT --records n6p2.jsonl
+    nice -n 19 python benchmarks/bench_restrictions.py --cube-split 6:4:2 --prune --below n5p2.jsonl \
+        --skip n6p2.jsonl --time-limit 3600 --workers 2 --records n6p2_pruned.jsonl
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 The public API, re-exported here explicitly; everything else is reachable
 through its module.
 
+Examples
+--------
 >>> import expressivity as ex
 >>> result = ex.compile_circuit(ex.xor_tree(16))
 >>> result.network.depth, result.network.widths, result.verification.status
@@ -19,6 +21,7 @@ from expressivity.functions import (
     npn_canonical, parse_function, symmetry_group,
 )
 from expressivity.compiling import Compiled, compile_circuit, verify_network
+from expressivity.errors import InputError
 from expressivity.networks.compiler import compile_network
 from expressivity.networks.export import export_onnx, load_network, save_network
 from expressivity.networks.gadgets import Gadget, gadget
@@ -96,4 +99,6 @@ __all__ = [
     "search_tied",
     # pipeline
     "compile_circuit", "verify_network", "Compiled",
+    # errors: every refusal of bad input (the subject classes above derive from it)
+    "InputError",
 ]

@@ -1,5 +1,7 @@
 """Circuit -> network -> verification -> counts: the compile pipeline, one function per stage.
 
+Examples
+--------
 >>> from expressivity.circuits.build import xor_tree
 >>> result = compile_circuit(xor_tree(16))
 >>> result.network.depth, result.verification.status, result.verification.method
@@ -17,6 +19,8 @@ from expressivity.circuits import arrays as circuit_arrays
 from expressivity.circuits.arrays import ArrayCircuit, circuit_name, n_inputs
 from expressivity.circuits.build import parity_dnf, xor_chain, xor_tree
 from expressivity.circuits.lower import lower
+from expressivity.circuits.schema import CircuitError
+from expressivity.errors import InputError, check_int
 from expressivity.networks.compiler import compile_network, layout
 from expressivity.networks.layered import LayeredNet
 from expressivity.verify.compositional import certify
@@ -98,6 +102,8 @@ def parity_arrays(kind: str, bits: int, arity: int = 2, basis: str = "xor") -> A
     Raises as :func:`parity_circuit` does.  In basis ``and-or-not`` the networkx
     circuit is built, lowered and converted.
 
+    Examples
+    --------
     >>> parity_arrays("xor-tree", 2**10).size, parity_arrays("dnf", 3).name
     (2047, 'parity_dnf(n=3)')
     """
@@ -127,6 +133,7 @@ def compile_circuit(
     a graph is converted to arrays once (in the "measure" stage), and the
     compiler and the certificate run on arrays.
     """
+    _check_verify_arguments(verify, max_exhaustive)  # before any work
     clock = _Clock()
     arrays = clock.time("measure", circuit_arrays.as_arrays, circuit)
     circuit_summary = clock.time("measure", circuit_arrays.summary, arrays, add=True)
@@ -151,8 +158,11 @@ def verify_network(
     the record says "skipped" and why, as it does past ``time_limit`` seconds
     (estimated up front, or measured).
     """
-    if method not in VERIFY_METHODS:
-        raise ValueError(f"verify must be one of {VERIFY_METHODS}, got {method!r}")
+    _check_verify_arguments(method, max_exhaustive, time_limit)
+    if not isinstance(circuit, (nx.DiGraph, ArrayCircuit)):
+        raise CircuitError(f"a circuit is a networkx.DiGraph or an ArrayCircuit, got {type(circuit).__name__}")
+    if not isinstance(network, LayeredNet):
+        raise InputError(f"network must be a LayeredNet, got {type(network).__name__}")
     n = n_inputs(circuit)
     if method == "none":
         return Verification("skipped", "none", n, reason="verification was not asked for (--verify none)")
@@ -161,6 +171,16 @@ def verify_network(
     if isinstance(circuit, ArrayCircuit) and n <= max_exhaustive:  # the reference evaluator reads networkx graphs
         circuit = circuit.to_networkx()
     return verify_exhaustive(network, circuit, max_bits=max_exhaustive, time_limit=time_limit, progress=progress)
+
+
+def _check_verify_arguments(method, max_exhaustive, time_limit=None) -> None:
+    """``InputError`` (one line) for a verification that cannot be asked for."""
+    if not isinstance(method, str) or method not in VERIFY_METHODS:
+        raise InputError(f"verify must be one of {', '.join(VERIFY_METHODS)}, got {method!r}"[:200])
+    check_int(max_exhaustive, "max_exhaustive", minimum=0)
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
+                                   or not time_limit > 0):
+        raise InputError(f"time_limit must be None or a positive number of seconds, got {time_limit!r}"[:200])
 
 
 class _Clock:
@@ -182,6 +202,8 @@ def network_neurons(circuit: nx.DiGraph | ArrayCircuit) -> int:
     One unit per AND or OR gadget, k per XOR of fan-in k, and one copy per layer
     that a value must be carried through to its last reader.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_chain
     >>> network_neurons(xor_chain(6)) == compile_network(xor_chain(6)).neurons == 6 + 5 + 4 + 3 + 2  # XOR + copies
     True
@@ -272,6 +294,8 @@ def sampled_check(circuit: nx.DiGraph | ArrayCircuit, network: LayeredNet, sampl
     on as many inputs at once as keep each layer's values near
     ``SAMPLE_VALUES`` numbers.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> check = sampled_check(xor_tree(40), compile_network(xor_tree(40)), 1000)
     >>> check.label, check.samples, check.mismatches

@@ -6,6 +6,8 @@ one-line message that names the argument and what to do.  The subject's own
 classes (``FunctionError``, ``CircuitError``, ``SpecError``, ...) derive from it,
 so ``except InputError`` catches every refusal and nothing else.
 
+Examples
+--------
 >>> from expressivity.functions import parse_function
 >>> try:
 ...     parse_function("majority:x", 3)
@@ -33,6 +35,8 @@ class SizeLimitError(InputError, MemoryError):
 def number_text(value: int) -> str:
     """``value`` as digits, or its size when the digits would be too many to show (or to convert).
 
+    Examples
+    --------
     >>> number_text(10**20), number_text(-10**5000)
     ('100000000000000000000', 'a number of about 5000 digits')
     """
@@ -48,6 +52,8 @@ def check_int(value: object, name: str, *, minimum: int | None = None, maximum: 
     (past ``maximum``; ``why`` says what sets the limit), with a one-line message
     naming ``name``.
 
+    Examples
+    --------
     >>> check_int(5, "n", minimum=1)
     5
     >>> check_int(True, "n")
@@ -76,6 +82,8 @@ def check_int(value: object, name: str, *, minimum: int | None = None, maximum: 
 def echo(text: object, limit: int = ECHO_LIMIT) -> str:
     """``repr(text)``, cut to ``limit`` characters so that a huge input is not echoed whole.
 
+    Examples
+    --------
     >>> echo("x" * 100, limit=12)
     "'xxxxxxxxx...' (100 characters)"
     >>> echo("6996")

@@ -5,7 +5,7 @@
     python paper/build.py --check    # compare the committed tables with fresh ones; exit 1 naming the stale
 
 The tables come from ``paper/tables.py`` (records in the repository and commands run in
-this process); the PDF from ``latexmk`` (or three ``pdflatex`` runs) when TeX is installed:
+this process), the figures from ``paper/figures.py`` (the same records); the PDF from ``latexmk`` (or three ``pdflatex`` runs) when TeX is installed:
 ``apt-get install texlive-latex-recommended texlive-latex-extra latexmk``.  Without TeX the
 build writes the tables and says that the PDF was not made (exit 3), so nothing is
 silently skipped.
@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tables import PAPER, TABLES  # noqa: E402  (this folder is not a package)
+from figures import FIGURES, FIGURES_DIR  # noqa: E402  (this folder is not a package)
+from tables import PAPER, TABLES  # noqa: E402
 
 GENERATED = PAPER / "generated"
 SOURCE = PAPER / "expressivity.tex"
@@ -43,6 +44,13 @@ def write_tables(fresh: dict[str, str], folder: Path = GENERATED) -> None:
     folder.mkdir(exist_ok=True)
     for name, text in fresh.items():
         write_atomic(folder / name, lambda temp, text=text: Path(temp).write_bytes(text.encode()))
+
+
+def draw_figures(folder: Path = FIGURES_DIR) -> None:
+    """Every figure, drawn from the records (not committed: the build makes them)."""
+    folder.mkdir(exist_ok=True)
+    for name, draw in FIGURES.items():
+        draw(folder / name)
 
 
 def build_pdf() -> Path | None:
@@ -74,6 +82,7 @@ def main(argv: list[str]) -> int:
     print(f"wrote {len(fresh)} tables in paper/generated/")
     if argv == ["--tables"]:
         return 0
+    draw_figures()
     pdf = build_pdf()
     if pdf is None:
         print("no TeX found (latexmk or pdflatex): the PDF was not made", file=sys.stderr)

@@ -148,14 +148,15 @@ def test_shallow_names_an_option_that_exists():
 def listening(reply: bytes):
     """The port of a TCP server on 127.0.0.1 that accepts every connection and sends ``reply`` (nothing if empty)."""
     server = socket.create_server(("127.0.0.1", 0))
-    accepted = []
+    server.settimeout(0.05)  # a blocking accept() would not notice the end of the test
+    accepted, done = [], threading.Event()
 
     def serve():
-        while True:
+        while not done.is_set():
             try:
                 connection, _ = server.accept()
-            except OSError:  # closed: the test is over
-                return
+            except OSError:  # nobody yet
+                continue
             accepted.append(connection)
             if reply:
                 connection.sendall(reply)
@@ -165,8 +166,9 @@ def listening(reply: bytes):
     try:
         yield server.getsockname()[1]
     finally:
-        server.close()
+        done.set()
         thread.join(timeout=10)
+        server.close()
         for connection in accepted:
             connection.close()
 

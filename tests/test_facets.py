@@ -145,7 +145,7 @@ def test_prove_width_below(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--bits", "4", "--below", "{lower}"], "--below needs --cubes"),
     (["--bits", "4", "--cubes", "--below", "{missing}"], "has no cube records"),
-    (["--bits", "4", "--cubes", "--below", "{bad}"], "without n, width"),
+    (["--bits", "4", "--cubes", "--below", "{bad}"], "not cube results"),  # a cube record without n, width
     (["--bits", "4", "--cubes", "--below", "{garbage}"], "not JSON"),
 ])
 def test_prove_width_below_bad_input(tmp_path, args, message):

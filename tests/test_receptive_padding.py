@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -192,6 +193,38 @@ NETWORKS_3D = {
 @pytest.mark.parametrize("name", sorted(NETWORKS_3D))
 def test_every_position_reads_what_its_field_says_3d(name):
     check_every_position(NETWORKS_3D[name](), (1, 5, 4, 6))
+
+
+def random_copying_stack(rng: random.Random) -> nn.Sequential:
+    """One to three 1-D layers: reflect, replicate or circular pads and convolutions, average pooling."""
+    layers = []
+    for _ in range(rng.randint(1, 3)):
+        kind, pad = rng.choice(["pad", "conv", "conv", "pool"]), (rng.randint(0, 4), rng.randint(0, 4))
+        if kind == "pad":
+            layers.append(rng.choice([nn.ReflectionPad1d, nn.ReplicationPad1d, nn.CircularPad1d])(pad))
+        elif kind == "pool":
+            layers.append(nn.AvgPool1d(rng.randint(1, 3), rng.randint(1, 3)))
+        else:
+            layers.append(nn.Conv1d(1, 1, rng.randint(1, 4), stride=rng.randint(1, 3), dilation=rng.randint(1, 3),
+                                    padding=rng.randint(0, 4), padding_mode=rng.choice(["reflect", "replicate", "circular"])))
+    return nn.Sequential(*layers)
+
+
+def test_random_stacks_are_exact_at_every_position_or_refused_with_torch():
+    """Seeded random stacks on random lengths: torch refuses the shape and so does the analysis, or every position matches."""
+    rng, checked, refused = random.Random(21), 0, 0
+    for _ in range(60):
+        module, shape = random_copying_stack(rng), (1, rng.randint(3, 14))
+        try:
+            module(torch.zeros((1,) + shape))
+        except RuntimeError:  # torch's own refusal (padding past the input, a window larger than it)
+            with pytest.raises(ReceptiveFieldError, match=r"cannot take it"):
+                module_receptive_fields(module, shape)
+            refused += 1
+            continue
+        check_every_position(module, shape)
+        checked += 1
+    assert checked >= 40 and refused >= 5  # both branches ran
 
 
 # -- what is refused, in one line -------------------------------------------------------------

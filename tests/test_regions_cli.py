@@ -38,6 +38,8 @@ def test_sawtooth_json_lists_every_breakpoint():
     # the kinks are where the plain tent map, iterated, reaches 0 or 1
     assert kinks == [Fraction(j, 32) for j in range(1, 32)]
     assert all(plain_tent_power(x, 5) in (0, 1) for x in kinks)
+    upper = {b["name"]: b["value"] for b in payload["bounds_on_a_line"] if b["kind"] == "upper"}
+    assert upper == {"Serra et al. 2018": 3**5, "Telgarsky 2016": 4**5}  # prod (n_l + 1), prod 2 n_l
 
 
 def test_module_and_network_file_agree(tmp_path, monkeypatch):
@@ -124,3 +126,43 @@ def test_time_limit_says_unknown():
     assert done.exit_code == 1
     payload = json.loads(done.stdout)
     assert payload["status"] == "unknown" and payload["linear_pieces"] is None
+
+
+TWO_D = ("import torch\nfrom torch import nn\n\n"
+         "def two():\n    torch.manual_seed(1)\n"
+         "    return nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 1))\n\n"
+         "def three():\n    torch.manual_seed(2)\n    return nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1))\n")
+
+
+def test_box_json_areas_and_plot(tmp_path, monkeypatch):
+    (tmp_path / "tiny_regions_2d.py").write_text(TWO_D)
+    monkeypatch.chdir(tmp_path)
+    done = invoke("--module", "tiny_regions_2d:two", "--box", "-1:1,-1/2:1", "--json", "--plot", "p.png")
+    assert done.exit_code == 0, done.stderr
+    payload = json.loads(done.stdout)
+    areas = [Fraction(a) for a in payload["areas"]]
+    assert sum(areas) == 3 and len(areas) == payload["activation_regions"] == len(payload["polygons"])
+    assert payload["euler_characteristic"] == 1 and payload["linear_pieces"] <= payload["activation_regions"]
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    done = invoke("--module", "tiny_regions_2d:three", "--box", "0:1,0:1", "--plane", "0,0,0:1,0,0:0,1,1/2")
+    assert done.exit_code == 0, done.stderr
+    assert "areas               sum 1 = the box's 1: yes" in done.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--module", "tiny_regions_2d:two", "--box", "0:1"), "U0:U1,V0:V1"),
+    (("--module", "tiny_regions_2d:two", "--box", "1:0,0:1"), "smaller to a larger"),
+    (("--module", "tiny_regions_2d:two", "--box", "0:1,0:1", "--segment", "0,0:1,1"), "exclude"),
+    (("--module", "tiny_regions_2d:three", "--box", "0:1,0:1"), "--plane"),
+    (("--module", "tiny_regions_2d:three", "--box", "0:1,0:1", "--plane", "0,0,0:1,0,0"), "O:A:B"),
+    (("--module", "tiny_regions_2d:three", "--box", "0:1,0:1", "--plane", "0,0,0:1,0,0:2,0,0"), "parallel"),
+    (("--module", "tiny_regions_2d:three", "--plane", "0,0,0:1,0,0:0,1,0"), "needs --box"),
+    (("--sawtooth", "3", "--box", "0:1,0:1"), "one input"),
+])
+def test_bad_2d_input(args, words, tmp_path, monkeypatch):
+    (tmp_path / "tiny_regions_2d.py").write_text(TWO_D)
+    monkeypatch.chdir(tmp_path)
+    done = invoke(*args)
+    assert done.exit_code == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], done.stderr

@@ -183,7 +183,8 @@ def test_cli_unreadable_records_are_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["tied-width", "--bits", "4", "--records", str(bad), "--resume"])
     assert result.exit_code == 2 and "cannot use --records" in result.output
     broken = tmp_path / "broken.jsonl"
-    broken.write_text(json.dumps({"kind": "prove-width", "variant": "sign", "formulation": "strong", "n": 4}) + "\n")
+    broken.write_text(json.dumps({"kind": "prove-width", "variant": "sign", "formulation": "strong", "n": 4,
+                                  "groups": [2, 2]}) + "\n")  # a tied-width record, without its fields
     result = CliRunner().invoke(main, ["tied-width", "--bits", "4", "--records", str(broken), "--resume"])
     assert result.exit_code == 2 and "cannot be read" in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1

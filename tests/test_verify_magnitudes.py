@@ -11,16 +11,21 @@ same evaluator: :meth:`LayeredNet.magnitude_bound` at least the exact bound,
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from fractions import Fraction
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings, strategies as st
+import torch
+from hypothesis import event, given, settings, strategies as st
 
+from expressivity.circuits.build import xor_tree
 from expressivity.errors import InputError
+from expressivity.networks.compiler import compile_network
 from expressivity.networks.layered import LayeredNet, check_dtype
+from expressivity.verify.compositional import certify
 from expressivity.verify.exhaustive import parity_reference, table_reference, verify_exhaustive
 from expressivity.verify.shallow import verify_shallow
 
@@ -167,7 +172,8 @@ def test_every_verdict_agrees_with_fractions_at_every_magnitude(case, mode, enco
         at = data.draw(st.integers(0, (1 << n) - 1), label="flipped input")
         table[at] ^= 1
     reference = table_reference(table)
-    judge(verify_exhaustive(net, reference, mode=mode, encoding=encoding), net, table, mode, encoding)
+    right = judge(verify_exhaustive(net, reference, mode=mode, encoding=encoding), net, table, mode, encoding)
+    event(f"{case[0]}, {'right' if right else 'wrong'}")  # both kinds, in every storage (--hypothesis-show-statistics)
     if net.depth == 1:
         judge(verify_shallow(net, reference, mode=mode, encoding=encoding), net, table, mode, encoding)
 
@@ -247,20 +253,27 @@ def test_nan_or_infinite_weights_get_a_verdict_that_says_where(bad):
         assert "layer 2" in check.reason and str(bad) in check.reason and "unit 0, input 1" in check.reason
     biased = LayeredNet.from_dense([[[1.0]], [[1.0]]], [[bad], [0.0]])
     assert "layer 1 has a bias of" in verify_exhaustive(biased, parity_reference).reason
+    circuit = xor_tree(2)
+    compiled = compile_network(circuit)
+    readout = compiled.weights[-1].astype(np.float64)
+    readout.data[0] = bad
+    certificate = certify(circuit, dataclasses.replace(compiled, weights=compiled.weights[:-1] + (readout,)))
+    assert certificate.status == "rejected" and f"has a weight of {bad}" in certificate.reason
 
 
 def test_half_precision_is_refused_naming_the_dtype():
     half = np.array([[1, 1]], dtype=np.float16)
-    with pytest.raises(InputError, match=r"^layer 1 weights have dtype float16\b[^\n]*$"):
+    with pytest.raises(InputError, match=r"^layer 1 weights: dtype float16\b[^\n]*$"):
         LayeredNet.from_dense([half, [[1.0]]], [[0.0], [0.0]])
-    with pytest.raises(InputError, match=r"^layer 2 biases have dtype float16\b"):
+    with pytest.raises(InputError, match=r"^layer 2 biases: dtype float16\b"):
         LayeredNet((sp.csr_array(np.array([[1.0, 1.0]])), sp.csr_array(np.array([[1.0]]))),
                    (np.array([0.0]), np.array([0.0], dtype=np.float16)))
-    ml_dtypes = pytest.importorskip("ml_dtypes")
-    with pytest.raises(InputError, match=r"^layer 1 weights have dtype bfloat16\b"):
-        LayeredNet.from_dense([np.array([[1, 1]], dtype=ml_dtypes.bfloat16), [[1.0]]], [[0.0], [0.0]])
-    with pytest.raises(InputError, match=r"^weights.npz: W0 have dtype bfloat16\b"):
-        check_dtype(np.zeros(2, dtype=ml_dtypes.bfloat16), "weights.npz: W0")
+    with pytest.raises(InputError, match=r"^layer 1 weights: dtype bfloat16\b"):
+        LayeredNet.from_dense([torch.ones((1, 2), dtype=torch.bfloat16), [[1.0]]], [[0.0], [0.0]])
+    with pytest.raises(InputError, match=r"^weights.pt, W0: dtype bfloat16\b[^\n]*$"):
+        check_dtype(torch.zeros(2, dtype=torch.bfloat16), "weights.pt, W0")
+    with pytest.raises(InputError, match=r"^weights.npz, W0: dtype float16\b"):
+        check_dtype(torch.zeros(2, dtype=torch.float16), "weights.npz, W0")
     for fine in ("int32", "int64", "float32", "float64", "bool"):
         check_dtype(np.zeros(2, dtype=fine), "weights")
 

@@ -15,6 +15,8 @@ records, what ran the tasks.
   is retried by Ray (``max_retries``) and still yields once.  Ray is an optional
   extra: ``pip install "expressivity[ray]"``.
 
+Examples
+--------
 >>> backend = make_backend("local")
 >>> backend.name, backend.workers
 ('local', 1)
@@ -25,7 +27,8 @@ Traceback (most recent call last):
 ...
 expressivity.backends.base.BackendError: the local backend runs one task at a time (workers = 1); use the ray backend for more
 """
-from expressivity.backends.base import BACKENDS, Backend, BackendError, RayNotInstalledError, make_backend
+from expressivity.backends.base import BACKENDS, Backend, BackendError, RayNotInstalledError
+from expressivity.backends.factory import make_backend
 from expressivity.backends.local import LocalBackend
 
 __all__ = ["BACKENDS", "Backend", "BackendError", "RayNotInstalledError", "LocalBackend", "make_backend"]

@@ -9,6 +9,8 @@ from expressivity.backends.base import Backend
 class LocalBackend(Backend):
     """Runs each task in this process, in order: no Ray, no pickling, no overhead.
 
+    Examples
+    --------
     >>> list(LocalBackend().map_unordered(len, ["ab", "c"]))
     [('ab', 2), ('c', 1)]
     """

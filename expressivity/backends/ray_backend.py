@@ -62,6 +62,8 @@ def _import_ray():
 def parse_address(address: str) -> tuple[str, int] | None:
     """``(host, port)`` of a cluster address, or None for ``auto`` (Ray finds the local cluster).
 
+    Examples
+    --------
     >>> parse_address("10.0.0.5:6379"), parse_address("ray://head:10001"), parse_address("auto")
     (('10.0.0.5', 6379), ('head', 10001), None)
     >>> parse_address("head")
@@ -87,6 +89,8 @@ def check_address(address: str, timeout: float = CONNECT_SECONDS, answer_timeout
     an HTTP/2 SETTINGS frame within ``answer_timeout`` seconds of the client
     preface (only the connection is probed where ``RAY_USE_TLS`` is set).
 
+    Examples
+    --------
     >>> check_address("127.0.0.1:1")  # nothing listens on port 1
     Traceback (most recent call last):
     ...
@@ -143,6 +147,11 @@ def _quiet_start(local: bool):
         yield
     finally:
         notice.setLevel(previous)
+
+
+def _call(fn: Callable[[Any], Any], task: Any) -> Any:
+    """What a Ray task runs (``fn`` travels with each task, so partials and closures work)."""
+    return fn(task)
 
 
 class RayBackend(Backend):

@@ -14,6 +14,8 @@ networkx name.
 
 The generated parity circuits are in :mod:`expressivity.circuits.arrays_build`.
 
+Examples
+--------
 >>> from expressivity.circuits.build import xor_tree
 >>> arrays = from_networkx(xor_tree(4))
 >>> arrays.kinds.tolist(), arrays.operands.tolist(), arrays.depths.tolist()
@@ -105,6 +107,8 @@ class ArrayCircuit:
         cycle), the constants' values, the outputs, and every depth, each in
         one pass of numpy.
 
+        Examples
+        --------
         >>> bad = ArrayCircuit(1, np.array([0, 5], np.int8), np.array([0, 0, 1]), np.array([1]),
         ...                    np.array([1]), np.zeros(2, np.int8), np.array([0, 1]))
         >>> bad.check()
@@ -149,6 +153,8 @@ class ArrayCircuit:
     def to_networkx(self) -> nx.DiGraph:
         """The same circuit as a networkx graph (node names from :meth:`label`).
 
+        Examples
+        --------
         >>> from expressivity.circuits.build import xor_chain
         >>> back = from_networkx(xor_chain(3)).to_networkx()
         >>> sorted(back.nodes(data="gate"))[:2], back.graph["outputs"]
@@ -211,6 +217,8 @@ def from_networkx(circuit: nx.DiGraph) -> ArrayCircuit:
 def compute_depths(kinds: np.ndarray, indptr: np.ndarray, operands: np.ndarray) -> np.ndarray:
     """Every node's depth, in one pass over the nodes in order (NOT free; see the schema).
 
+    Examples
+    --------
     >>> compute_depths(np.array([0, 0, 2, 3]), np.array([0, 0, 0, 1, 3]), np.array([0, 1, 2])).tolist()
     [0, 0, 0, 1]
     """
@@ -259,6 +267,8 @@ def resolve_not(arrays: ArrayCircuit) -> tuple[np.ndarray, np.ndarray]:
 
     By pointer jumping: ``log2`` of the longest chain of NOTs rounds of numpy.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import parity_dnf
     >>> base, negated = resolve_not(from_networkx(parity_dnf(2)))
     >>> base[:4].tolist(), negated[:4].tolist()

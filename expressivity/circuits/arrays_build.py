@@ -7,6 +7,8 @@ and names them as it does (``("xor", level, position)``, ``("xor", i)``,
 compare the two.  Building takes a few numpy calls per level: the XOR tree on
 2^20 bits in well under a second, where the networkx graph takes tens.
 
+Examples
+--------
 >>> from expressivity.circuits.build import xor_tree
 >>> tree = xor_tree_arrays(5)
 >>> tree.operands.tolist(), tree.depths.tolist(), tree.label(7)
@@ -26,6 +28,8 @@ from expressivity.circuits.schema import CircuitError
 def xor_tree_arrays(n: int, arity: int = 2) -> ArrayCircuit:
     """:func:`expressivity.circuits.build.xor_tree` as arrays: each level groups ``arity`` consecutive values.
 
+    Examples
+    --------
     >>> xor_tree_arrays(9, 3).depth, int((xor_tree_arrays(9, 3).kinds == XOR).sum())
     (2, 4)
     """
@@ -69,6 +73,8 @@ def xor_tree_arrays(n: int, arity: int = 2) -> ArrayCircuit:
 def xor_chain_arrays(n: int) -> ArrayCircuit:
     """:func:`expressivity.circuits.build.xor_chain` as arrays: gate ``i`` reads gate ``i-1`` (or ``x_0``) and ``x_i``.
 
+    Examples
+    --------
     >>> xor_chain_arrays(4).operands.tolist()
     [0, 1, 4, 2, 5, 3]
     """
@@ -91,6 +97,8 @@ def parity_dnf_arrays(n: int) -> ArrayCircuit:
 
     Refuses more than ``MAX_DNF_TERMS`` terms with a ``MemoryError``, as the networkx builder does.
 
+    Examples
+    --------
     >>> dnf = parity_dnf_arrays(2)
     >>> dnf.operands.tolist(), dnf.label(4), dnf.label(6)
     ([0, 1, 0, 3, 2, 1, 4, 5], ('and', 1), ('or',))

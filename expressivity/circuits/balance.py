@@ -14,6 +14,8 @@ chains of them are balanced too.
 :func:`~expressivity.circuits.equivalence.prove_same_function` is the proof
 that the rewritten circuit computes the original.
 
+Examples
+--------
 >>> from expressivity.circuits.build import xor_chain
 >>> from expressivity.circuits.evaluate import truth_table
 >>> chain = xor_chain(16)
@@ -82,6 +84,8 @@ def balance(circuit: nx.DiGraph, mode: str = "plain") -> Balanced:
 def recognise_xor(circuit: nx.DiGraph) -> dict:
     """``{node: (a, b, negated)}`` for every AND/OR gate whose value is ``a XOR b`` (or XNOR) of two nodes.
 
+    Examples
+    --------
     >>> from expressivity.circuits.schema import add_gate, input_node, new_circuit, set_outputs
     >>> c = new_circuit(2)
     >>> a, b = input_node(0), input_node(1)

@@ -8,6 +8,7 @@ import networkx as nx
 
 from expressivity.errors import SizeLimitError, check_int, echo, number_text
 from expressivity.circuits.schema import (
+    MAX_GRAPH_INPUTS,
     CircuitError,
     add_gate,
     check_circuit,
@@ -23,7 +24,7 @@ MAX_DNF_TERMS = 1 << 17
 #: The most inputs a networkx circuit is built for (XOR tree, chain, random circuit): the graph takes
 #: about 1 KB per node, so the 2^22-bit tree's 2^23 nodes take about 8 GB.  Larger parity circuits are
 #: built as arrays (``expressivity.compiling.parity_arrays``), at the same limit set by their network.
-MAX_GRAPH_BITS = 1 << 22
+MAX_GRAPH_BITS = MAX_GRAPH_INPUTS
 #: The most gates :func:`random_circuit` adds (about 1 KB each).
 MAX_RANDOM_GATES = 1 << 22
 
@@ -36,6 +37,8 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
     at the end of a level is passed up unchanged.  ``n`` is at most
     :data:`MAX_GRAPH_BITS` (2^22: about 8 GB of graph); beyond, a ``SizeLimitError``.
 
+    Examples
+    --------
     >>> from expressivity.circuits.metrics import depth, size
     >>> c = xor_tree(16)
     >>> depth(c), size(c)
@@ -71,6 +74,8 @@ def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
 def xor_chain(n: int) -> nx.DiGraph:
     """Parity of ``n`` bits as a chain ``((x0 ^ x1) ^ x2) ^ ...``: depth ``n - 1``; ``n <= MAX_GRAPH_BITS``.
 
+    Examples
+    --------
     >>> from expressivity.circuits.metrics import depth
     >>> depth(xor_chain(5))
     4
@@ -104,6 +109,8 @@ def parity_dnf(n: int) -> nx.DiGraph:
     One AND term per odd-weight input pattern; literals are NOT gates (free in
     depth).  Refuses more than ``MAX_DNF_TERMS`` terms (n > 18) with a ``SizeLimitError``.
 
+    Examples
+    --------
     >>> from expressivity.circuits.metrics import depth, gate_counts
     >>> c = parity_dnf(3)
     >>> depth(c), gate_counts(c)["and"], gate_counts(c)["or"], gate_counts(c)["not"]
@@ -153,6 +160,8 @@ def random_circuit(n: int, gates: int, seed: int = 0, max_fan_in: int = 3, with_
 def to_sympy(circuit: nx.DiGraph, symbols=None):
     """The circuit's (first) output as a sympy boolean expression in ``x0 .. x{n-1}``.
 
+    Examples
+    --------
     >>> to_sympy(xor_tree(3))
     x0 ^ x1 ^ x2
     """
@@ -184,6 +193,8 @@ def from_sympy(expression, symbols=None) -> nx.DiGraph:
     name.  Shared subexpressions become one gate.  ``Implies`` and ``Equivalent``
     are rewritten into AND/OR/NOT/XOR first.
 
+    Examples
+    --------
     >>> from sympy.abc import a, b
     >>> from expressivity.circuits.evaluate import truth_table
     >>> truth_table(from_sympy(a & ~b)).ravel().tolist()

@@ -11,6 +11,8 @@ from expressivity.results.atomic import write_text_atomic
 def to_dot(circuit: nx.DiGraph) -> str:
     """The circuit as a DOT digraph: inputs at the top, outputs double-circled.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> print(to_dot(xor_tree(2)))
     digraph circuit {

@@ -6,6 +6,8 @@ commutativity (each chain as its sorted multiset of leaves, XOR parity pulled
 out as one NOT) and compares the outputs' forms.  Equal forms are a proof;
 different forms prove nothing (the record says "rejected").
 
+Examples
+--------
 >>> from expressivity.circuits.balance import balance
 >>> from expressivity.circuits.build import xor_chain
 >>> chain = xor_chain(16)

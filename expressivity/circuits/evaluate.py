@@ -12,7 +12,11 @@ from functools import reduce
 import networkx as nx
 import numpy as np
 
-from expressivity.circuits.schema import check_circuit
+from expressivity.circuits.schema import CircuitError, check_circuit
+from expressivity.errors import check_int
+
+#: The most inputs a truth table is made for: 2^26 rows (as ``expressivity.functions.MAX_BITS``).
+MAX_TABLE_BITS = 26
 
 WORD_BITS = 64
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -25,6 +29,8 @@ _LOW_PATTERNS = [
 def exhaustive_words(n: int, first_word: int, n_words: int) -> np.ndarray:
     """Input words of shape ``(n, n_words)`` for inputs ``64*first_word ..``.
 
+    Examples
+    --------
     >>> hex(int(exhaustive_words(2, 0, 1)[1, 0]))
     '0xcccccccccccccccc'
     """
@@ -93,14 +99,19 @@ def evaluate_words(circuit: nx.DiGraph, input_words: np.ndarray) -> np.ndarray:
 def evaluate(circuit: nx.DiGraph, bits: np.ndarray) -> np.ndarray:
     """The circuit's outputs, shape ``(m, n_outputs)`` of 0/1, on the rows of ``bits``.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> evaluate(xor_tree(3), [[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]]).ravel().tolist()
     [0, 1, 0, 1]
     """
     check_circuit(circuit)
-    bits = np.asarray(bits, dtype=np.uint8)
+    try:
+        bits = np.asarray(bits, dtype=np.uint8)
+    except (TypeError, ValueError, OverflowError):
+        raise CircuitError(f"bits must be rows of 0/1 values, got {type(bits).__name__}") from None
     if bits.ndim != 2 or bits.shape[1] != circuit.graph["n_inputs"]:
-        raise ValueError(f"expected bits of shape (m, {circuit.graph['n_inputs']}), got {bits.shape}")
+        raise CircuitError(f"expected bits of shape (m, {circuit.graph['n_inputs']}), got {bits.shape}")
     words = evaluate_words(circuit, pack_bits(bits))
     return unpack_bits(words, bits.shape[0])
 
@@ -108,12 +119,15 @@ def evaluate(circuit: nx.DiGraph, bits: np.ndarray) -> np.ndarray:
 def truth_table(circuit: nx.DiGraph) -> np.ndarray:
     """Outputs on all ``2^n`` inputs in index order, shape ``(2^n, n_outputs)``.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> truth_table(xor_tree(2)).ravel().tolist()
     [0, 1, 1, 0]
     """
     check_circuit(circuit)
     n = circuit.graph["n_inputs"]
+    check_int(n, "the circuit's inputs", maximum=MAX_TABLE_BITS, why="(a truth table of 2^n rows)")
     m = 1 << n
     words = evaluate_words(circuit, exhaustive_words(n, 0, -(-m // WORD_BITS)))
     return unpack_bits(words, m)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from expressivity.circuits.metrics import depth, size
-from expressivity.circuits.schema import add_gate, check_circuit, new_circuit, set_outputs
+from expressivity.circuits.schema import CircuitError, add_gate, check_circuit, new_circuit, set_outputs
 
 BASES = ("xor", "and-or-not")
 
@@ -32,13 +32,15 @@ def lower(circuit: nx.DiGraph, basis: str = "and-or-not") -> Lowered:
     of AND/OR per XOR level, so an XOR tree's depth doubles (the lecture's
     "an XOR takes a few layers").  ``"xor"`` keeps every gate (a copy).
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> low = lower(xor_tree(8))
     >>> (low.original_depth, low.depth), (low.original_size, low.size)
     ((3, 6), (7, 35))
     """
     if basis not in BASES:
-        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+        raise CircuitError(f"basis must be one of {BASES}, got {basis!r}"[:200])
     check_circuit(circuit)
     n = circuit.graph["n_inputs"]
     name = circuit.graph.get("name", "")

@@ -5,7 +5,14 @@ from collections import Counter
 
 import networkx as nx
 
-from expressivity.circuits.schema import NONLINEAR_GATES
+from expressivity.circuits.schema import NONLINEAR_GATES, CircuitError
+
+
+def _graph(circuit) -> nx.DiGraph:
+    """``circuit``, after the cheap check that it is a graph at all (the metrics trust the schema)."""
+    if not isinstance(circuit, nx.DiGraph):
+        raise CircuitError(f"a circuit is a networkx.DiGraph, got {type(circuit).__name__}")
+    return circuit
 
 
 def node_depths(circuit: nx.DiGraph, count_not: bool = False, order=None) -> dict:
@@ -30,11 +37,13 @@ def node_depths(circuit: nx.DiGraph, count_not: bool = False, order=None) -> dic
 def depth(circuit: nx.DiGraph, count_not: bool = False) -> int:
     """Longest path to an output, counting AND/OR/XOR gates (and NOT if ``count_not``).
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree, parity_dnf
     >>> depth(xor_tree(5)), depth(parity_dnf(3)), depth(parity_dnf(3), count_not=True)
     (3, 2, 3)
     """
-    depths = node_depths(circuit, count_not)
+    depths = node_depths(_graph(circuit), count_not)
     return max((depths[output] for output in circuit.graph["outputs"]), default=0)
 
 
@@ -45,21 +54,24 @@ def size(circuit: nx.DiGraph) -> int:
 
 def gate_counts(circuit: nx.DiGraph) -> Counter:
     """How many gates of each kind."""
-    return Counter(gate for _, gate in circuit.nodes(data="gate") if gate != "input" and gate != "const")
+    return Counter(gate for _, gate in _graph(circuit).nodes(data="gate") if gate != "input" and gate != "const")
 
 
 def fan_in(circuit: nx.DiGraph) -> int:
     """The largest number of operands of any gate (0 for a circuit with no gates)."""
-    return max((len(operands) for _, operands in circuit.nodes(data="operands") if operands), default=0)
+    return max((len(operands) for _, operands in _graph(circuit).nodes(data="operands") if operands), default=0)
 
 
 def supports(circuit: nx.DiGraph) -> dict:
     """Each node's support (receptive field): the frozenset of input bits it reads, directly or not.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> sorted(supports(xor_tree(4))[("xor", 2, 0)])
     [0, 1, 2, 3]
     """
+    _graph(circuit)
     result: dict = {}
     for node in nx.topological_sort(circuit):
         data = circuit.nodes[node]

@@ -38,7 +38,7 @@ count NOT gates, for the classical convention.
 """
 from __future__ import annotations
 
-from expressivity.errors import InputError
+from expressivity.errors import InputError, check_int
 
 from typing import Hashable
 
@@ -53,15 +53,21 @@ class CircuitError(InputError):
     """A graph that breaks the rules above."""
 
 
+#: The most inputs of a networkx circuit: about 1 KB per node, so 2^22 inputs take 4 GB before any gate.
+MAX_GRAPH_INPUTS = 1 << 22
+
+
 def new_circuit(n_inputs: int, name: str = "") -> nx.DiGraph:
     """An empty circuit with input nodes ``("x", 0) .. ("x", n-1)``.
 
+    Examples
+    --------
     >>> c = new_circuit(3)
     >>> sorted(c.nodes)
     [('x', 0), ('x', 1), ('x', 2)]
     """
-    if n_inputs < 0:
-        raise CircuitError(f"a circuit needs n_inputs >= 0, got {n_inputs}")
+    check_int(n_inputs, "n_inputs", minimum=0, maximum=MAX_GRAPH_INPUTS,
+              why="(a networkx graph of about 1 KB per node)", error=CircuitError)
     circuit = nx.DiGraph(n_inputs=n_inputs, outputs=(), name=name)
     circuit.add_nodes_from((("x", i), {"gate": "input", "index": i}) for i in range(n_inputs))
     return circuit

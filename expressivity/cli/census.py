@@ -100,7 +100,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
     if plot is not None:
         from expressivity.results.plots import plot_census
 
-        plot_census(rows, plot, title=title)
+        plot_census(width_histogram(rows), plot, title=title)
     resumed = sum(row.resumed for row in rows)
     if as_json:
         print_json({

@@ -23,6 +23,9 @@ from expressivity.networks.compiler import compile_network
 
 # Progress bars only where the wait is noticeable.
 PROGRESS_FROM_BITS = 20
+#: Largest --bits in basis and-or-not: that circuit is a networkx graph of five gates per XOR (not arrays), about
+#: 10 KB and 0.3 ms per bit here (2^16 bits: 0.68 GB, 17 s), so 2^17 bits take about 1.4 GB.
+MAX_AND_OR_NOT_BITS = 1 << 17
 
 
 @main.command("compile")
@@ -50,7 +53,9 @@ PROGRESS_FROM_BITS = 20
               help="Fan-in of the XOR tree's gates (--circuit xor-tree only).")
 @click.option("--circuit", "kind", type=click.Choice(CIRCUITS), default="xor-tree", show_default=True,
               help="xor-tree: depth ceil(log_k n); xor-chain: depth n - 1; dnf: the 2^(n-1) minterms, depth 2.")
-@click.option("--basis", type=click.Choice(BASES), default="xor", show_default=True, help="Rewrite the circuit into this basis first.")
+@click.option("--basis", type=click.Choice(BASES), default="xor", show_default=True,
+              help=f"Rewrite the circuit into this basis first (and-or-not: five gates per XOR, --bits up to "
+                   f"{MAX_AND_OR_NOT_BITS}).")
 @click.option("--verify", "method", type=click.Choice(VERIFY_METHODS), default="auto", show_default=True,
               help="auto: every input up to 2^20 (and --max-exhaustive), a compositional certificate beyond.")
 @verify_limit_options
@@ -147,11 +152,6 @@ def _check_sources(ctx, bits, netlist_path, kind) -> None:
             fail(f"{name} shapes the generated parity circuits (--bits); a --netlist brings its own circuit")
 
 
-#: Largest --bits in basis and-or-not: that circuit is a networkx graph of five gates per XOR (not arrays), about
-#: 10 KB and 0.3 ms per bit here (2^16 bits: 0.68 GB, 17 s), so 2^17 bits take about 1.4 GB.
-MAX_AND_OR_NOT_BITS = 1 << 17
-
-
 def _refuse_too_large_parity(ctx, kind: str, bits: int, arity: int, basis: str) -> None:
     """Refuse, before building it, a parity circuit whose basis, arity or network is too large."""
     if kind == "xor-tree" and explicit(ctx, "arity") and arity > bits:
@@ -161,8 +161,13 @@ def _refuse_too_large_parity(ctx, kind: str, bits: int, arity: int, basis: str) 
         fail(f"--bits goes up to {MAX_AND_OR_NOT_BITS:,} with --basis and-or-not (about 10 GB of memory per 2^20 bits: "
              f"five networkx gates per XOR), got {_short(bits)}; --basis xor goes up to {MAX_CIRCUIT_BITS:,}")
     if basis != "xor":
-        try:  # lowering only adds units (each XOR becomes AND/OR/NOT levels): the xor network, as arrays, bounds it
-            check_network_size(parity_arrays(kind, bits, arity, "xor"))
+        # lowering only adds units (each XOR becomes AND/OR/NOT levels): the xor network, as arrays, bounds it
+        try:
+            in_xor = parity_arrays(kind, bits, arity, "xor")
+        except (MemoryError, ValueError) as error:
+            fail(str(error))
+        try:
+            check_network_size(in_xor)
         except MemoryError as error:
             fail(f"--basis {basis}: already in basis xor, {error}")
 

@@ -47,16 +47,25 @@ SHOWN_WIDTHS = 20
               help="Fan-in of the XOR tree (with --bits; default 2; a fan-in of n or more is one gate).")
 @click.option("--spec", "spec_text", help='An architecture spec, e.g. "mlp 3,4,4,1", "mlp n,w,1", "conv 3x3,3x3".')
 @click.option("--module", "module_path", help="A torch module as package.module:factory.")
+@click.option("--regions", "regions_text", metavar="N0,W1,...",
+              help="Bounds on the activation regions of ReLU networks with N0 inputs and these hidden widths "
+                   "(Zaslavsky, Montufar et al., Serra et al., Telgarsky).")
 @click.option("--latex", is_flag=True, help="Print the table as LaTeX (with --bits or --spec).")
 @json_option()
-def count_command(bits, arity, spec_text, module_path, latex, as_json):
+def count_command(bits, arity, spec_text, module_path, regions_text, latex, as_json):
     """Count neurons, parameters and nonzero weights: symbolic where sizes are symbolic.
 
-    Give exactly one of --bits, --spec, --module.
+    Give exactly one of --bits, --spec, --module, --regions.
     """
-    given = [name for name, value in (("--bits", bits), ("--spec", spec_text), ("--module", module_path)) if value is not None]
+    given = [name for name, value in (("--bits", bits), ("--spec", spec_text), ("--module", module_path),
+                                      ("--regions", regions_text)) if value is not None]
     if len(given) != 1:
-        fail("give exactly one of --bits, --spec, --module" + (f" (got {', '.join(given)})" if given else ""))
+        fail("give exactly one of --bits, --spec, --module, --regions" + (f" (got {', '.join(given)})" if given else ""))
+    if regions_text is not None:
+        if latex:
+            fail("--latex applies to --bits and --spec")
+        _region_bounds(regions_text, as_json)
+        return
     if latex and as_json:
         fail("--latex and --json exclude each other")
     if arity is not None and bits is None:
@@ -355,6 +364,25 @@ def _spec(text: str, latex: bool, as_json: bool) -> None:
         return
     click.echo(format_table(header, rows))
     click.echo(f"total parameters: {total}")
+
+
+# -- region bounds ------------------------------------------------------------------------
+
+def _region_bounds(text: str, as_json: bool) -> None:
+    from expressivity.counts.region_bounds import parse_architecture, region_bounds
+    from expressivity.errors import InputError
+
+    try:
+        dimension, widths = parse_architecture(text)
+    except InputError as error:
+        fail(f"--regions: {error}")
+    bounds = region_bounds(dimension, widths)
+    if as_json:
+        print_json({"inputs": dimension, "widths": list(widths), "bounds": [b.to_dict() for b in bounds]})
+        return
+    rows = [(b.name, b.kind, b.counts, f"about {scientific(b.value)} (--json: exact)" if b.value >= 10**EXACT_DIGITS else f"{b.value:,}",
+             "" if b.formula is None else str(b.formula)) for b in bounds]
+    click.echo(format_table(["bound", "kind", "counts", "value", "formula (L layers of width w)"], rows))
 
 
 # -- torch modules ------------------------------------------------------------------------

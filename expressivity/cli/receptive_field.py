@@ -3,7 +3,9 @@
 Every bad input is refused before any work, in one line: ``--bits`` beyond
 :data:`MAX_BITS`, a ``--units`` listing longer than :data:`MAX_LISTED`
 unit inputs, an ``--input`` whose number of sizes does not match the
-module's convolutions or whose sizes exceed :data:`MAX_INPUT_SIZE`.
+module's convolutions or whose sizes exceed :data:`MAX_INPUT_SIZE`, or that
+the module cannot take (one run on a fake tensor of that shape, no data:
+:func:`~expressivity.counts.receptive.fx.check_input_shape`).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ MAX_INPUT_SIZE = 65_536
 @main.command("receptive-field")
 @click.option("--spec", "spec_text", help='A conv spec, e.g. "conv 3x3,3x3" or "conv kxk/s2,maxpool2".')
 @click.option("--module", "module_path",
-              help="A torch module as package.module:factory (traced with torch.fx in eval mode, never run).")
+              help="A torch module as package.module:factory (traced with torch.fx in eval mode, never run on data).")
 @click.option("--input", "input_text", help="One input's shape without the batch, e.g. 3x224x224 (with --module).")
 @bits_option(required=False, ranges=False, extra="Per unit of the compiled XOR tree on N bits (N < 2^63): the input bits it "
                                                  "depends on, from the closed form.")
@@ -137,7 +139,7 @@ def _module(path: str, input_text: str | None, as_json: bool) -> None:
                      _per_axis(field, field.padding)] + local
                     + ["?" if layer.output_size is None else "x".join(map(str, layer.output_size))])
     click.echo(f"{path} ({type(module).__name__}), input {input_text or 'of unknown size'}: "
-               "traced with torch.fx in eval mode, never run")
+               "traced with torch.fx in eval mode, never run on data")
     click.echo(format_table(header, rows))
     if with_local:
         click.echo("local field: with every value that mixes all positions (global pooling, a squeeze-and-excite gate, "

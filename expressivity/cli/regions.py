@@ -31,6 +31,12 @@ SHOWN = 8
 @click.option("--segment", "segment_text", default=None, metavar="A:B",
               help="The segment [A, B] for one input (e.g. 0:1, -1/2:3), or two points of R^d as "
                    "x1,...,xd:y1,...,yd. Default 0:1 for --sawtooth.")
+@click.option("--box", "box_text", default=None, metavar="U0:U1,V0:V1",
+              help="A 2D partition of the box [U0, U1] x [V0, V1]: of the input plane of a two-input network, "
+                   "or of the --plane slice.")
+@click.option("--plane", "plane_text", default=None, metavar="O:A:B",
+              help="The 2D slice x = O + u A + v B of a network with more inputs (three points of R^d, "
+                   "coordinates separated by commas); with --box.")
 @click.option("--max-listed", type=click.IntRange(min=0), default=10_000, show_default=True, metavar="N",
               help="--json lists every breakpoint when there are at most N (else says how many there are).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
@@ -38,11 +44,11 @@ SHOWN = 8
 @plot_option("the function along the segment, with its kinks")
 @json_option()
 @progress_option()
-def regions_command(sawtooth_k, module_path, network_path, segment_text, max_listed, time_limit, plot, as_json,
-                    progress):
-    """Count the exact activation regions and linear pieces of a ReLU network on a segment.
+def regions_command(sawtooth_k, module_path, network_path, segment_text, box_text, plane_text, max_listed,
+                    time_limit, plot, as_json, progress):
+    """Count the exact activation regions and linear pieces of a ReLU network on a segment or a box.
 
-    Give exactly one of --sawtooth, --module, --network.
+    Give exactly one of --sawtooth, --module, --network, and a --segment (1D) or a --box (2D).
     """
     from expressivity.regions.segment import RegionsLimit, segment_partition
 
@@ -52,8 +58,14 @@ def regions_command(sawtooth_k, module_path, network_path, segment_text, max_lis
         fail("give exactly one of --sawtooth, --module, --network" + (f" (got {', '.join(given)})" if given else ""))
     if sawtooth_k is not None and not 1 <= sawtooth_k <= MAX_SAWTOOTH:
         fail(f"--sawtooth K must lie in 1..{MAX_SAWTOOTH} (2^K + 1 points must fit the sweep's 2^22), got {sawtooth_k}")
-    if segment_text is None and sawtooth_k is None:
-        fail("--segment A:B is needed with --module and --network (the segment to sweep)")
+    if segment_text is not None and box_text is not None:
+        fail("--segment and --box exclude each other (a 1D sweep or a 2D partition)")
+    if plane_text is not None and box_text is None:
+        fail("--plane needs --box (the range of u and v on the slice)")
+    if sawtooth_k is not None and box_text is not None:
+        fail("--sawtooth has one input: use --segment, not --box")
+    if segment_text is None and box_text is None and sawtooth_k is None:
+        fail("--segment A:B or --box U0:U1,V0:V1 is needed with --module and --network")
     check_output_paths(plot=plot)
     if plot:
         from expressivity.results.plots import plot_format
@@ -63,6 +75,11 @@ def regions_command(sawtooth_k, module_path, network_path, segment_text, max_lis
         except ValueError as error:
             fail(f"--plot {plot}: {error}")
     network, name = _network(sawtooth_k, module_path, network_path)
+    if box_text is not None:
+        from expressivity.cli.regions_plane import run_plane
+
+        run_plane(network, name, box_text, plane_text, max_listed, time_limit, plot, as_json, progress)
+        return
     start, end = _segment(segment_text or "0:1", network.n_inputs)
     bar = None
     if progress and not as_json:
@@ -155,6 +172,21 @@ def _segment(text: str, n_inputs: int):
     return points[0], points[1]
 
 
+def architecture_bounds(network, dimension: int) -> list:
+    """The region bounds for this network's hidden widths restricted to ``dimension`` inputs (none without ReLUs)."""
+    from expressivity.counts.region_bounds import region_bounds
+
+    return region_bounds(dimension, network.widths) if network.widths else []
+
+
+def bounds_text(network, dimension: int) -> str:
+    """The upper bounds as one line, e.g. ``regions <= 9 (Serra et al. 2018 upper), pieces <= 16 (Telgarsky 2016)``."""
+    parts = [f"{b.counts.split()[-1]} <= {b.value:,} ({b.name})" if b.value < 10**30 else
+             f"{b.counts.split()[-1]} <= about 10^{len(str(b.value)) - 1} ({b.name})"
+             for b in architecture_bounds(network, dimension) if b.kind == "upper"]
+    return ", ".join(parts) or "none (no hidden layer)"
+
+
 def _text(value) -> str:
     return str(value) if not isinstance(value, list) else "(" + ", ".join(str(v) for v in value) + ")"
 
@@ -196,6 +228,7 @@ def _report(partition, network, name, start, end, seconds, max_listed, written, 
         }
         if sawtooth_k is not None:
             payload["expected_pieces"] = 2**sawtooth_k
+        payload["bounds_on_a_line"] = [b.to_dict() for b in architecture_bounds(network, 1)]
         if written:
             payload["plot"] = written
         print_json(payload)
@@ -210,6 +243,7 @@ def _report(partition, network, name, start, end, seconds, max_listed, written, 
     more = "" if count <= SHOWN else f", ... ({count:,} in all; --json lists " + (
         "them)" if listed else f"them up to --max-listed, now {max_listed:,})")
     click.echo(f"breakpoints         {shown or 'none'}{more}")
+    click.echo(f"bounds (n0 = 1)     {bounds_text(network, 1)}")
     click.echo(f"arithmetic          exact (rational); {seconds:.3f} s")
     if written:
         click.echo(f"plot                {written}")

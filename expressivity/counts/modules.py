@@ -86,9 +86,8 @@ def count_module(module, name: str = "") -> ModuleCount:
     >>> bn.parameters, bn.buffers
     (6, 7)
     """
-    from torch import nn
-
-    if not isinstance(module, nn.Module):
+    nn = sys.modules.get("torch.nn")  # not imported yet: then nothing is a torch module (and 42 is refused at once)
+    if nn is None or not isinstance(module, nn.Module):
         raise ModuleLoadError(f"count_module counts a torch module (torch.nn.Module), got {type(module).__name__}")
     if not isinstance(name, str):
         raise ModuleLoadError(f"name must be a string, got {type(name).__name__}")
@@ -139,6 +138,8 @@ def load_module(path: str):
     function; classes and functions are called with no arguments.  The
     current folder is importable, as with ``python -m``.
 
+    Examples
+    --------
     >>> load_module("torch.nn:Identity")
     Identity()
     >>> try:

@@ -18,6 +18,8 @@ Grammar (sizes are positive integers or names, which become sympy symbols)::
 Examples: ``mlp 3,4,4,1``; ``mlp n,w,1``; ``conv 5x5``; ``conv 3x3,3x3``;
 ``conv 7x7/s2/p3,maxpool3/s2/p1,3x3/p1 channels=3,64,64 bias``; ``conv kxk,kxk``.
 
+Examples
+--------
 >>> spec = parse_spec("mlp 3,4,4,1")
 >>> [layer.weights for layer in spec.layers], spec.parameters
 ([12, 16, 4], 41)
@@ -93,6 +95,8 @@ class Spec:
     def evaluate(self, values: dict[str, int]) -> "Spec":
         """The same spec with symbols replaced by integers (by name).
 
+        Examples
+        --------
         >>> parse_spec("mlp n,w,1").evaluate({"n": 3, "w": 4}).parameters
         21
         """
@@ -171,6 +175,8 @@ def _size(token: str, what: str, symbols: dict, minimum: int = 1) -> Any:
 def parse_spec(text: str) -> Spec:
     """Parse ``text`` (see the module docstring); raise :class:`SpecError` naming what failed.
 
+    Examples
+    --------
     >>> parse_spec("conv 3x3/s2,maxpool2").layers[-1].field
     Field(size=(5, 5), stride=(4, 4), padding=(0, 0), whole=False)
     >>> try:

@@ -21,6 +21,8 @@ full (``k`` values) and all values but the last have ``k`` units (1 at
 ``l - 1``, ``r = m_{l-1} mod k`` and ``T`` the units read by the last group
 (no correction when ``r = 0``).
 
+Examples
+--------
 >>> f = formulas("xor_tree", arity=2)
 >>> f.hidden_layers
 ceil_log(n, 2)
@@ -55,6 +57,8 @@ QUANTITIES = ("hidden_layers", "neurons", "parameters", "nonzero_weights", "gate
 class ceil_log(sympy.Function):
     """``ceil(log_b a)``: the least ``L >= 0`` with ``b^L >= a``, exactly, for integers.
 
+    Examples
+    --------
     >>> ceil_log(8, 2), ceil_log(9, 2), ceil_log(1, 3), ceil_log(243, 3)
     (3, 4, 0, 5)
     >>> sympy.latex(ceil_log(n, k))
@@ -114,6 +118,8 @@ class SizeFormulas:
     def evaluate(self, bits: int, arity: int | None = None) -> dict[str, Any]:
         """Exact integer values at ``n = bits`` (and ``k = arity``); ``bits`` at most :data:`MAX_EVALUATE_BITS`.
 
+        Examples
+        --------
         >>> formulas("dnf").evaluate(4)
         {'hidden_layers': 2, 'widths': [8, 1], 'neurons': 9, 'parameters': 51, 'nonzero_weights': 41, 'gates': 13}
         """
@@ -186,6 +192,8 @@ def _integer(expression: sympy.Expr, values: dict) -> int:
 def xor_tree(arity: int | sympy.Symbol = k) -> SizeFormulas:
     """The compiled balanced XOR tree of fan-in ``arity`` (see the module docstring).
 
+    Examples
+    --------
     >>> f = xor_tree(3)
     >>> f.evaluate(9)["widths"], f.evaluate(10)["widths"]
     ([9, 3], [10, 4, 2])
@@ -235,6 +243,8 @@ def tree_at_powers(arity: int | sympy.Symbol = k) -> dict[str, sympy.Expr]:
       has ``k^(d-l+3)``, and the output ``k``:
       ``k n + k^2 (n - k) / (k - 1) + k``.
 
+    Examples
+    --------
     >>> tree_at_powers(2)
     {'neurons': 2*(n - 1), 'parameters': (5*n**2 + 6*n - 5)/3, 'nonzero_weights': 6*(n - 1)}
     >>> [f.subs(n, 27) for f in tree_at_powers(3).values()]
@@ -252,6 +262,8 @@ def tree_at_powers(arity: int | sympy.Symbol = k) -> dict[str, sympy.Expr]:
 def xor_chain() -> SizeFormulas:
     """The compiled chain ``((x0 ^ x1) ^ x2) ^ ...``: layer ``l`` is an XOR gadget plus ``n - 1 - l`` copies.
 
+    Examples
+    --------
     >>> xor_chain().evaluate(5)["widths"]
     [5, 4, 3, 2]
     """
@@ -277,6 +289,8 @@ def xor_chain() -> SizeFormulas:
 def dnf() -> SizeFormulas:
     """The compiled parity DNF: 2^(n-1) AND units, one OR unit (NOT folded into the weights).
 
+    Examples
+    --------
     >>> dnf().parameters
     2**(n - 1)*(n + 2) + 3
     """
@@ -297,6 +311,8 @@ def dnf() -> SizeFormulas:
 def minterm() -> SizeFormulas:
     """One unit per odd-weight pattern (:func:`expressivity.networks.shallow.minterm`).
 
+    Examples
+    --------
     >>> minterm().evaluate(20)["neurons"]
     524288
     """
@@ -317,6 +333,8 @@ def minterm() -> SizeFormulas:
 def symmetric() -> SizeFormulas:
     """``n`` units ``relu(s - j)`` (:func:`expressivity.networks.shallow.symmetric`).
 
+    Examples
+    --------
     >>> symmetric().nonzero_weights
     n**2 + n
     """
@@ -329,6 +347,8 @@ def symmetric() -> SizeFormulas:
 def skip() -> SizeFormulas:
     """``n - 1`` units and a direct link (:func:`expressivity.networks.shallow.skip`).
 
+    Examples
+    --------
     >>> skip().parameters
     n**2 + 2*n - 1
     """
@@ -341,6 +361,8 @@ def skip() -> SizeFormulas:
 def zigzag() -> SizeFormulas:
     """``n - 1`` units read with a threshold (:func:`expressivity.networks.shallow.zigzag`).
 
+    Examples
+    --------
     >>> zigzag().parameters
     n**2 + n - 1
     """
@@ -353,6 +375,8 @@ def zigzag() -> SizeFormulas:
 def formulas(construction: str, arity: int | sympy.Symbol = 2) -> SizeFormulas:
     """The formulas of ``construction`` (one of :data:`CONSTRUCTIONS`).
 
+    Examples
+    --------
     >>> formulas("xor_chain").neurons
     (n - 1)*(n + 2)/2
     """
@@ -384,6 +408,8 @@ def ratios(bits: int, arity: int = 2, deep: str = "xor_tree") -> dict[str, dict[
     ``n = 1``); a construction whose formulas do not hold at ``bits`` (zigzag
     below 4) maps to ``None``.
 
+    Examples
+    --------
     >>> gap = ratios(16)
     >>> gap["minterm"]["neurons"], float(gap["minterm"]["neurons"])
     (Fraction(16384, 15), 1092.2666666666667)
@@ -411,6 +437,8 @@ def power_terms(expression: sympy.Expr, values: dict) -> list[tuple[int, int]] |
     decimal).  ``None`` where the value is not a polynomial in ``2**(n - 1)``
     with integer coefficients.
 
+    Examples
+    --------
     >>> power_terms(minterm().parameters, {n: sympy.Integer(100000)})
     [(100002, 99999), (1, 0)]
     >>> power_terms(dnf().width, {n: sympy.Integer(10), l: sympy.Integer(1)})

@@ -16,6 +16,8 @@ grammar: :func:`parse_function`, :data:`FUNCTION_FAMILIES`), :mod:`~.npn` (NPN
 transforms and canonical form, n <= 6), :mod:`~.symmetry` (the group of
 transforms fixing a function).
 
+Examples
+--------
 >>> from expressivity.functions import parse_function, npn_canonical, symmetry_group
 >>> f = parse_function("majority", 3)
 >>> f.hex, f.spec, npn_canonical(f)[0].hex, symmetry_group(f).size

@@ -5,6 +5,8 @@ Both go through the circuits' bit-parallel evaluator
 package's: row ``k`` has ``x_i = (k >> i) & 1``.  sympy is imported only when
 a sympy expression is converted.
 
+Examples
+--------
 >>> from expressivity.circuits.build import xor_tree
 >>> [f.hex for f in functions_from_circuit(xor_tree(3))]
 ['96']
@@ -30,6 +32,8 @@ def functions_from_circuit(circuit: nx.DiGraph) -> tuple[BooleanFunction, ...]:
     :class:`~expressivity.circuits.schema.CircuitError`, a ``ValueError``), then
     ``n_inputs`` against the dense limit.  Specs are hex tables.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import parity_dnf
     >>> functions_from_circuit(parity_dnf(4))[0].spec
     'hex:6996'
@@ -59,9 +63,13 @@ def function_from_sympy(expression, symbols=None, n: int | None = None) -> Boole
         The number of inputs, when it should be more than the default gives
         (unused inputs); it must agree with ``symbols`` when both are given.
 
+    Notes
+    -----
     The spec is an ``expr:`` string in ``x<i>`` names when the expression uses
     only ``And``/``Or``/``Xor``/``Not``/``true``/``false``, otherwise the hex table.
 
+    Examples
+    --------
     >>> import sympy
     >>> a, b = sympy.symbols("a b")
     >>> f = function_from_sympy(a & ~b)

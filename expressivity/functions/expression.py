@@ -10,6 +10,8 @@ with a one-line error, and so are texts of more than :data:`MAX_EXPRESSION_CHARS
 characters (a million: more than any table of 26 bits needs written out).  Anything else (``+``, ``and``, calls, names other than
 ``x<i>``) is refused with a one-line :class:`FunctionSpecError` naming it.
 
+Examples
+--------
 >>> f = function_from_expression("x0 & x1 ^ ~x2", 3)
 >>> f.table.astype(int).tolist(), f.spec
 ([1, 1, 1, 0, 0, 0, 0, 1], 'expr:x0 & x1 ^ ~x2')
@@ -95,6 +97,8 @@ def function_from_expression(text: str, n: int) -> BooleanFunction:
     Evaluated on all ``2^n`` rows at once with numpy, without recursion (long
     chains such as ``x0 ^ x1 ^ ... ^ x999`` are fine).  The spec is ``"expr:" + text``.
 
+    Examples
+    --------
     >>> function_from_expression("!(x0 | x1)", 2).hex
     '1'
     """

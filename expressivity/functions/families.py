@@ -9,6 +9,8 @@ the two-halves families (``ip``, ``eq``, ``gt``) with ``n = 2m`` the halves are
 number with its first bit least significant: ``a = sum_i x_i 2^i``,
 ``b = sum_i x_{m+i} 2^i``.
 
+Examples
+--------
 >>> parity(4).hex, majority(3).hex, threshold(3, 2).hex, exactly(3, 1).hex
 ('6996', 'e8', 'e8', '16')
 >>> inner_product(2).hex, equality(2).hex, greater_than(2).hex
@@ -26,6 +28,8 @@ from expressivity.functions.table import BooleanFunction, FunctionSpecError, che
 def parity(n: int) -> BooleanFunction:
     """``x_0 XOR ... XOR x_{n-1}``: 1 iff the number of ones is odd (``n >= 0``; n = 0 gives 0).
 
+    Examples
+    --------
     >>> parity(3).table.astype(int).tolist()
     [0, 1, 1, 0, 1, 0, 0, 1]
     """
@@ -41,6 +45,8 @@ def majority(n: int) -> BooleanFunction:
 
     For even ``n`` a tie (exactly ``n/2`` ones) gives 0.  Equal to ``threshold(n, n // 2 + 1)``.
 
+    Examples
+    --------
     >>> majority(4).values_by_weight()
     (0, 0, 0, 1, 1)
     """
@@ -54,6 +60,8 @@ def threshold(n: int, k: int) -> BooleanFunction:
     ``k = 0`` is the constant 1 and ``k = n + 1`` the constant 0; ``k = 1`` is
     OR and ``k = n`` is AND.
 
+    Examples
+    --------
     >>> threshold(3, 3).hex, threshold(3, 1).hex, threshold(3, 0).hex, threshold(3, 4).hex
     ('80', 'fe', 'ff', '00')
     """
@@ -67,6 +75,8 @@ def threshold(n: int, k: int) -> BooleanFunction:
 def exactly(n: int, k: int) -> BooleanFunction:
     """1 iff exactly ``k`` of the ``n`` bits are 1, for ``0 <= k <= n``.
 
+    Examples
+    --------
     >>> exactly(2, 1).hex
     '6'
     """
@@ -80,6 +90,8 @@ def exactly(n: int, k: int) -> BooleanFunction:
 def inner_product(n: int) -> BooleanFunction:
     """Inner product mod 2 of the halves: ``sum_{i < n/2} x_i x_{i+n/2} mod 2`` (n even, n >= 2).
 
+    Examples
+    --------
     >>> inner_product(4).count_ones
     6
     """
@@ -94,6 +106,8 @@ def inner_product(n: int) -> BooleanFunction:
 def equality(n: int) -> BooleanFunction:
     """1 iff the two halves are equal: ``x_i == x_{i+n/2}`` for all ``i < n/2`` (n even, n >= 2).
 
+    Examples
+    --------
     >>> equality(4).count_ones
     4
     """
@@ -107,6 +121,8 @@ def greater_than(n: int) -> BooleanFunction:
     ``a = sum_{i<m} x_i 2^i`` and ``b = sum_{i<m} x_{m+i} 2^i`` with ``m = n/2``
     (``x_0`` and ``x_m`` are the least significant bits).
 
+    Examples
+    --------
     >>> f = greater_than(4)
     >>> f.evaluate([0, 1, 1, 0]), f.evaluate([1, 0, 0, 1])   # a=2 > b=1, a=1 < b=2
     (True, False)
@@ -124,6 +140,8 @@ def multiplexer(k: int) -> BooleanFunction:
     data bits are ``x_k .. x_{k + 2^k - 1}``.  ``0 <= k <= 4`` (k = 5 would need
     37 bits); k = 0 is the identity on one bit.
 
+    Examples
+    --------
     >>> f = multiplexer(2)
     >>> f.n, f.evaluate([1, 0, 0, 1, 0, 0]), f.evaluate([0, 1, 1, 1, 0, 1])   # x3 at a=1, x4 at a=2
     (6, True, False)
@@ -146,6 +164,8 @@ def tribes(w: int, s: int) -> BooleanFunction:
 
     ``w >= 1`` and ``s >= 1``; ``tribes(w, 1)`` is AND of w bits, ``tribes(1, s)`` OR of s bits.
 
+    Examples
+    --------
     >>> tribes(1, 3).hex, tribes(3, 1).hex
     ('fe', '80')
     """
@@ -167,6 +187,8 @@ def tribes(w: int, s: int) -> BooleanFunction:
 def random_function(n: int, seed: int) -> BooleanFunction:
     """A uniformly random table: ``numpy.random.default_rng(seed).integers(0, 2, size=2**n, dtype=numpy.uint8) == 1``.
 
+    Examples
+    --------
     >>> random_function(3, 7) == random_function(3, 7)
     True
     """

@@ -19,6 +19,8 @@ value ``sum_k g.table[k] 2^k`` over all ``n! * 2^n * 2`` transforms ``g = T f``
 over all ``n! * 2^n`` input transforms, precomputed once per ``n`` (at n = 6 an
 index array of 46,080 x 64 entries, 24 MB), so n = 6 takes milliseconds.
 
+Examples
+--------
 >>> from expressivity.functions.families import parity, threshold
 >>> canonical, transform = npn_canonical(threshold(3, 1))      # OR of 3 bits
 >>> canonical.hex, transform.apply(threshold(3, 1)) == canonical
@@ -53,6 +55,8 @@ class NPNTransform:
     negate_output : bool
         Whether the output is negated.
 
+    Examples
+    --------
     >>> t = NPNTransform((1, 0), (1, 0), False)
     >>> t.map_inputs([[0, 1], [1, 1]]).tolist()        # y[1] = NOT x[0], y[0] = x[1]
     [[1, 1], [1, 0]]
@@ -89,6 +93,8 @@ class NPNTransform:
     def apply(self, f: BooleanFunction) -> BooleanFunction:
         """``g = T f``: ``g(x) = negate_output XOR f(y)``, ``y[perm[i]] = x[i] XOR flips[i]`` (any n).
 
+        Examples
+        --------
         >>> from expressivity.functions.expression import function_from_expression
         >>> f = function_from_expression("x0 & ~x1 & x2", 3)
         >>> NPNTransform((2, 1, 0), (0, 1, 0)).apply(f) == function_from_expression("x2 & x1 & x0", 3)
@@ -118,6 +124,8 @@ class NPNTransform:
     def after(self, other: "NPNTransform") -> "NPNTransform":
         """The transform ``S.after(T)`` with ``S.after(T).apply(f) == S.apply(T.apply(f))``.
 
+        Examples
+        --------
         >>> s, t = NPNTransform((1, 2, 0), (1, 0, 0), True), NPNTransform((0, 2, 1), (0, 1, 1))
         >>> s.after(t).after(t.inverse()) == s
         True
@@ -147,6 +155,8 @@ def input_transforms(n: int) -> tuple[np.ndarray, np.ndarray]:
     transform ``(perms[p], flips with mask c, False)``, and
     ``f.table[index[t]]`` is its image of ``f``.  Both are read-only and cached.
 
+    Examples
+    --------
     >>> perms, index = input_transforms(2)
     >>> perms.tolist(), index.shape
     ([[0, 1], [1, 0]], (8, 4))
@@ -176,6 +186,8 @@ def transform_number(n: int, t: int, negate_output: bool = False) -> NPNTransfor
 def table_values(tables: np.ndarray) -> np.ndarray:
     """Tables of ``2^n <= 64`` rows (last axis) as uint64 integers, bit ``k`` = row ``k``.
 
+    Examples
+    --------
     >>> table_values(np.array([[0, 1, 1, 0], [1, 0, 0, 0]], dtype=bool)).tolist()
     [6, 1]
     """
@@ -198,12 +210,14 @@ def npn_canonical(f: BooleanFunction) -> tuple[BooleanFunction, NPNTransform]:
     negation only when it gives a strictly smaller value), and
     ``transform.apply(f) == canonical`` always.
 
+    Examples
+    --------
     >>> from expressivity.functions.families import majority
     >>> canonical, transform = npn_canonical(majority(3))
     >>> canonical.hex, transform          # majority(NOT x) = NOT majority(x)
     ('17', NPNTransform(perm=(0, 1, 2), flips=(1, 1, 1), negate_output=False))
     """
-    _check_npn_bits(f.n)
+    _check_npn_bits(_function(f).n)
     _, index = input_transforms(f.n)
     images = f.table[index]
     values = table_values(images)
@@ -221,6 +235,8 @@ def npn_canonical_values(tables) -> np.ndarray:
     uint64, holds ``table_values`` of each canonical form, the same as
     ``npn_canonical(f)[0]`` would give, in chunks that keep memory near 64 MB.
 
+    Examples
+    --------
     >>> from expressivity.functions.families import parity, threshold
     >>> npn_canonical_values(np.stack([parity(3).table, threshold(3, 1).table])).tolist()   # 0x69, 0x01
     [105, 1]
@@ -240,6 +256,13 @@ def npn_canonical_values(tables) -> np.ndarray:
         values = table_values(np.take(tables[start : start + chunk], index, axis=1))
         result[start : start + chunk] = np.minimum(values.min(axis=1), full - values.max(axis=1))
     return result
+
+
+def _function(f) -> BooleanFunction:
+    """``f``, after checking that it is a :class:`BooleanFunction` (one line, not an AttributeError)."""
+    if not isinstance(f, BooleanFunction):
+        raise FunctionError(f"expected a BooleanFunction (parse_function, function_from_hex, ...), got {type(f).__name__}")
+    return f
 
 
 def _check_npn_bits(n: int) -> None:

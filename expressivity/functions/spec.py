@@ -14,6 +14,8 @@ Grammar::
 ``n``.  Row ``k`` of every table is the input with ``x_i = (k >> i) & 1``.
 Every function made here carries its spec, and ``parse_function(f.spec, f.n) == f``.
 
+Examples
+--------
 >>> parse_function("threshold:2", 3).hex
 'e8'
 >>> parse_function("hex:6996") == parse_function("parity", 4) == parse_function("expr:x0^x1^x2^x3", 4)
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from expressivity.functions import families
+import expressivity.functions.families as families
 from expressivity.functions.expression import function_from_expression
 from expressivity.functions.table import BooleanFunction, FunctionSpecError, check_bits, hex_to_table
 
@@ -63,6 +65,8 @@ def parse_function(spec: str, n: int | None = None) -> BooleanFunction:
     missing or disagreeing ``n``, a hex string of the wrong length, an
     expression variable ``>= n``, an ``n`` too large for a dense table.
 
+    Examples
+    --------
     >>> parse_function("mux:2").n, parse_function("majority", 5).values_by_weight()
     (6, (0, 0, 0, 1, 1, 1))
     """

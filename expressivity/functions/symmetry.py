@@ -15,6 +15,8 @@ what makes it safe for symmetry breaking: if ``f`` has a representation (a
 network, a circuit) reading ``x``, then reading ``y`` instead computes ``f``
 itself, or ``NOT f`` when ``negate_output`` is set.
 
+Examples
+--------
 >>> from expressivity.functions.families import majority, parity, threshold
 >>> symmetry_group(parity(3)).size, symmetry_group(threshold(3, 3)).size, symmetry_group(majority(3)).size
 (48, 6, 12)
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressivity.functions.npn import NPNTransform, _check_npn_bits, input_transforms, transform_number
+from expressivity.functions.npn import NPNTransform, _check_npn_bits, _function, input_transforms, transform_number
 from expressivity.functions.table import BooleanFunction
 
 
@@ -76,13 +78,15 @@ def symmetry_group(f: BooleanFunction) -> SymmetryGroup:
     One vectorised comparison of ``f`` with its ``n! * 2^n`` images
     (:func:`~expressivity.functions.npn.input_transforms`).
 
+    Examples
+    --------
     >>> from expressivity.functions.expression import function_from_expression
     >>> group = symmetry_group(function_from_expression("x0 & ~x1", 2))
     >>> for t in group.elements: print(t)        # y1 = NOT x0, y0 = NOT x1: y0 & ~y1 = x0 & ~x1
     NPNTransform(perm=(0, 1), flips=(0, 0), negate_output=False)
     NPNTransform(perm=(1, 0), flips=(1, 1), negate_output=False)
     """
-    _check_npn_bits(f.n)
+    _check_npn_bits(_function(f).n)
     _, index = input_transforms(f.n)
     images = f.table[index]
     same = (images == f.table).all(axis=1)

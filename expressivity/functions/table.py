@@ -5,6 +5,8 @@ Row ``k`` of a table is the input whose bit ``i`` is ``x_i = (k >> i) & 1``
 as a binary number whose bit ``k`` is ``f(row k)``, written in hex most
 significant digit first, so the string's last digit holds rows 0..3.
 
+Examples
+--------
 >>> f = BooleanFunction([0, 1, 1, 0])
 >>> f.n, f.hex, f.spec, f.count_ones
 (2, '6', 'hex:6', 2)
@@ -41,6 +43,8 @@ class FunctionSpecError(FunctionError):
 def check_bits(n, what: str = "n") -> int:
     """Return ``n`` if it is an int with ``0 <= n <= MAX_BITS``; else raise :class:`FunctionSpecError`.
 
+    Examples
+    --------
     >>> check_bits(4)
     4
     >>> check_bits(30)
@@ -65,6 +69,8 @@ def check_bits(n, what: str = "n") -> int:
 def input_column(n: int, i: int) -> np.ndarray:
     """The values of ``x_i`` on all ``2^n`` rows, as a bool array (no int64 temporaries).
 
+    Examples
+    --------
     >>> input_column(3, 1).astype(int).tolist()
     [0, 0, 1, 1, 0, 0, 1, 1]
     """
@@ -74,6 +80,8 @@ def input_column(n: int, i: int) -> np.ndarray:
 def row_weights(n: int) -> np.ndarray:
     """The number of ones of every row ``k < 2^n`` (``popcount(k)``), as uint8.
 
+    Examples
+    --------
     >>> row_weights(3).tolist()
     [0, 1, 1, 2, 1, 2, 2, 3]
     """
@@ -86,6 +94,8 @@ def row_weights(n: int) -> np.ndarray:
 def table_to_hex(table: np.ndarray) -> str:
     """The hex string of a table of length ``2^n``: ``max(1, 2^n / 4)`` digits, last digit = rows 0..3.
 
+    Examples
+    --------
     >>> table_to_hex(np.array([0, 1, 1, 0, 1, 0, 0, 1], dtype=bool))
     '96'
     """
@@ -101,6 +111,8 @@ def hex_to_table(text: str, n: int | None = None) -> np.ndarray:
     One digit means ``n = 2`` unless ``n = 0`` or ``n = 1`` is given; then the
     digit must be below ``2^(2^n)`` (``0``/``1`` for n = 0, ``0``..``3`` for n = 1).
 
+    Examples
+    --------
     >>> hex_to_table("6").astype(int).tolist()
     [0, 1, 1, 0]
     >>> hex_to_table("1", n=0).astype(int).tolist()
@@ -139,6 +151,8 @@ def hex_to_table(text: str, n: int | None = None) -> np.ndarray:
 def function_from_hex(digits: str, n: int | None = None) -> "BooleanFunction":
     """The function with hex truth table ``digits`` (``n`` as in :func:`hex_to_table`); spec ``"hex:" + f.hex``.
 
+    Examples
+    --------
     >>> function_from_hex("8").table.astype(int).tolist()
     [0, 0, 0, 1]
     """
@@ -159,8 +173,12 @@ class BooleanFunction:
         into this function (given ``n``): ``parse_function(f.spec, f.n) == f``.
         The constructors in this package set it; by default it is ``"hex:" + f.hex``.
 
+    Notes
+    -----
     Equality and hashing go by ``(n, table)``; the spec is only a label.
 
+    Examples
+    --------
     >>> BooleanFunction([1, 0]) == BooleanFunction([True, False], spec="expr:~x0")
     True
     """
@@ -255,6 +273,8 @@ class BooleanFunction:
     def evaluate(self, bits) -> np.ndarray | bool:
         """The values on rows of bits: shape ``(m, n)`` gives a bool array ``(m,)``, one row ``(n,)`` a bool.
 
+        Examples
+        --------
         >>> BooleanFunction([0, 0, 0, 1]).evaluate([1, 1])
         True
         """

@@ -1,1 +1,1 @@
-"""Networks: exact ReLU gadgets, layered networks, shallow constructions."""
+"""Networks: exact ReLU gadgets, the layered compiler, shallow constructions, ``LayeredNet``, export (torch, ONNX) and one loader for every network file."""

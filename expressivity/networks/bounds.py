@@ -23,6 +23,8 @@ operation gives ``(a op b)(1 + delta) + eta``, ``|delta| <= 2^-53``,
 most ``gamma (|w|.|h| + |b|) + (d + 1) 2^-1074`` with ``gamma = (d + 2) 2^-52``,
 which also covers rounding the weights to float64 first (int64 beyond 2^53).
 
+Examples
+--------
 >>> import numpy as np, scipy.sparse as sp
 >>> xor = (sp.csr_array(np.array([[1, 1], [1, 1]])), sp.csr_array(np.array([[1, -2]])))
 >>> 9 <= magnitude_bound(xor, (np.array([0, -1]), np.array([0])), None) < 9 + 1e-12  # 3 (2 + 1) + 0
@@ -54,6 +56,8 @@ def up(values):
     The next float64 above the rounded result is at least the exact result, at
     any magnitude; a NaN (``0 * inf``, from a bound that overflowed) becomes inf.
 
+    Examples
+    --------
     >>> float(up(1.0)) == 1.0 + 2.0**-52, float(up(0.0)) == 2.0**-1074, float(up(np.nan))
     (True, True, inf)
     """
@@ -64,6 +68,8 @@ def up(values):
 def abs_upper(array) -> np.ndarray:
     """Upper bounds on ``|array|`` as float64, for any integer or float dtype, without wrapping.
 
+    Examples
+    --------
     >>> abs_upper(np.array([-2**63, 3], dtype=np.int64)).tolist() == [2.0**63 + 2**11, 3.0]  # one step up
     True
     >>> bool(abs_upper(np.array([2**53 + 1]))[0] >= 2**53 + 1)  # float64 rounds it down to 2^53, the bound not

@@ -70,6 +70,8 @@ class ArrayPlan:
     Indexing gives the layer's gadgets as :class:`PlacedGadget` tuples named
     by the circuit's networkx labels (built on demand: meant for small networks).
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> plan = compile_network(xor_tree(4)).plan
     >>> len(plan), plan[1]
@@ -230,6 +232,8 @@ def _rows(row_of: np.ndarray, read: np.ndarray, constant: np.ndarray, sentinel: 
 def gadget_types(kinds: np.ndarray, arity: np.ndarray) -> list[tuple[int, int]]:
     """The distinct ``(kind, arity)`` pairs, sorted.
 
+    Examples
+    --------
     >>> gadget_types(np.array([5, 3, 5, 5]), np.array([2, 4, 2, 3]))
     [(3, 4), (5, 2), (5, 3)]
     """
@@ -240,6 +244,8 @@ def gadget_types(kinds: np.ndarray, arity: np.ndarray) -> list[tuple[int, int]]:
 def ragged(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``indptr[r] .. indptr[r+1]-1`` for every ``r`` in ``rows``, concatenated, and their counts.
 
+    Examples
+    --------
     >>> [a.tolist() for a in ragged(np.array([0, 2, 2, 5]), np.array([2, 0]))]
     [[2, 3, 4, 0, 1], [3, 2]]
     """

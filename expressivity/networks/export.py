@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from expressivity.networks.files import FORMAT, load_network  # noqa: F401 - load_network: re-exported
 from expressivity.networks.layered import MAX_DENSE_PARAMETERS, LayeredNet
+from expressivity.networks.sparse_torch import to_torch_sparse  # noqa: F401 - re-exported
 from expressivity.results.atomic import write_atomic
 
 
@@ -48,86 +49,12 @@ def save_network(net: LayeredNet, path: str | os.PathLike) -> None:
     write_atomic(path, lambda temp: torch.save(payload, temp))
 
 
-# -- torch modules with sparse weight matrices ----------------------------------------------
-
-def to_torch_sparse(net: LayeredNet, dtype=None):
-    """``net`` as a torch module whose layers are :class:`SparseLinear`: sparse COO weights, ``nn.ReLU`` between.
-
-    ``nn.Sequential`` (or ``SkipNetwork`` with a skip connection), as
-    ``net.to_torch()`` but holding only the nonzero weights, so networks with
-    millions of units fit.  Default dtype float64, in which integer weights
-    are exact; the weights are frozen (``requires_grad=False``).  Torch counts
-    each sparse weight's ``numel()`` as its dense size, so the module's
-    ``numel`` total is ``net.parameters``; ``_nnz()`` is the stored count.
-
-    >>> import torch
-    >>> from expressivity.circuits.build import xor_tree
-    >>> from expressivity.networks.compiler import compile_network
-    >>> net = compile_network(xor_tree(3))
-    >>> module = to_torch_sparse(net)
-    >>> module(torch.tensor([[0., 0., 0.], [1., 0., 1.], [1., 1., 1.]], dtype=torch.float64)).ravel().tolist()
-    [0.0, 0.0, 1.0]
-    >>> sum(p.numel() for p in module.parameters()) == net.parameters, module[0]
-    (True, SparseLinear(in_features=3, out_features=3, nonzero=5))
-    """
-    import torch
-    from torch import nn
-
-    from expressivity.networks.torch_modules import SkipNetwork
-
-    dtype = torch.float64 if dtype is None else dtype
-    linear = __getattr__("SparseLinear")
-    layers: list = []
-    for layer, (weight, bias) in enumerate(zip(net.weights, net.biases)):
-        layers.append(linear(weight, bias, dtype))
-        if layer < net.depth:
-            layers.append(nn.ReLU())
-    body = nn.Sequential(*layers)
-    return body if net.skip is None else SkipNetwork(body, linear(net.skip, None, dtype))
-
-
-def _sparse_linear_class():
-    """Define :class:`SparseLinear` on first use, so that importing this module does not import torch."""
-    import torch
-    from torch import nn
-
-    class SparseLinear(nn.Module):
-        """``y = x W^T + b`` with ``W`` a torch sparse COO tensor (frozen parameters), for inputs ``(..., in_features)``."""
-
-        def __init__(self, weight, bias, dtype) -> None:
-            super().__init__()
-            csr = sp.csr_array(weight, copy=True)
-            csr.sum_duplicates()  # canonical: row by row, columns sorted, no repeats (torch checks the claim)
-            coo = csr.tocoo()
-            indices = torch.as_tensor(np.vstack([coo.row, coo.col]).astype(np.int64))
-            values = torch.as_tensor(np.asarray(coo.data), dtype=dtype)
-            matrix = torch.sparse_coo_tensor(indices, values, coo.shape, dtype=dtype, check_invariants=True,
-                                             is_coalesced=True)
-            self.out_features, self.in_features = (int(v) for v in coo.shape)
-            self.weight = nn.Parameter(matrix, requires_grad=False)
-            self.bias = None if bias is None else nn.Parameter(torch.as_tensor(np.asarray(bias), dtype=dtype),
-                                                               requires_grad=False)
-
-        def forward(self, x):
-            flat = x.reshape(-1, self.in_features)
-            y = torch.sparse.mm(self.weight, flat.T).T
-            if self.bias is not None:
-                y = y + self.bias
-            return y.reshape(*x.shape[:-1], self.out_features)
-
-        def extra_repr(self) -> str:
-            return f"in_features={self.in_features}, out_features={self.out_features}, nonzero={self.weight._nnz()}"
-
-    SparseLinear.__module__, SparseLinear.__qualname__ = __name__, "SparseLinear"
-    return SparseLinear
-
-
 def __getattr__(name: str):
-    # ``SparseLinear`` is made on first access (it needs torch); cached so that pickling finds the same class.
+    # ``SparseLinear`` lives in :mod:`expressivity.networks.sparse_torch` (made on first use, it needs torch).
     if name == "SparseLinear":
-        if name not in globals():
-            globals()[name] = _sparse_linear_class()
-        return globals()[name]
+        from expressivity.networks import sparse_torch
+
+        return sparse_torch.SparseLinear
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -143,6 +70,8 @@ def onnx_problem(net: LayeredNet, dtype: str = "float64") -> str | None:
     value the network reaches on 0/1 (or -1/+1) inputs below 2^24 in magnitude,
     so that every partial sum is an integer float32 holds.
 
+    Examples
+    --------
     >>> from expressivity.networks.shallow import minterm
     >>> onnx_problem(minterm(6), "float32") is None
     True
@@ -225,6 +154,8 @@ def dot_problem(net: LayeredNet) -> str | None:
 def network_dot(net: LayeredNet) -> str:
     """The network as a Graphviz digraph: inputs, units with their biases, outputs, weights on the edges.
 
+    Examples
+    --------
     >>> print(network_dot(LayeredNet.from_dense([[[1, 1]], [[2]]], [[-1], [0]])))
     digraph network {
       rankdir=LR;

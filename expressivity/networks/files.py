@@ -62,6 +62,8 @@ FORMATS_TEXT = ("expressivity writes networks as torch zip files (compile/shallo
 def file_name(path: str | os.PathLike) -> str:
     """``path`` as a message shows it: as it is when short and printable, else quoted and cut.
 
+    Examples
+    --------
     >>> file_name("runs/net.pt"), file_name("a\\nb")
     ('runs/net.pt', "'a\\\\nb'")
     """
@@ -78,6 +80,8 @@ def check_network_file(path: str | os.PathLike, max_bytes: int = MAX_NETWORK_FIL
     but a regular file, an empty file, a file or zip content over
     ``max_bytes``, and a file of neither format.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "notes.txt").write_text("hello")
@@ -128,6 +132,8 @@ def load_network(path: str | os.PathLike, max_bytes: int = MAX_NETWORK_FILE_BYTE
     after the file.  See the module docstring for what is refused;
     ``load_network(path).to_torch()`` is the torch module.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from expressivity.circuits.build import xor_tree
     >>> from expressivity.networks.compiler import compile_network

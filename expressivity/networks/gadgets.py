@@ -22,6 +22,8 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
+from expressivity.errors import InputError, check_int
+
 #: Gadget kinds: the circuit's nonlinear gates plus "copy".
 KINDS = ("and", "or", "xor", "copy")
 
@@ -44,6 +46,8 @@ class Gadget:
     def __call__(self, values) -> int:
         """The gadget's value on operand values, in exact integer arithmetic.
 
+        Examples
+        --------
         >>> xor = gadget("xor", 2)
         >>> [xor((a, b)) for a in (0, 1) for b in (0, 1)]
         [0, 1, 1, 0]
@@ -55,17 +59,24 @@ class Gadget:
         return sum(r * u for r, u in zip(self.readout, units)) + self.offset
 
 
+#: The most operands of one gadget: an XOR gadget of arity k is k units of k weights (16 million at 2^12).
+MAX_GADGET_ARITY = 1 << 12
+
+
 @lru_cache(maxsize=None)
 def gadget(kind: str, arity: int) -> Gadget:
     """The gadget for ``kind`` with ``arity`` operands.
 
+    Examples
+    --------
     >>> gadget("and", 3)
     Gadget(kind='and', arity=3, weights=((1, 1, 1),), biases=(-2,), readout=(1,), offset=0)
     >>> gadget("xor", 3).readout
     (1, -2, 2)
     """
-    if arity < 1:
-        raise ValueError(f"a gadget needs at least one operand, got arity {arity}")
+    if not isinstance(arity, bool) and isinstance(arity, int) and arity < 1:
+        raise InputError(f"a gadget needs at least one operand, got arity {arity}")
+    check_int(arity, "arity", minimum=1, maximum=MAX_GADGET_ARITY, why="(an XOR gadget has arity^2 weights)")
     ones = (1,) * arity
     if kind == "and":
         return Gadget("and", arity, (ones,), (-(arity - 1),), (1,), 0)
@@ -76,9 +87,9 @@ def gadget(kind: str, arity: int) -> Gadget:
         return Gadget("xor", arity, (ones,) * arity, tuple(-j for j in range(arity)), readout, 0)
     if kind == "copy":
         if arity != 1:
-            raise ValueError("a copy gadget has exactly one operand")
+            raise InputError("a copy gadget has exactly one operand")
         return Gadget("copy", 1, ((1,),), (0,), (1,), 0)
-    raise ValueError(f"no gadget for {kind!r}; kinds are {KINDS}")
+    raise InputError(f"no gadget for {kind!r}; kinds are {KINDS}"[:200])
 
 
 def gate_function(kind: str, values) -> int:
@@ -106,6 +117,8 @@ def check_gadget(g: Gadget) -> tuple[int, ...] | None:
     weighs all operands equally (so the gadget sees only ``s = sum(v)``), every
     ``s = 0..k`` through the input ``(1,)*s + (0,)*(k-s)``, which is then complete.
 
+    Examples
+    --------
     >>> check_gadget(gadget("xor", 4)) is None
     True
     >>> broken = Gadget("xor", 2, ((1, 1), (1, 1)), (0, -1), (1, -1), 0)

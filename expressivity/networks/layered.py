@@ -44,11 +44,13 @@ def check_dtype(array: Any, where: str) -> None:
     toolkit computes in int64 or float64, and a half-precision network is a
     different object from the float64 network with the same values.
 
+    Examples
+    --------
     >>> check_dtype(np.zeros(2, dtype=np.float32), "layer 1 weights")
     >>> check_dtype(np.zeros(2, dtype=np.float16), "layer 1 weights")
     Traceback (most recent call last):
     ...
-    expressivity.errors.InputError: layer 1 weights have dtype float16, which the toolkit does not take (it takes integers, float32 or float64)
+    expressivity.errors.InputError: layer 1 weights: dtype float16 is not supported (the toolkit takes integer, float32 or float64 weights)
     """
     dtype = getattr(array, "dtype", None)
     if dtype in _ACCEPTED:
@@ -57,7 +59,7 @@ def check_dtype(array: Any, where: str) -> None:
         dtype = np.asarray(array).dtype
     name = str(getattr(dtype, "name", dtype)).removeprefix("torch.")
     if name not in ACCEPTED_DTYPES:
-        raise InputError(f"{where} have dtype {name}, which the toolkit does not take (it takes integers, float32 or float64)")
+        raise InputError(f"{where}: dtype {name} is not supported (the toolkit takes integer, float32 or float64 weights)")
 
 
 def as_csr(matrix: Any, dtype=None) -> sp.csr_array:
@@ -227,6 +229,8 @@ class LayeredNet:
     def nonfinite(self) -> str | None:
         """Where the first NaN or infinite weight or bias is, in words, or None when every value is finite.
 
+        Examples
+        --------
         >>> LayeredNet.from_dense([[[1.0, 2.0]], [[float("nan")]]], [[0.0], [0.0]]).nonfinite()
         'layer 2 has a weight of nan (unit 0, input 0)'
         """
@@ -251,6 +255,8 @@ class LayeredNet:
         Decided by the values, not the dtype: float64 weights such as ``2.0**54``
         are integers too, and must be computed as integers, not rounded.
 
+        Examples
+        --------
         >>> LayeredNet.from_dense([[[2.0, 1.0]], [[1.0]]], [[0.0], [0.0]]).integer_form().weights[0].dtype
         dtype('int64')
         >>> LayeredNet.from_dense([[[0.5, 1.0]], [[1.0]]], [[0.0], [0.0]]).integer_form() is None
@@ -346,12 +352,12 @@ class LayeredNet:
         With one: a :class:`SkipNetwork` holding that ``Sequential`` and a bias-free
         ``Linear`` from input to output.  Default dtype float64, in which integer
         weights are exact.  ``sparse=True`` gives the same module with
-        :class:`~expressivity.networks.export.SparseLinear` layers (torch sparse
+        :class:`~expressivity.networks.sparse_torch.SparseLinear` layers (torch sparse
         COO weight matrices), for networks too large to hold densely
-        (:func:`~expressivity.networks.export.to_torch_sparse`).
+        (:func:`~expressivity.networks.sparse_torch.to_torch_sparse`).
         """
         if sparse:
-            from expressivity.networks.export import to_torch_sparse
+            from expressivity.networks.sparse_torch import to_torch_sparse
 
             return to_torch_sparse(self, dtype)
         import torch

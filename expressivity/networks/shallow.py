@@ -48,6 +48,8 @@ MAX_SHALLOW_WEIGHTS = (8 << 30) // 40
 def odd_patterns(n: int) -> np.ndarray:
     """The odd-weight patterns of ``n`` bits in increasing order, as integers (bit i is x_i).
 
+    Examples
+    --------
     >>> odd_patterns(3).tolist()
     [1, 2, 4, 7]
     """
@@ -66,6 +68,8 @@ def minterm(n: int) -> LayeredNet:
     is ``|p| - (mismatches)`` minus ``|p| - 1``, so 1 on ``x = p`` and at most 0
     elsewhere.  The output adds the units: exactly one fires on odd inputs.
 
+    Examples
+    --------
     >>> from expressivity.verify.exhaustive import verify_exhaustive, parity_reference
     >>> net = minterm(4)
     >>> net.widths, net.parameters, net.nonzero_weights
@@ -99,6 +103,8 @@ def symmetric(n: int) -> LayeredNet:
     The output ``relu(s) + sum_{j>=1} (-1)^j 2 relu(s - j)`` interpolates
     0, 1, 0, 1, ... at s = 0, 1, 2, ...
 
+    Examples
+    --------
     >>> net = symmetric(3)
     >>> net.weights[1].toarray().tolist(), net.biases[0].tolist()
     ([[1, -2, 2]], [0, -1, -2])
@@ -120,6 +126,8 @@ def skip(n: int) -> LayeredNet:
     replaces the unit ``relu(s)`` of :func:`symmetric` (equal, since s >= 0).
     Needs ``n >= 2`` (one bit is the input itself: no hidden layer at all).
 
+    Examples
+    --------
     >>> net = skip(4)
     >>> net.widths, net.skip.toarray().tolist(), net.parameters
     ((3,), [[1, 1, 1, 1]], 23)
@@ -156,6 +164,8 @@ def zigzag(n: int) -> LayeredNet:
     alternate in sign, so its slope changes sign ``n - 1`` times.  For
     ``n = 4, 5`` this matches the proven minimum of ``expressivity prove-width``.
 
+    Examples
+    --------
     >>> net = zigzag(4)
     >>> net.widths, net.weights[0].toarray().tolist(), net.biases[0].tolist()
     ((3,), [[1, 1, 1, 1], [1, 1, 1, 1], [-1, -1, -1, -1]], [-1, -2, 3])
@@ -178,6 +188,8 @@ def zigzag(n: int) -> LayeredNet:
 def build(construction: str, n: int) -> LayeredNet:
     """The construction named ``construction`` (one of :data:`CONSTRUCTIONS`) for ``n`` bits.
 
+    Examples
+    --------
     >>> build("symmetric", 5).widths
     (5,)
     """

@@ -24,6 +24,13 @@ counts and seconds are kept in the row (``second``), and a record that has
 them is not proven again on ``--resume``; its time limit is
 ``pattern_time_limit`` (past it the answer is "undecided" and adds nothing).
 
+The certificates go into the record in integers, for a reader to re-check with
+:mod:`expressivity.prove.check` (no solver, a code path of its own): the hull
+point as ``evidence["hull"]`` (:func:`hull_evidence`) and, in ``second``, one
+set of Farkas multipliers per surviving combination (``"farkas"``,
+:func:`farkas_evidence`); the combinations refuted by the pattern method's
+combinatorial conditions carry none.
+
 The checks run on every row (resumed ones too) and must agree with the
 solver: a function proven separable whose width 1 HiGHS declared infeasible
 (lower bound ``>= 2``), proven not separable although a network of width
@@ -35,8 +42,9 @@ raises nothing; the checks never change a bound.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from expressivity.functions import parse_function
 from expressivity.prove.by_patterns import PATTERN_METHOD, prove_width_by_patterns
@@ -60,6 +68,8 @@ PATTERN_TIME_LIMIT = 600.0
 def pattern_method(width: int) -> str:
     """The ``lower_methods`` entry of a width proven infeasible by the pattern method.
 
+    Examples
+    --------
     >>> pattern_method(2)
     'activation patterns + exact LP duals (width 2)'
     """
@@ -77,6 +87,8 @@ class LowerBoundDisagreement(RuntimeError):
 def short_method(method: str) -> str:
     """A method's name in a table column: ``HiGHS``, ``hull``, ``patterns W`` or ``trivial``.
 
+    Examples
+    --------
     >>> [short_method(m) for m in (HIGHS_METHOD, EXACT_METHOD, pattern_method(2), TRIVIAL_METHOD)]
     ['HiGHS', 'hull', 'patterns 2', 'trivial']
     """
@@ -85,9 +97,55 @@ def short_method(method: str) -> str:
     return {HIGHS_METHOD: "HiGHS", EXACT_METHOD: "hull"}.get(method, method)
 
 
+def _integers(values) -> list[int]:
+    """Nonnegative rationals scaled by the lcm of their denominators: a certificate's meaning is scale-free."""
+    values = list(values)
+    scale = math.lcm(*(v.denominator for v in values)) if values else 1
+    return [int(v * scale) for v in values]
+
+
+def hull_evidence(certificate) -> dict[str, Any]:
+    """A :class:`~expressivity.prove.separable.HullCertificate` as integer weights, ``[row, weight]`` per side.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from expressivity.prove.separable import HullCertificate
+    >>> half = Fraction(1, 2)
+    >>> hull_evidence(HullCertificate({1: half, 2: half}, {0: half, 3: half}))
+    {'ones': [[1, 1], [2, 1]], 'zeros': [[0, 1], [3, 1]]}
+    """
+    rows = list(certificate.lambdas) + list(certificate.mus)
+    weights = _integers(list(certificate.lambdas.values()) + list(certificate.mus.values()))
+    pairs = [[int(k), w] for k, w in zip(rows, weights)]
+    return {"ones": pairs[:len(certificate.lambdas)], "zeros": pairs[len(certificate.lambdas):]}
+
+
+def farkas_evidence(n: int, combination, multipliers: Mapping[tuple, Any]) -> dict[str, Any]:
+    """One combination's Farkas multipliers (:mod:`expressivity.prove.duals`) as integers on numbered rows.
+
+    Row ``i * 2^n + k`` is unit ``i``'s row at input ``k``, row ``width * 2^n + k``
+    the output's row at input ``k``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from expressivity.prove.patterns import Combination
+    >>> farkas_evidence(2, Combination((2,), (1,)), {("unit", 0, 1): Fraction(1, 2), ("output", 1): Fraction(1)})
+    {'patterns': [2], 'signs': [1], 'rows': [[1, 1], [5, 2]]}
+    """
+    size, width = 1 << n, len(combination.patterns)
+    rows = [key[1] * size + key[2] if key[0] == "unit" else width * size + key[1] for key in multipliers]
+    weights = _integers(multipliers.values())
+    return {"patterns": [int(p) for p in combination.patterns], "signs": [int(s) for s in combination.signs],
+            "rows": [[r, y] for r, y in sorted(zip(rows, weights)) if y]}
+
+
 def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
     """What backs ``summary.lower_bound``: HiGHS where a width was proven infeasible, else nothing but counting.
 
+    Examples
+    --------
     >>> from expressivity.prove.summary import prove_minimum_width
     >>> lower_methods(prove_minimum_width(2, function="parity"))
     ('HiGHS (floating point)',)
@@ -106,6 +164,8 @@ def with_exact_methods(row: CensusRow, pattern_time_limit: float | None = PATTER
     row's bounds.  ``pattern_time_limit``: seconds for the pattern method
     (``0``: do not run it).
 
+    Examples
+    --------
     >>> from expressivity.prove.census import census
     >>> [(r.hex, r.lower_methods) for r in census(2) if r.lower >= 2]  # doctest: +NORMALIZE_WHITESPACE
     [('6', ('HiGHS (floating point)', 'exact LP dual (width 1)',
@@ -125,8 +185,10 @@ def _with_hull(row: CensusRow) -> CensusRow:
         raise LowerBoundDisagreement(row.n, row.hex, 1, "proven not linearly separable (exact hull "
                                      "certificate), so one unit cannot compute it, but a network of width "
                                      f"{row.upper} is certified")
-    if result.separable is False and row.lower == 2 and EXACT_METHOD not in row.lower_methods:
-        return replace(row, lower_methods=row.lower_methods + (EXACT_METHOD,))
+    if result.separable is False and row.lower == 2:
+        methods = row.lower_methods + (() if EXACT_METHOD in row.lower_methods else (EXACT_METHOD,))
+        return replace(row, lower_methods=methods,
+                       evidence=dict(row.evidence or {}) | {"hull": hull_evidence(result.certificate)})
     return row
 
 
@@ -147,10 +209,51 @@ def _with_patterns(row: CensusRow, time_limit: float | None) -> CensusRow:
     methods = row.lower_methods
     if proof.status == "proven-infeasible" and pattern_method(width) not in methods:
         methods = methods + (pattern_method(width),)
-    return replace(row, lower_methods=methods, second=proof.to_dict())
+    second = proof.to_dict()
+    if proof.status == "proven-infeasible":
+        second["farkas"] = [farkas_evidence(row.n, c, m) for c, m in proof.farkas]
+    return replace(row, lower_methods=methods, second=second)
+
+
+def census_record_with_evidence(record: Mapping[str, Any],
+                                pattern_time_limit: float | None = PATTERN_TIME_LIMIT) -> dict[str, Any]:
+    """A census record written before rows kept their certificates, with them added; nothing else changes.
+
+    The hull point is found again (milliseconds); the pattern method's Farkas
+    multipliers are an empty list where no combination survived its
+    combinatorial conditions, and otherwise come from running the method
+    again (its answer must be the recorded one, else ``RuntimeError``).
+
+    Examples
+    --------
+    >>> from expressivity.prove.census import census
+    >>> old = census(2)[3].to_dict() | {"evidence": None}
+    >>> new = census_record_with_evidence(old)
+    >>> new["evidence"], new["second_method"]["farkas"]
+    ({'hull': {'ones': [[1, 1], [2, 1]], 'zeros': [[0, 1], [3, 1]]}}, [])
+    """
+    from expressivity.prove.census import CensusRow
+
+    data = dict(record)
+    row = _with_hull(CensusRow.from_dict(record))
+    if row.evidence:
+        data["evidence"] = dict(data.get("evidence") or {}) | dict(row.evidence)
+    second = record.get("second_method")
+    if second and second.get("status") == "proven-infeasible" and "farkas" not in second:
+        farkas: list = []
+        if second.get("survivors"):
+            proof = prove_width_by_patterns(parse_function(f"hex:{row.hex}", row.n), int(second["width"]),
+                                            time_limit=pattern_time_limit)
+            if proof.status != "proven-infeasible":
+                raise RuntimeError(f"hex:{row.hex} width {second['width']}: the pattern method now says "
+                                   f"{proof.status} ({proof.reason})")
+            farkas = [farkas_evidence(row.n, c, m) for c, m in proof.farkas]
+        data["second_method"] = dict(second) | {"farkas": farkas}
+    return data
 
 
 __all__ = [
     "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
-    "LowerBoundDisagreement", "lower_methods", "with_exact_methods",
+    "LowerBoundDisagreement", "lower_methods", "with_exact_methods", "hull_evidence", "farkas_evidence",
+    "census_record_with_evidence",
 ]

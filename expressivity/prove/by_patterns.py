@@ -21,6 +21,8 @@ floating-point solver:
 It runs for ``n <= 5`` and widths 1 and 2 (:data:`~expressivity.prove.patterns.PATTERN_MAX_BITS`,
 :data:`~expressivity.prove.patterns.PATTERN_MAX_WIDTH`).
 
+Examples
+--------
 >>> from expressivity.functions import parse_function
 >>> proof = prove_width_by_patterns(parse_function("parity", 3), 2)
 >>> proof.status, proof.method
@@ -34,7 +36,7 @@ It runs for ``n <= 5`` and widths 1 and 2 (:data:`~expressivity.prove.patterns.P
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -74,6 +76,7 @@ class PatternProof:
     network: ExactNetwork | None = None
     reason: str = ""
     method: str = PATTERN_METHOD
+    farkas: tuple = field(default=(), repr=False, compare=False)  # (Combination, multipliers) checked, for the records
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in ("n", "hex", "width", "status", "patterns", "first_units", "considered",
@@ -103,7 +106,7 @@ def prove_width_by_patterns(f, width: int, *, time_limit: float | None = None) -
                             **counts)
     programs = _LinearPrograms()
     solved = certified = 0
-    undecided = []
+    undecided, kept = [], []
     for combination in enumeration.survivors:
         if time_limit is not None and time.perf_counter() - started > time_limit:
             return PatternProof(status="undecided", programs=solved, certificates=certified,
@@ -117,6 +120,7 @@ def prove_width_by_patterns(f, width: int, *, time_limit: float | None = None) -
                                 seconds=time.perf_counter() - started, network=answer.network, **counts)
         if answer.status == "infeasible":
             certified += 1
+            kept.append((combination, answer.multipliers))
         else:
             undecided.append(combination)
     seconds = time.perf_counter() - started
@@ -126,6 +130,6 @@ def prove_width_by_patterns(f, width: int, *, time_limit: float | None = None) -
                             reason=f"{len(undecided)} combinations with no exact certificate either way, the first "
                                    f"patterns {first.patterns} signs {first.signs}", **counts)
     return PatternProof(status="proven-infeasible", programs=solved, certificates=certified, seconds=seconds,
-                        **counts)
+                        farkas=tuple(kept), **counts)
 
 __all__ = ["PATTERN_METHOD", "PATTERN_STATUSES", "PatternProof", "prove_width_by_patterns"]

@@ -56,7 +56,11 @@ class CensusRow:
     ``lower_methods``: what backs ``lower`` (module docstring).  ``widths``: the
     width proofs of the representative, certificates included.  ``seconds``:
     proving time (reused widths' own seconds included).  ``resumed``: read back
-    from records, not proven in this run (not stored).
+    from records, not proven in this run (not stored).  ``evidence``: the exact
+    certificates behind the lower bound, in integers, for a reader to re-check
+    (:mod:`expressivity.prove.check`): ``"hull"``, a point in the convex hulls of
+    the ones and of the zeros (width 1 is not enough), see
+    :func:`~expressivity.prove.backing.with_exact_methods`.
     """
 
     n: int
@@ -78,6 +82,7 @@ class CensusRow:
     widths: tuple[WidthProof, ...] = field(default=(), repr=False)
     second: Mapping[str, Any] | None = field(default=None, repr=False)
     resumed: bool = field(default=False, compare=False)
+    evidence: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def key(self) -> tuple:
@@ -97,6 +102,8 @@ class CensusRow:
     def widths_text(self) -> str:
         """The widths tried: ``1- 2+`` (``-`` proven infeasible, ``+`` certified, ``?`` unknown).
 
+        Examples
+        --------
         >>> [row.widths_text() for row in census(2)]  # XOR: 1 unit impossible; 2 from the minterm construction
         ['-', '-', '1+', '1-']
         """
@@ -111,6 +118,7 @@ class CensusRow:
             "status": self.status, "lower_methods": list(self.lower_methods), "seconds": self.seconds,
             "time_limit": self.time_limit, "formulation": self.formulation, "variant": self.variant,
             "widths": [p.to_dict() for p in self.widths], "second_method": self.second,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -123,6 +131,7 @@ class CensusRow:
             None if limit is None else float(limit), str(data["formulation"]), str(data.get("variant", "sign")),
             str(data.get("values", "")), str(data.get("npn_hex", "")),
             tuple(WidthProof.from_dict(p) for p in data.get("widths", ())), data.get("second_method"), resumed,
+            data.get("evidence"),
         )
 
 
@@ -132,6 +141,8 @@ def reusable_rows(records: Iterable[Mapping[str, Any]], n: int, kind: str, formu
 
     Other records are skipped; ``ValueError`` for a census record that cannot be read.
 
+    Examples
+    --------
     >>> rows = census(2)
     >>> again = reusable_rows([r.to_dict() for r in rows] + [{"kind": "prove-width"}], 2, "npn", "strong")
     >>> sorted(again) == sorted(r.hex for r in rows) and all(row.resumed for row in again.values())
@@ -217,6 +228,8 @@ def census(
     as independent tasks (default: in this process, one after another); each
     record says which backend and how many workers.
 
+    Examples
+    --------
     >>> [(r.hex, r.name, r.size, r.lower, r.upper, r.status) for r in census(2)]  # doctest: +NORMALIZE_WHITESPACE
     [('0', 'constant', 2, 0, 0, 'exact'), ('1', 'AND/OR of 2', 8, 1, 1, 'exact'),
      ('3', 'literal x0', 4, 1, 1, 'exact'), ('6', 'parity of 2', 2, 2, 2, 'exact')]
@@ -296,6 +309,8 @@ class HistogramBin:
 def width_histogram(rows: Iterable[CensusRow]) -> list[HistogramBin]:
     """How many classes and functions need each width; unsettled classes in bins of their own.
 
+    Examples
+    --------
     >>> [(b.label, b.classes, b.functions) for b in width_histogram(census(2))]
     [('0', 1, 2), ('1', 2, 12), ('2', 1, 2)]
     """

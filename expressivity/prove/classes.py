@@ -110,6 +110,8 @@ class CensusClass:
 def check_census_bits(n: int, kind: str) -> None:
     """``ValueError`` for a kind or an ``n`` the census does not do.
 
+    Examples
+    --------
     >>> check_census_bits(5, "npn")
     Traceback (most recent call last):
     ...
@@ -127,6 +129,8 @@ def check_census_bits(n: int, kind: str) -> None:
 def census_universe(n: int, kind: str) -> int:
     """How many functions the census of ``kind`` covers: ``2^(2^n)`` or ``2^(n+1)``.
 
+    Examples
+    --------
     >>> census_universe(4, "npn"), census_universe(4, "symmetric")
     (65536, 32)
     """
@@ -136,6 +140,8 @@ def census_universe(n: int, kind: str) -> int:
 def all_tables(n: int) -> np.ndarray:
     """Every truth table of ``n`` bits: row ``k`` is the function whose table read as a number is ``k``.
 
+    Examples
+    --------
     >>> all_tables(1).astype(int).tolist()
     [[0, 0], [1, 0], [0, 1], [1, 1]]
     """
@@ -146,6 +152,8 @@ def all_tables(n: int) -> np.ndarray:
 def npn_classes(n: int) -> list[CensusClass]:
     """Every NPN class of ``1 <= n <= 4`` bits, by canonical value, with its size and name.
 
+    Examples
+    --------
     >>> [(c.hex, c.size, c.name) for c in npn_classes(2)]
     [('0', 2, 'constant'), ('1', 8, 'AND/OR of 2'), ('3', 4, 'literal x0'), ('6', 2, 'parity of 2')]
     >>> [len(npn_classes(n)) for n in (1, 2, 3)], sum(c.size for c in npn_classes(3))
@@ -167,6 +175,8 @@ def npn_classes(n: int) -> list[CensusClass]:
 def symmetric_functions(n: int) -> list[tuple[str, str]]:
     """Every symmetric function of ``1 <= n <= 7`` bits: ``(values, hex)``, ``values`` = ``v(0) .. v(n)``.
 
+    Examples
+    --------
     >>> symmetric_functions(2)[:4]
     [('000', '0'), ('001', '8'), ('010', '6'), ('011', 'e')]
     """
@@ -181,6 +191,8 @@ def symmetric_classes(n: int) -> list[CensusClass]:
     class: its smallest member, the number of symmetric functions in it, and
     (``n <= 6``) its NPN canonical form.
 
+    Examples
+    --------
     >>> [(c.values, c.hex, c.size, c.name) for c in symmetric_classes(2)]
     [('000', '0', 2, 'constant'), ('100', '1', 4, 'AND/OR of 2'), ('010', '6', 2, 'parity of 2')]
     """
@@ -245,6 +257,8 @@ def named_functions(n: int) -> list[tuple[str, Any]]:
     majority, ``threshold:k`` (``2 <= k < m``), ``exactly:k`` (``1 <= k < m``), then
     :data:`EXTRA_FAMILIES` where they exist on ``m`` bits; the constant first.
 
+    Examples
+    --------
     >>> [name for name, _ in named_functions(2)]
     ['constant', 'literal x0', 'AND/OR of 2', 'parity of 2', 'exactly:1 of 2', 'ip of 2', 'eq of 2', 'gt of 2']
     """
@@ -273,6 +287,8 @@ def named_functions(n: int) -> list[tuple[str, Any]]:
 def class_names(n: int) -> dict[str, str]:
     """The name of each NPN class of ``n <= 6`` bits that has a named member, by canonical hex.
 
+    Examples
+    --------
     >>> names = class_names(3)
     >>> names["17"], names["69"], names["01"], names["16"]
     ('majority of 3', 'parity of 3', 'AND/OR of 3', 'exactly:1 of 3')
@@ -292,6 +308,8 @@ def symmetric_names(n: int) -> dict[str, str]:
     symmetric function that ignores one input ignores all, so every candidate on
     fewer bits but the constant is left out by itself.
 
+    Examples
+    --------
     >>> symmetric_names(3)["17"]
     'majority of 3'
     """

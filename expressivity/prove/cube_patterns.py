@@ -33,6 +33,8 @@ def threshold_classes(n: int) -> tuple[int, ...]:
     threshold function of ``n`` inputs is an input transform of one of them (checked
     by :func:`threshold_count`).
 
+    Examples
+    --------
     >>> threshold_classes(2)  # never, x0 and x1, x0, x0 or x1, always (bit k: row k)
     (0, 8, 10, 14, 15)
     """
@@ -61,6 +63,8 @@ def _orbit(pattern: int, n: int, rows: np.ndarray | None = None) -> np.ndarray:
 def threshold_count(n: int) -> int:
     """The number of threshold functions of ``n`` inputs, counted from :func:`threshold_classes`' orbits.
 
+    Examples
+    --------
     >>> [threshold_count(n) for n in range(5)]
     [2, 4, 14, 104, 1882]
     """
@@ -95,6 +99,8 @@ def _preserving_rows(f) -> np.ndarray:
 def pattern_representatives(f) -> tuple[int, ...]:
     """One threshold pattern per orbit under the transforms preserving ``f`` (the smallest), sorted.
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> pattern_representatives(parity(2))  # 14 threshold functions, 7 orbits (1 + 2 + 2 + 4 + 2 + 2 + 1)
     (0, 1, 2, 3, 7, 11, 15)

@@ -72,6 +72,8 @@ independence, cubes spread over any number of workers (:mod:`expressivity.backen
 A cube can also be settled with no program at all, by the cubes of ``n - 1`` bits on
 a facet (:mod:`expressivity.prove.facets`, ``prove_width_by_cubes(..., below=...)``).
 
+Examples
+--------
 >>> from expressivity.functions import parity
 >>> [len(cubes(parity(n), n - 1)) for n in (2, 3, 4)]
 [7, 30, 88]
@@ -112,6 +114,8 @@ class Cube:
 
     ``sign`` is the fixed unit's output weight; ``index`` the cube's place in :func:`cubes`.
 
+    Examples
+    --------
     >>> Cube(3, 2, 1, 0b1000).active, Cube(3, 2, 1, 0b1000).to_dict(), Cube(4, 3, -1, 7).unit
     (1, {'index': 3, 'positive': 2, 'sign': 1, 'pattern': 8}, 3)
     """
@@ -146,6 +150,8 @@ class Cube:
 def cubes(f, width: int) -> list[Cube]:
     """Every cube for ``width`` units and the function ``f`` (a ``BooleanFunction``): counts ``P``, then patterns.
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> [(c.positive, c.sign, c.pattern) for c in cubes(parity(2), 1)][:3]
     [(1, 1, 0), (1, 1, 1), (1, 1, 2)]
@@ -165,6 +171,8 @@ def cubes(f, width: int) -> list[Cube]:
 def fixed_sign(width: int, positive: int) -> int:
     """The output sign of the unit a cube fixes: that of the smaller non-empty sign group, +1 on a tie.
 
+    Examples
+    --------
     >>> [fixed_sign(4, p) for p in range(5)]
     [-1, 1, 1, -1, 1]
     """
@@ -243,6 +251,8 @@ def solve_cube(f, width: int, cube: Cube, time_limit: float | None = 60.0, *, th
     XOR with two units: unit 0 never active leaves one unit, which cannot; unit 0
     active on ``x0 AND NOT x1`` (row 1, pattern ``0b0010``) can:
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> dead, lone = cubes(parity(2), 2)[0], cubes(parity(2), 2)[2]
     >>> solve_cube(parity(2), 2, dead).status, lone.pattern
@@ -296,6 +306,8 @@ class CubesProof:
     def to_width_proof(self) -> WidthProof:
         """The same answer as a :class:`~expressivity.prove.width.WidthProof` (formulation ``"cubes"``), one split per ``P``.
 
+        Examples
+        --------
         >>> from expressivity.functions import parity
         >>> proof = prove_width_by_cubes(parity(2), 1).to_width_proof()
         >>> proof.status, [(s.positive, s.outcome, s.solver_status) for s in proof.splits]

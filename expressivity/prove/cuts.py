@@ -120,6 +120,8 @@ def unit_correlation_bound(m: int) -> float:
     on every ``x`` in ``{0, 1}^m``, found by a small exact MILP and reported as
     HiGHS's dual bound plus ``1e-7`` (so the cut it makes errs on the safe side).
 
+    Examples
+    --------
     >>> [round(unit_correlation_bound(m), 6) for m in range(1, 5)]
     [1.0, 1.0, 0.5, 1.0]
     """

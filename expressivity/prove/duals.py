@@ -40,6 +40,8 @@ A certificate that does not check is never counted: the combination is
 evaluated on every input in Fractions (:func:`check_network`); only a network
 that computes ``f`` counts, and then it is a certified network of width ``w``.
 
+Examples
+--------
 >>> from expressivity.prove.patterns import Combination
 >>> xor = [False, True, True, False]
 >>> answer = solve_combination(xor, Combination((0b0010, 0b0100), (1, 1)))   # relu(x0 - x1) + relu(x1 - x0)
@@ -134,6 +136,8 @@ def check_infeasibility(table, combination: Combination, multipliers: Mapping[tu
     combination's system; the weighted sum of the rows must be ``0`` in every
     unknown and ``> 0`` on the right-hand side.
 
+    Examples
+    --------
     >>> xor = [False, True, True, False]
     >>> answer = solve_combination(xor, Combination((0b0010,), (1,)))
     >>> check_infeasibility(xor, answer.combination, answer.multipliers)

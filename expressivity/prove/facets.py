@@ -35,6 +35,8 @@ width and output weights for ``f'`` (``T`` permutes the inputs, so the
 normalisation and the margin are kept), and its unit's pattern is ``R o T``.
 Only input transforms are used: negating the output would swap the sign groups.
 
+Examples
+--------
 >>> from expressivity.functions import parity
 >>> restrict(0b1000, 2, 0, 1)  # x0 AND x1 on the facet x0 = 1 is x1
 2
@@ -59,6 +61,8 @@ LOWER_FIELDS = ("n", "width", "function_hex", "cube", "status")
 def restrict(table: int, n: int, bit: int, value: int) -> int:
     """The ``(n-1)``-bit table (bit ``k``: row ``k``) of an ``n``-bit ``table`` on the facet ``x_bit = value``.
 
+    Examples
+    --------
     >>> restrict(0b0110, 2, 1, 0), restrict(0b0110, 2, 1, 1)  # XOR: x0 when x1 = 0, NOT x0 when x1 = 1
     (2, 1)
     """
@@ -149,6 +153,8 @@ def facet_drop(f, width: int, cube: Cube, lower: LowerCubes,
                facets: list[tuple[int, int, Any]] | None = None) -> CubeResult | None:
     """``cube`` read off the facets: a proven-infeasible :class:`CubeResult` if a lower cube settles it, else None.
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> from expressivity.prove.cubes import cubes, prove_width_by_cubes
     >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)

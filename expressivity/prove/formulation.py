@@ -117,6 +117,8 @@ class Formulation:
         With ``symmetry``: derive S1 and S2 from the target's symmetry group
         (:func:`~expressivity.prove.symmetry.symmetry_plan`); False leaves S3 alone.
 
+    Examples
+    --------
     >>> STRONG.name, PLAIN.name
     ('strong', 'plain')
     """
@@ -161,6 +163,8 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
     (:mod:`expressivity.prove.symmetry`).  ``function=None`` is parity: a single flip
     does, and with tied ``groups`` a group of odd size.
 
+    Examples
+    --------
     >>> positive_counts(4), positive_counts(3), positive_counts(3, PLAIN)
     ((2, 3, 4), (2, 3), (0, 1, 2, 3))
     >>> positive_counts(3, groups=(2, 2)), positive_counts(3, groups=(3, 1))
@@ -186,6 +190,8 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
 def target_function(function, n: int):
     """The target on ``n`` bits: ``None`` is parity, a spec is parsed at ``n``, a function must have ``n`` bits.
 
+    Examples
+    --------
     >>> target_function(None, 3).hex, target_function("majority", 3).hex
     ('96', 'e8')
     """
@@ -205,6 +211,8 @@ def target_function(function, n: int):
 def is_constant(f) -> bool:
     """Whether ``f`` is constant: then width 0 (the output bias alone) computes it.
 
+    Examples
+    --------
     >>> is_constant(target_function("hex:00", 3)), is_constant(target_function(None, 3))
     (True, False)
     """
@@ -217,6 +225,8 @@ def grid_targets(f, groups: tuple[int, ...]) -> np.ndarray:
     Untied (every group one bit) this is ``f.table`` itself: the grid is the
     inputs in the same order.  Tied, ``f`` must depend only on the group counts.
 
+    Examples
+    --------
     >>> grid_targets(target_function(None, 3), (2, 1)).tolist()
     [0, 1, 1, 0, 0, 1]
     >>> grid_targets(target_function("expr:x0 & ~x1", 2), (2,))
@@ -242,6 +252,8 @@ def grid_targets(f, groups: tuple[int, ...]) -> np.ndarray:
 def check_groups(n: int, groups) -> tuple[int, ...]:
     """``groups`` as a tuple of positive sizes summing to ``n`` (``None``: every bit alone).
 
+    Examples
+    --------
     >>> check_groups(3, None), check_groups(5, [3, 2])
     ((1, 1, 1), (3, 2))
     """
@@ -259,6 +271,8 @@ def check_groups(n: int, groups) -> tuple[int, ...]:
 def is_tied(groups) -> bool:
     """Whether some group holds more than one bit (``None``: no groups).
 
+    Examples
+    --------
     >>> is_tied((3, 3)), is_tied((1, 1)), is_tied(None)
     (True, False, False)
     """
@@ -270,6 +284,8 @@ def grid_points(groups: tuple[int, ...]) -> np.ndarray:
 
     Every bit alone gives the inputs themselves, in the verifier's order.
 
+    Examples
+    --------
     >>> grid_points((2, 1)).tolist()
     [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
     >>> bool((grid_points((1, 1, 1)) == input_bits(3, 0, 8)).all())
@@ -283,6 +299,8 @@ def grid_points(groups: tuple[int, ...]) -> np.ndarray:
 def default_bound(n: int, variant: str, formulation: Formulation = STRONG) -> float:
     """The normalisation bound: 1 for the sign variant, ``2n`` for the exact one.
 
+    Examples
+    --------
     >>> default_bound(5, "sign"), default_bound(5, "exact")
     (1.0, 10.0)
     """

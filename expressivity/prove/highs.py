@@ -7,6 +7,8 @@ not help).  The first construction therefore runs with descriptor 1 pointed at
 ``/dev/null``; later ones print nothing, and every instance gets
 ``output_flag = False`` at once.
 
+Examples
+--------
 >>> type(new_highs(threads=1)).__name__
 'Highs'
 """

@@ -72,6 +72,8 @@ A network of width ``w`` computes ``f`` (sign variant) when
 What survives is a list of ``(patterns, signs)``; each has a network iff a
 linear program is feasible (:mod:`expressivity.prove.duals`).
 
+Examples
+--------
 >>> len(threshold_patterns(3)), len(threshold_patterns(4))
 (104, 1882)
 """
@@ -125,6 +127,8 @@ class Enumeration:
 def check_pattern_size(n: int, width: int) -> None:
     """``ValueError`` (one line) unless the patterns of ``n`` bits and the combinations of ``width`` units can be listed.
 
+    Examples
+    --------
     >>> check_pattern_size(6, 2)
     Traceback (most recent call last):
     ...
@@ -144,6 +148,8 @@ def threshold_patterns(n: int) -> np.ndarray:
     ``RuntimeError`` if the count differs from :data:`THRESHOLD_COUNTS` (which
     would mean the weight bound missed some: see the module docstring).
 
+    Examples
+    --------
     >>> threshold_patterns(1).tolist()          # never, x0, not x0, always
     [0, 1, 2, 3]
     """
@@ -171,6 +177,8 @@ def threshold_patterns(n: int) -> np.ndarray:
 def table_mask(table) -> int:
     """A truth table (``2^n`` booleans, row ``k`` = input ``k``) as an int bitmask.
 
+    Examples
+    --------
     >>> table_mask([False, True, True, False])
     6
     """
@@ -184,6 +192,8 @@ def preserving_row_maps(table) -> np.ndarray:
     this method shares nothing with the mixed-integer programs: every
     permutation of the inputs with every set of negated inputs is tried.
 
+    Examples
+    --------
     >>> preserving_row_maps([False, True, True, False]).tolist()    # XOR: swap the inputs, negate both, or both
     [[0, 1, 2, 3], [0, 2, 1, 3], [3, 1, 2, 0], [3, 2, 1, 0]]
     """
@@ -226,6 +236,8 @@ def _separable_pairs(n: int) -> dict:
 def separable_pair(n: int, ones: int, zeros: int) -> bool:
     """Whether some threshold function of ``n`` variables is 1 on every row of ``ones`` and 0 on every row of ``zeros``.
 
+    Examples
+    --------
     >>> separable_pair(2, 0b0110, 0b1001), separable_pair(2, 0b0110, 0b0001)  # XOR's ones from its zeros; from 00
     (False, True)
     """
@@ -285,6 +297,8 @@ def enumerate_combinations(table, width: int, deadline: float | None = None) -> 
     of the survivors.  ``deadline``: a ``time.perf_counter()`` value past which
     the enumeration stops, ``complete=False``.
 
+    Examples
+    --------
     >>> e = enumerate_combinations([False, True, True, False], 1)     # XOR: no single unit
     >>> e.patterns, e.first_units, e.considered, len(e.survivors)
     (14, 7, 14, 0)

@@ -39,6 +39,8 @@ consecutive ``i < k`` of a block.  The cube program has no S2 (the preserving
 transforms were spent on ``R``), and the stabiliser of ``R`` is what is left of
 them; only its permutations inside blocks are used here.
 
+Examples
+--------
 >>> from expressivity.functions import parity
 >>> hull_rows({(1, 0), (1, 3), (3, 1)}, 4, 4)  # the triangle's edges: A - 2B <= 1, A + B <= 4, A >= 1
 ((1, -2, 1), (1, 1, 4), (-1, 0, -1))
@@ -71,6 +73,8 @@ def hull_rows(points, most_a: int, most_b: int) -> tuple[tuple[int, int, int], .
     Rows implied by ``0 <= A <= most_a``, ``0 <= B <= most_b`` are left out.  No point:
     the one row ``A + B <= -1`` (nothing is allowed).
 
+    Examples
+    --------
     >>> hull_rows({(2, 2)}, 4, 4)
     ((1, 0, 2), (-1, 0, -2), (0, 1, 2), (0, -1, -2))
     >>> hull_rows({(0, 0), (0, 4), (4, 0), (4, 4)}, 4, 4)
@@ -142,6 +146,8 @@ def count_rows(rule: UnitRule) -> CountRows:
 def symmetric_blocks(f, pattern: int) -> tuple[tuple[int, ...], ...]:
     """Classes (of two bits or more) of bits whose swap preserves both ``f`` and ``pattern`` (item 2).
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> symmetric_blocks(parity(4), 0b1000_1000_1000_1000)  # x0 AND x1: bits 0, 1 and bits 2, 3
     ((0, 1), (2, 3))
@@ -164,7 +170,17 @@ def symmetric_blocks(f, pattern: int) -> tuple[tuple[int, ...], ...]:
 
 def pruned_cube_model(f, width: int, cube: Cube, counts: CountRows | None = None, *,
                       sort_weights: bool = True) -> MilpModel:
-    """:func:`~expressivity.prove.cubes.cube_model` plus the rows of items 1 (with ``counts``) and 2."""
+    """:func:`~expressivity.prove.cubes.cube_model` plus the rows of items 1 (with ``counts``) and 2.
+
+    Examples
+    --------
+    >>> from expressivity.functions import parity
+    >>> from expressivity.prove.cubes import cubes
+    >>> cube = cubes(parity(4), 3)[5]  # the fixed unit active on rows 0, 1, 3: bits 2 and 3 are symmetric
+    >>> symmetric_blocks(parity(4), cube.pattern), pruned_cube_model(parity(4), 3, cube).n_rows - cube_model(
+    ...     parity(4), 3, cube).n_rows
+    (((2, 3),), 1)
+    """
     model = cube_model(f, width, cube)
     if counts is not None and (counts.n, counts.width, counts.positive) != (f.n, width, cube.positive):
         raise ValueError(f"count rows are for n = {counts.n}, width {counts.width}, P = {counts.positive}; "
@@ -204,7 +220,26 @@ def pruned_cube_model(f, width: int, cube: Cube, counts: CountRows | None = None
 
 def solve_pruned_cube(f, width: int, cube: Cube, counts: CountRows | None = None, time_limit: float | None = 60.0,
                       *, threads: int = 1, seed: int = 0, sort_weights: bool = True) -> CubeResult:
-    """:func:`~expressivity.prove.cubes.solve_cube` on the pruned program; the reason says which rows it had."""
+    """:func:`~expressivity.prove.cubes.solve_cube` on the pruned program; the reason says which rows it had.
+
+    An infeasible pruned program (HiGHS "Infeasible": the unpruned sign program always has points)
+    is read as proven infeasible.  Parity of 4 bits with 2 units: every unit of every 3-bit cube is
+    forbidden, so the count rows admit nothing:
+
+    Examples
+    --------
+    >>> from expressivity.functions import parity
+    >>> from expressivity.prove.cubes import cubes, prove_width_by_cubes
+    >>> from expressivity.prove.facets import LowerCubes
+    >>> from expressivity.prove.unit_facets import unit_rule
+    >>> lower = prove_width_by_cubes(parity(3), 2, stop_on_feasible=False)
+    >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 3, 2)
+    >>> rows = count_rows(unit_rule(parity(4), 2, 1, below))
+    >>> rows.count, rows.rows[0]
+    (16, ((0, 0, 1), ((1, 1, -1),)))
+    >>> solve_pruned_cube(parity(4), 2, cubes(parity(4), 2)[5], rows, None).status
+    'proven-infeasible'
+    """
     started = time.perf_counter()
     model = pruned_cube_model(f, width, cube, counts, sort_weights=sort_weights)
     result = solve_cube(f, width, cube, time_limit, threads=threads, seed=seed, model=model)

@@ -5,6 +5,8 @@ Both exact lower-bound methods (:mod:`expressivity.prove.separable` and
 and solve the equalities on it again here, in rationals, so that the
 certificate they check never contains a rounding error.
 
+Examples
+--------
 >>> solve_exact([[1, 1], [1, -1]], [1, 0], [Fraction(0), Fraction(0)])
 [Fraction(1, 2), Fraction(1, 2)]
 >>> solve_exact([[1, 1], [1, 1]], [1, 0], [Fraction(0), Fraction(0)]) is None    # inconsistent

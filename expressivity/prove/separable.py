@@ -52,6 +52,8 @@ This module shares no code with the mixed-integer programs of
 :mod:`expressivity.prove` (program, cuts, symmetry, solve, width, summary): it
 is an independent check of their width-1 answers.
 
+Examples
+--------
 >>> from expressivity.functions import parse_function
 >>> s = separability(parse_function("parity", 2))
 >>> s.separable, s.certificate
@@ -130,6 +132,8 @@ def check_hull_certificate(f, certificate) -> bool:
     of the right value, nonnegative, summing to 1 on each side, with equal
     weighted sums of the inputs in every coordinate.
 
+    Examples
+    --------
     >>> from expressivity.functions import parse_function
     >>> xor = parse_function("parity", 2)
     >>> half = Fraction(1, 2)
@@ -166,6 +170,8 @@ def check_hull_certificate(f, certificate) -> bool:
 def check_threshold_certificate(f, certificate) -> bool:
     """Whether the integer ``weights, bias`` give ``[w.x + b > 0] = f`` on every input (ints only).
 
+    Examples
+    --------
     >>> from expressivity.functions import parse_function
     >>> check_threshold_certificate(parse_function("majority", 3), ThresholdCertificate((1, 1, 1), -1))
     True
@@ -250,6 +256,8 @@ def separability(f) -> Separability:
     answers are never trusted: both searches run unless the first one's
     certificate checks.
 
+    Examples
+    --------
     >>> from expressivity.functions import parse_function
     >>> s = separability(parse_function("threshold:2", 2))  # AND: [2 x0 + 2 x1 - 3 > 0]
     >>> s.separable, s.certificate, s.method

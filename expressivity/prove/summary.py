@@ -83,6 +83,8 @@ def construction_upper_bound(n: int, variant: str, bound: float, function=None) 
     variant: ``symmetric``'s ``n`` units, whose pre-activations reach ``2n - 2``.  Other
     functions: see :func:`constructions` (0 for a constant function).
 
+    Examples
+    --------
     >>> construction_upper_bound(5, "sign", 1.0), construction_upper_bound(3, "sign", 1.0)
     (4, 3)
     >>> construction_upper_bound(5, "exact", 10.0), construction_upper_bound(5, "exact", 4.0)
@@ -100,6 +102,8 @@ def constructions(n: int, variant: str, bound: float, function=None) -> list[tup
     Parity keeps its names (``zigzag``, ``symmetric``).  For other functions each
     network is built and checked on all ``2^n`` inputs first (see the module docstring).
 
+    Examples
+    --------
     >>> constructions(3, "sign", 1.0, "majority")
     [(2, 'interpolation on sum(x)'), (4, 'minterms of the ones')]
     >>> constructions(3, "exact", 6.0, "hex:00")
@@ -192,6 +196,8 @@ def summarize(
 ) -> WidthSummary:
     """Combine the proofs for one ``n`` and ``function`` (default parity) with the constructions and ``search-width``'s bound.
 
+    Examples
+    --------
     >>> proofs = [prove_width(2, 1), prove_width(2, 2)]
     >>> s = summarize(2, "sign", proofs)
     >>> s.lower_bound, s.upper_bound, s.upper_source, s.status
@@ -237,6 +243,8 @@ def reusable_proofs(
     The key holds the function's hex table; a record without ``function`` (written
     before functions were a parameter) is parity's.
 
+    Examples
+    --------
     >>> old = prove_width(2, 1).to_dict()
     >>> [key[:2] for key in reusable_proofs([old, {"kind": "other"}], "sign", "strong", 60.0)]
     [(2, 1)]
@@ -272,6 +280,8 @@ def search_upper_bounds(records: Iterable[Mapping[str, Any]], variant: str = "si
     each record's ``n``; default parity) count: their ``function_hex`` must be its
     table, and a record without one is parity's (written before functions).
 
+    Examples
+    --------
     >>> search_upper_bounds([{"n": 4, "width": 3, "successes": 2}, {"n": 4, "width": 5, "successes": 1},
     ...                      {"n": 5, "width": 4, "successes": 0}, {"bad": 1}])
     {4: 3}
@@ -334,6 +344,8 @@ def prove_minimum_width(
     ``prover(width, f)`` replaces :func:`~expressivity.prove.width.prove_width`
     (for example the cubes of :mod:`expressivity.prove.cubes`).
 
+    Examples
+    --------
     >>> s = prove_minimum_width(3, time_limit=30)
     >>> s.lower_bound, s.upper_bound, s.status
     (3, 3, 'exact')

@@ -128,6 +128,8 @@ class SymmetryPlan:
     source : str
         Where it comes from, in words.
 
+    Examples
+    --------
     >>> from expressivity.functions import parse_function
     >>> symmetry_plan(parse_function("parity", 3)).describe()
     'S1; S2 pairs 0,1,2 (parity form); C2'
@@ -176,6 +178,8 @@ def symmetry_plan(f, groups: tuple[int, ...] | None = None, derive: bool = True)
     ``groups`` (tied weights): S1 only, from flips of whole groups.  ``derive=False``
     (or ``n > 6`` for a function other than parity and its negation): nothing, S3 alone.
 
+    Examples
+    --------
     >>> from expressivity.functions import parse_function
     >>> symmetry_plan(parse_function("majority", 3)).describe()
     'S1; S2 sorted 0,1,2'

@@ -40,6 +40,8 @@ MAX_TIED_BITS = 12
 def partitions(n: int, max_groups: int | None = None) -> Iterator[tuple[int, ...]]:
     """Groupings of ``n`` bits up to order, largest group first; all single bits (untied) excluded.
 
+    Examples
+    --------
     >>> list(partitions(4))
     [(4,), (3, 1), (2, 2), (2, 1, 1)]
     >>> list(partitions(6, max_groups=2))
@@ -64,6 +66,8 @@ def partitions(n: int, max_groups: int | None = None) -> Iterator[tuple[int, ...
 def grid_size(groups: Iterable[int]) -> int:
     """Points of the grid of group counts: the binaries per unit of the tied program.
 
+    Examples
+    --------
     >>> grid_size((3, 3)), grid_size((1,) * 6)
     (16, 64)
     """
@@ -73,6 +77,8 @@ def grid_size(groups: Iterable[int]) -> int:
 def default_tied_width(n: int) -> int:
     """One unit fewer than the best construction: the width worth looking for.
 
+    Examples
+    --------
     >>> default_tied_width(6), default_tied_width(3)
     (4, 2)
     """

@@ -39,14 +39,18 @@ is unknown, certified or missing forbids nothing.  For parity at ``w = 4``,
 ``P = 2`` both signs are covered by the 5-bit records of ``P = 2``: a positive
 unit directly, a negative one through S1 (``U`` flips one bit).
 
-What the rule gives, measured (``benchmarks/RESULTS.md``): at ``n = 6, w = 4,
-P = 2`` the 6-bit threshold patterns all of whose 12 restrictions are allowed
-form 469 orbits (2,569,152 patterns) for either sign; exactly the 469 cubes the
-fixed unit's facet rule leaves open.  Hence a second level of cubes that fixes
-a free unit's whole pattern has about ``2.5 * 10^6 / |Stab(R)|`` cubes per open cube,
-far too many; the rule enters the programs instead as valid rows on counts
-(:mod:`expressivity.prove.pruning`).
+What the rule gives (parity, ``n = 6, w = 4, P = 2``, the 5-bit records of
+``benchmarks/restrictions``): the 6-bit threshold patterns all of whose 12
+restrictions are allowed form 469 orbits under parity's preserving transforms
+(2,569,152 patterns), for either sign: exactly the 469 cubes that the fixed
+unit's rule leaves open, so the rule settles no further cube by itself.  A
+second level of cubes fixing a free unit's whole pattern would have about
+``2.6 * 10^6 / |Stab(R)|`` cubes per open cube (the stabilisers of the open
+patterns have 1 to 720 elements, most 2 to 12): far too many.  The rule enters
+the programs instead as valid rows on counts (:mod:`expressivity.prove.pruning`).
 
+Examples
+--------
 >>> from expressivity.functions import parity
 >>> from expressivity.prove.cubes import prove_width_by_cubes
 >>> from expressivity.prove.facets import LowerCubes
@@ -105,6 +109,8 @@ def forbidden_patterns(h, width: int, positive: int, sign: int, lower: LowerCube
 
     ``h`` is a facet function, ``lower`` the cube records of its ``n`` bits and ``width``.
 
+    Examples
+    --------
     >>> from expressivity.functions import parity
     >>> from expressivity.prove.cubes import prove_width_by_cubes
     >>> from expressivity.prove.facets import LowerCubes

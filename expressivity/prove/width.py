@@ -121,7 +121,7 @@ class WidthProof:
         if not self.function_hex:
             object.__setattr__(self, "function_hex", target_function(self.function, self.n).hex)
         if self.status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+            raise InputError(f"status must be one of {STATUSES}, got {self.status!r}"[:200])
         if self.status == "feasible-certified" and (self.certificate is None or not self.certificate.verification.verified):
             raise ValueError("a feasible-certified width needs a verified certificate")
         if (self.status == "proven-infeasible" and self.tied) or (self.status == "no-tied-network" and not self.tied):
@@ -165,6 +165,8 @@ class WidthProof:
 def program_binaries(n: int, width: int, groups: tuple[int, ...] | None = None) -> int:
     """Binaries of the program for ``width`` units: one per unit and input (per grid point when tied).
 
+    Examples
+    --------
     >>> program_binaries(6, 4), program_binaries(6, 4, (3, 3))
     (256, 64)
     """
@@ -175,6 +177,8 @@ def program_binaries(n: int, width: int, groups: tuple[int, ...] | None = None) 
 def check_program_size(n: int, width: int, groups: tuple[int, ...] | None = None) -> None:
     """``ValueError`` with the estimate when the program for ``width`` units is too large to build and certify.
 
+    Examples
+    --------
     >>> check_program_size(5, 4, (3, 2))
     >>> check_program_size(5, 10**6, (3, 2))
     Traceback (most recent call last):
@@ -201,6 +205,8 @@ def check_prove_arguments(n, width=None, *, variant="sign", formulation=STRONG, 
     most what :data:`MAX_BINARIES` allows (a program has ``width x 2^n``
     binaries, fewer when tied); ``time_limit`` is ``None`` or positive seconds.
 
+    Examples
+    --------
     >>> check_prove_arguments(4, 0)
     Traceback (most recent call last):
     ...
@@ -365,6 +371,8 @@ def prove_width(
 def format_groups(groups: Iterable[int] | None) -> str:
     """``3+3`` for tied groups, ``-`` for none.
 
+    Examples
+    --------
     >>> format_groups((3, 2, 1)), format_groups(None)
     ('3+2+1', '-')
     """

@@ -152,6 +152,8 @@ def _floats(layer: ExactLayer):
 def rational(value) -> Fraction:
     """``value`` (an int, a float or a Fraction) as an exact Fraction; floats are dyadic rationals.
 
+    Examples
+    --------
     >>> rational(0.375), rational(-3)
     (Fraction(3, 8), Fraction(-3, 1))
     """

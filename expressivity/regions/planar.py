@@ -25,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 
 from expressivity.errors import InputError
+from expressivity.regions.exact_matmul import exact_matmul
 from expressivity.regions.networks import as_exact_net
 from expressivity.regions.segment import RegionsLimit
 
@@ -168,7 +169,7 @@ def plane_partition(network, polygon, *, origin=None, axes=None, time_limit: flo
     """
     net = as_exact_net(network)
     corners = _convex(polygon)
-    origin, axes = _plane(net, origin, axes)
+    origin, axes = plane_axes(net, origin, axes)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     pu, pv, q, h = [], [], [], []
     for u, v in corners:
@@ -181,7 +182,7 @@ def plane_partition(network, polygon, *, origin=None, axes=None, time_limit: flo
     faces = [list(range(len(corners)))]
     for index, layer in enumerate(net.layers):
         table = np.array(h, dtype=object).reshape(len(q), -1)
-        z = table @ layer.weight.T + np.outer(np.array(q, dtype=object), layer.bias)
+        z = exact_matmul(table, layer.weight.T) + np.outer(np.array(q, dtype=object), layer.bias)
         scale = layer.denominator
         pu, pv, q = [x * scale for x in pu], [x * scale for x in pv], [x * scale for x in q]
         rows = z.tolist()
@@ -238,13 +239,10 @@ def _cut(faces, unit, pu, pv, q, rows):
 
 def _new_vertex(a, b, unit, pu, pv, q, rows) -> int:
     za, zb = rows[a][unit], rows[b][unit]
-    if za < 0:
+    if za < 0:  # the same point; with z_a > 0 > z_b its q comes out positive
         za, zb = -za, -zb
-        flip = -1
-    else:
-        flip = 1
-    # z_a X_b - z_b X_a vanishes in unit ``unit``; with z_a > 0 > z_b its q is positive
-    new_u = flip * 0 + za * pu[b] - zb * pu[a]
+    # z_a X_b - z_b X_a: the point of edge (a, b) where unit ``unit`` vanishes, exactly
+    new_u = za * pu[b] - zb * pu[a]
     new_v = za * pv[b] - zb * pv[a]
     new_q = za * q[b] - zb * q[a]
     new_row = [za * rb - zb * ra for ra, rb in zip(rows[a], rows[b])]
@@ -283,17 +281,19 @@ def _convex(polygon) -> list[tuple[Fraction, Fraction]]:
         crosses.append((bx - ax) * (cy - by) - (by - ay) * (cx - bx))
     if any(c == 0 for c in crosses) or len(set(points)) != len(points):
         raise InputError("the polygon has repeated or collinear consecutive vertices")
-    if not (all(c > 0 for c in crosses) or all(c < 0 for c in crosses)):
-        raise InputError("the polygon must be convex")
+    rises = [(b[1] > a[1]) - (b[1] < a[1]) for a, b in zip(points, points[1:] + points[:1])]
+    rises = [r for r in rises if r]
+    turns = sum(1 for r, s in zip(rises, rises[1:] + rises[:1]) if r != s)
+    if not (all(c > 0 for c in crosses) or all(c < 0 for c in crosses)) or turns > 2:
+        raise InputError("the polygon must be convex (and simple: a star winds more than once)")
     twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(points, points[1:] + points[:1]))
     if twice_area < 0:
         points.reverse()
-    winding = sum(math.atan2(float(b[1] - a[1]), float(b[0] - a[0])) for a, b in zip(points, points[1:]))
-    del winding  # a convex polygon's turns all agree in sign and sum to one turn; a star would repeat vertices
     return points
 
 
-def _plane(net, origin, axes):
+def plane_axes(net, origin, axes):
+    """``(origin, axes)`` as Fractions: the input plane of a two-input network, or a checked 2D slice."""
     if origin is None and axes is None:
         if net.n_inputs != 2:
             raise InputError(f"the network has {net.n_inputs} inputs: give origin and axes for a 2D slice")
@@ -307,10 +307,8 @@ def _plane(net, origin, axes):
         raise InputError("origin and axes must be finite numbers") from None
     if any(len(v) != net.n_inputs for v in [point] + directions):
         raise InputError(f"origin and axes need {net.n_inputs} coordinates (the network's inputs)")
-    (a1, a2), (b1, b2) = directions[0][:2], directions[1][:2]
     independent = any(directions[0][i] * directions[1][j] != directions[0][j] * directions[1][i]
                       for i in range(net.n_inputs) for j in range(i + 1, net.n_inputs))
-    del a1, a2, b1, b2
     if not independent:
         raise InputError("the two axes are parallel: they span no plane")
     return point, directions

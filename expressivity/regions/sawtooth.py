@@ -37,6 +37,8 @@ def _check_k(k, maximum: int = 62) -> int:
 def sawtooth(k: int):
     """The tent map composed ``k`` times, as a ``LayeredNet``: depth ``k``, width 2, exact dyadic weights.
 
+    Examples
+    --------
     >>> net = sawtooth(3)
     >>> net.depth, net.widths, net.forward(np.array([[0.125], [0.25], [0.375]])).ravel().tolist()
     (3, (2, 2, 2), [1.0, 0.0, 1.0])
@@ -52,6 +54,8 @@ def sawtooth(k: int):
 def sawtooth_function(k: int) -> PiecewiseLinear:
     """The depth-``k`` sawtooth on [0, 1] from its closed form: 0 at even ``j / 2^k``, 1 at odd ones.
 
+    Examples
+    --------
     >>> sawtooth_function(2).values
     (Fraction(0, 1), Fraction(1, 1), Fraction(0, 1), Fraction(1, 1), Fraction(0, 1))
     """
@@ -67,6 +71,8 @@ def shallow_sawtooth(k: int):
     ``j`` and ``+2^(k+1)`` for even ``j``: the slope flips between ``2^k`` and ``-2^k``
     at every ``j / 2^k``.
 
+    Examples
+    --------
     >>> net = shallow_sawtooth(2)
     >>> net.widths, net.forward(np.array([[0.25], [0.5], [0.75], [1.0]])).ravel().tolist()
     ((3,), [1.0, 0.0, 1.0, 0.0])
@@ -138,6 +144,8 @@ def zigzag(k: int, folds: int = 3) -> ExactNet:
     ``A``, ``A + B``, ``B`` (or a constant piece), never alternating in sign, so
     Serra et al.'s ``3^k`` for width 2 needs another construction (not built here).
 
+    Examples
+    --------
     >>> from expressivity.regions.segment import segment_partition
     >>> segment_partition(zigzag(2, 3), 0, 1).pieces
     9
@@ -161,6 +169,8 @@ def interpolant(function, start, end, knots: int) -> PiecewiseLinear:
     For ``|f''| <= M`` the interpolant is within ``M h^2 / 8`` of ``f``
     (:func:`interpolation_error_bound`, ``h`` the spacing).
 
+    Examples
+    --------
     >>> square = interpolant(lambda x: x * x, 0, 1, 5)
     >>> square.pieces, square(Fraction(1, 8)), interpolation_error_bound(2, Fraction(1, 4))
     (4, Fraction(1, 32), Fraction(1, 64))
@@ -185,6 +195,8 @@ def one_layer_network(function: PiecewiseLinear) -> ExactNet:
     ``f(x) = f(x_0) + s_0 (x - x_0) + sum_i (s_i - s_{i-1}) relu(x - x_i)``, the
     affine part as a skip connection; every weight exact (a Fraction).
 
+    Examples
+    --------
     >>> from expressivity.regions.segment import segment_partition
     >>> f = PiecewiseLinear([0, 1, 3], [1, 3, 2])
     >>> net = one_layer_network(f)

@@ -33,6 +33,7 @@ from fractions import Fraction
 import numpy as np
 
 from expressivity.errors import InputError
+from expressivity.regions.exact_matmul import exact_matmul
 from expressivity.regions.networks import ExactNet, as_exact_net
 
 #: Points the sweep may hold at once.
@@ -133,7 +134,7 @@ def segment_partition(network, start, end, *, time_limit: float | None = None,
         fits = (_bits(h) + row_sum.bit_length() < INT_BITS and _bits(q) + _bits(bias) < INT_BITS
                 and _bits(p) + layer.denominator.bit_length() < INT_BITS)
         p, q, h, weight, bias = _cast(fits, p, q, h, weight, bias)
-        z = h @ weight.T + np.outer(q, bias)
+        z = (h @ weight.T if fits else exact_matmul(h, weight.T)) + np.outer(q, bias)
         if layer.denominator != 1:
             p, q = p * layer.denominator, q * layer.denominator
         p, q, z = _reduce(p, q, z)
@@ -314,3 +315,21 @@ def _kinks(p, q, y):
         differ = np.asarray(rise[:-1] * run[1:, None] != rise[1:] * run[:-1, None], dtype=bool)
     kinks[1:-1] = differ.any(axis=1)
     return kinks
+
+
+def equal_on_segment(first, second, start, end) -> bool:
+    """Whether two networks compute the same function on the segment, proven in exact arithmetic.
+
+    Both are swept exactly and their outputs compared as piecewise-linear
+    functions (ends and breakpoints, which determine them).
+
+    Examples
+    --------
+    >>> from expressivity.regions.sawtooth import sawtooth, shallow_sawtooth
+    >>> equal_on_segment(sawtooth(3), shallow_sawtooth(3), 0, 1), equal_on_segment(sawtooth(3), sawtooth(2), 0, 1)
+    (True, False)
+    """
+    a, b = segment_partition(first, start, end), segment_partition(second, start, end)
+    if a.outputs.shape[1] != b.outputs.shape[1]:
+        raise InputError(f"the networks have {a.outputs.shape[1]} and {b.outputs.shape[1]} outputs")
+    return all(a.function(k).equals(b.function(k)) for k in range(a.outputs.shape[1]))

@@ -1,1 +1,1 @@
-"""Results: atomic files, JSON-lines records and plots."""
+"""Results: files written atomically (never replacing a device, a link or a mode), JSON-lines records and resume, progress, tables, plots."""

@@ -48,6 +48,8 @@ def output_target(path: str | os.PathLike) -> tuple[str, Path]:
     FIFO or socket, written straight.  Anything else raises ``OSError`` with a
     one-line reason.
 
+    Examples
+    --------
     >>> import tempfile, pathlib, os
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> os.symlink("real.txt", d / "link.txt")
@@ -94,6 +96,8 @@ def check_writable(path: str | os.PathLike) -> None:
     Used by the CLI before long work starts, so a bad ``--out`` fails at once.
     Nothing is opened: a FIFO is not waited on.
 
+    Examples
+    --------
     >>> check_writable("/no/such/folder/net.pt")
     Traceback (most recent call last):
     ...
@@ -124,6 +128,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     Raises ``OSError`` (one line, naming ``path``) when it cannot be written;
     then nothing at ``path`` has changed.
 
+    Examples
+    --------
     >>> import tempfile, pathlib, os
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> p = write_atomic(d / "a.txt", lambda t: pathlib.Path(t).write_text("hi"))

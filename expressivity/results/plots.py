@@ -17,6 +17,8 @@ from expressivity.results.atomic import write_atomic
 def plot_formats() -> dict[str, str]:
     """The file types matplotlib's Agg canvas can write, by suffix (without the dot).
 
+    Examples
+    --------
     >>> {"png", "pdf", "svg"} <= set(plot_formats())
     True
     """
@@ -33,6 +35,8 @@ def plot_format(path: str | os.PathLike) -> str:
     text is drawn in that format first (in memory), so that formats which need
     an outside program (``.pgf`` needs LaTeX) fail here, before any work.
 
+    Examples
+    --------
     >>> plot_format("widths.PDF")
     'pdf'
     >>> plot_format("widths.txt")  # doctest: +ELLIPSIS
@@ -75,6 +79,8 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
         The image; its suffix picks the format (``.png``, ``.pdf``, ``.svg``, any
         of :func:`plot_formats`; :func:`plot_format` checks it before any work).
 
+    Notes
+    -----
     Left: per function and depth, the smallest width at which a verified network
     was found (an upper bound on the minimum), beside the one-hidden-layer
     constructions: minterms (one unit per input on the smaller side of ``f``;
@@ -83,6 +89,8 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     for parity; on a log scale.  Right: the fraction of runs that fit, per
     ``(n, width)``, for the first function and depth.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from expressivity.search.records import WidthBatch
     >>> from expressivity.search.summary import summarize
@@ -168,10 +176,14 @@ def plot_depth_width(table, path: str | os.PathLike, *, title: str = "") -> Path
     path : path
         The image; its suffix picks the format.
 
+    Notes
+    -----
     One row of panels per function: left, the smallest width found per hidden
     layer (upper bounds; solid lines, one per depth) and the constructions
     (dashed); right, the same networks' parameter counts.  Log scale.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from expressivity.search.depth_table import depth_width_table
     >>> table = depth_width_table(["majority"], [3], [1], max_width=1, block=1, seeds=2)
@@ -226,34 +238,37 @@ def plot_depth_width(table, path: str | os.PathLike, *, title: str = "") -> Path
     return write_atomic(path, lambda temp: figure.savefig(temp, format=fmt))
 
 
-def plot_census(rows: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:
+def plot_census(bins: Sequence, path: str | os.PathLike, *, title: str = "") -> Path:
     """Draw how many functions (classes weighted by size) and how many classes need each minimum width.
 
     Parameters
     ----------
-    rows : sequence of CensusRow
-        From :func:`expressivity.prove.census.census`.
+    bins : sequence of HistogramBin
+        From :func:`expressivity.prove.census.width_histogram` (anything with ``label``,
+        ``width``, ``functions`` and ``classes``): the plot draws what it is given, so this
+        module needs nothing from the proofs.
     path : path
         The image; its suffix picks the format (any of :func:`plot_formats`;
         :func:`plot_format` checks it before any work).
 
+    Notes
+    -----
     Left: functions per minimum width, each bar labelled with its count; right:
     classes per minimum width.  Classes not settled (``gap``, ``unknown``) get
     bars of their own, in grey, after the widths.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
-    >>> from expressivity.prove.census import census
-    >>> out = plot_census(census(2), pathlib.Path(tempfile.mkdtemp()) / "c.png")
+    >>> from expressivity.prove.census import census, width_histogram
+    >>> out = plot_census(width_histogram(census(2)), pathlib.Path(tempfile.mkdtemp()) / "c.png")
     >>> out.read_bytes()[:4] == b"\\x89PNG"
     True
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from expressivity.prove.census import width_histogram
-
     path = Path(path)
-    bins = width_histogram(rows)
     labels = [b.label for b in bins]
     colours = ["tab:blue" if b.width is not None else "tab:gray" for b in bins]
     figure = Figure(figsize=(10, 4.2), layout="constrained")

@@ -58,6 +58,8 @@ def record_kind(record: Mapping[str, Any]) -> str | None:
 
     The stamp decides; a record without one (written before it) is recognised by its fields.
 
+    Examples
+    --------
     >>> record_kind({"written_by": "census", "kind": "census"})
     'census'
     >>> record_kind({"kind": "prove-width", "formulation": "strong", "groups": None})
@@ -101,6 +103,8 @@ def read_records(path: str | os.PathLike, kind: str | None = None) -> list[dict[
     when ``kind`` (a key of :data:`RECORD_KINDS`) is given, when a record is of
     another kind (see the module docstring): one file, one command.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.jsonl"
     >>> read_records(p)

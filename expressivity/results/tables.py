@@ -7,6 +7,8 @@ from typing import Any, Iterable, Sequence
 def format_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A plain aligned text table.
 
+    Examples
+    --------
     >>> print(format_table(["n", "width"], [[2, 2], [10, 1024]]))
      n  width
      2      2
@@ -20,6 +22,8 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def span_text(values: Sequence[int]) -> str:
     """``"3..6"`` for a run of consecutive integers, else ``"1, 4, 9"``.
 
+    Examples
+    --------
     >>> span_text([5, 3, 4, 6]), span_text([1, 4, 9]), span_text([])
     ('3..6', '1, 4, 9', '')
     """

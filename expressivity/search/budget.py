@@ -112,6 +112,8 @@ def slot_counts(n: int, widths, seeds: int, depth: int = 1) -> dict[tuple, int]:
     Every hidden layer has the width.  Up to ``PAD_UP_TO_BITS`` a huge ``range`` of
     widths is counted, never listed (slot widths are powers of two).
 
+    Examples
+    --------
     >>> slot_counts(3, range(1, 10), 2)
     {(8,): 16, (16,): 2}
     >>> slot_counts(8, [3, 5], 4, depth=2)
@@ -143,6 +145,8 @@ def training_cost(
     torch threads).  They are estimates, good to a factor of two or three; what
     matters is that sizes which cannot fit or finish are seen before any work.
 
+    Examples
+    --------
     >>> cost = training_cost(3, slot_counts(3, range(1, 9), 64), 1000)
     >>> cost.elements, cost.chunks, cost.largest_chunk  # one chunk, every model padded to 8 units
     (32768, 1, 32768)
@@ -266,6 +270,8 @@ def check_search_size(
     re-check of fits (about 1.5 ms each) is not counted.  Returns the estimated
     seconds; raises :class:`SearchTooLarge` naming the option to change.
 
+    Examples
+    --------
     >>> 0 < check_search_size([3], range(1, 5), 64, TrainConfig(steps=1000)) < 60  # seconds
     True
     >>> check_search_size([3], range(10**9, 10**9 + 1), 1, TrainConfig(steps=1))  # doctest: +ELLIPSIS

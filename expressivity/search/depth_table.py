@@ -42,6 +42,8 @@ TABLE_NOTE = (
 def function_spec(name: str, n: int) -> str | None:
     """The spec searched for family ``name`` at ``n`` bits, or ``None`` where it is not defined.
 
+    Examples
+    --------
     >>> function_spec("tribes", 6), function_spec("tribes", 5), function_spec("ip", 3), function_spec("parity", 3)
     ('tribes:2,3', None, None, 'parity')
     """
@@ -106,6 +108,8 @@ class DepthTable:
 def constructions(name: str, n: int) -> list[Construction]:
     """The known constructions of family ``name`` at ``n`` bits (see the module docstring).
 
+    Examples
+    --------
     >>> [(c.name, c.depth, c.width, c.parameters) for c in constructions("parity", 4)]
     [('minterms', 1, 8, 49), ('on sum(x)', 1, 4, 25), ('zigzag', 1, 3, 19), ('xor tree', 2, 4, 33)]
     """
@@ -159,6 +163,8 @@ def depth_width_table(
     empty or repeated function name, or a time limit that is not a finite
     number of seconds at least 0.
 
+    Examples
+    --------
     >>> table = depth_width_table(["majority"], [3], [1, 2], max_width=2, block=2, seeds=4)
     >>> [(c.depth, c.width) for c in table.cells]
     [(1, 1), (2, 1)]

@@ -49,6 +49,8 @@ CHECK_EVERY = {"cpu": 8, "cuda": 64}
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` (a GPU when torch sees one), ``"cpu"`` or ``"cuda"``; ``ValueError`` if unusable.
 
+    Examples
+    --------
     >>> resolve_device("cpu")
     device(type='cpu')
     """
@@ -78,6 +80,8 @@ def slot_shape(n: int, shape) -> tuple[int, ...]:
     cut off when the model is read out.  The slot shape depends on ``(n, shape)``
     alone, never on the batch.
 
+    Examples
+    --------
     >>> slot_shape(3, (5,)), slot_shape(3, (1, 9)), slot_shape(10, (5,))
     ((8,), (8, 16), (5,))
     """
@@ -93,6 +97,8 @@ def chunk_slots(n: int, shape, models: int, budget: int) -> list[int]:
     A chunk holds at least one model (padded to :data:`MIN_SLOTS` slots when alone);
     otherwise ``slots * sum(shape) * 2^n <= budget``.
 
+    Examples
+    --------
     >>> chunk_slots(10, (6,), 128, 1 << 18)
     [32, 32, 32, 32]
     >>> chunk_slots(3, (4,), 7, 1 << 18)

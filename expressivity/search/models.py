@@ -96,6 +96,8 @@ class TrainConfig:
     def key(self) -> str:
         """A short string naming this configuration (used in records and file names).
 
+        Examples
+        --------
         >>> TrainConfig().key()
         'loss=logistic,init=uniform,enc=pm1,steps=2000,lr=0.01,b1=0.9,b2=0.999,eps=1e-08,float32'
         """
@@ -111,13 +113,15 @@ class TrainConfig:
 def check_shape(shape) -> tuple[int, ...]:
     """Hidden widths as a tuple: an int ``w`` is one hidden layer of width ``w``.
 
+    Examples
+    --------
     >>> check_shape(3), check_shape([8, 4])
     ((3,), (8, 4))
     """
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
-        shape = tuple(check_int(w, "a width", maximum=MAX_WIDTH, why="(units in one hidden layer)") for w in shape)
+        shape = tuple(check_int(w, "a width") for w in shape)  # how wide a search may go: search.budget
     except TypeError:
         raise InputError(f"a shape is a width or a sequence of widths, got {type(shape).__name__}") from None
     if not 1 <= len(shape) <= MAX_DEPTH:
@@ -144,6 +148,7 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", check_shape(self.shape))
+        check_int(max(self.shape), "a width", maximum=MAX_WIDTH, why="(units in one hidden layer)")
         check_int(self.index, "index", minimum=0)
 
     @property
@@ -177,6 +182,8 @@ def init_parameters(n: int, shape, index: int, *, seed: int, init: str) -> dict[
     ``output_weight (w,)``, ``output_bias (1,)``; every depth also gives
     ``weights`` and ``biases``, the lists of all layers (output last).
 
+    Examples
+    --------
     >>> p = init_parameters(3, 2, 0, seed=0, init="rademacher")
     >>> p["hidden_weight"].shape, sorted(set((p["hidden_weight"] ** 2 * 3).round(12).ravel().tolist()))
     ((2, 3), [1.0])
@@ -221,6 +228,8 @@ def init_stacked(n: int, shape, indices: Sequence[int], *, seed: int, init: str)
     checked once, and a ``uniform`` layer is one call of the generator (which fills
     its output in order: ``a + b`` values are the ``a`` then the ``b`` of two calls).
 
+    Examples
+    --------
     >>> stacked = init_stacked(3, (4, 2), [0, 5], seed=1, init="uniform")
     >>> one = init_parameters(3, (4, 2), 5, seed=1, init="uniform")
     >>> all((w[1] == v).all() and (b[1] == c).all() for w, b, v, c in zip(*stacked, one["weights"], one["biases"]))
@@ -250,6 +259,8 @@ def init_stacked(n: int, shape, indices: Sequence[int], *, seed: int, init: str)
 def target_signs(table: np.ndarray) -> np.ndarray:
     """``+1`` where the truth table is 1 and ``-1`` where it is 0 (float64, the table's row order).
 
+    Examples
+    --------
     >>> target_signs(np.array([0, 1, 1, 0], dtype=bool)).tolist()
     [-1.0, 1.0, 1.0, -1.0]
     """
@@ -259,6 +270,8 @@ def target_signs(table: np.ndarray) -> np.ndarray:
 def parity_signs(n: int) -> np.ndarray:
     """``+1`` for inputs of odd parity and ``-1`` for even, in the verifier's input order.
 
+    Examples
+    --------
     >>> parity_signs(2).tolist()
     [-1.0, 1.0, 1.0, -1.0]
     """
@@ -272,6 +285,8 @@ def parity_signs(n: int) -> np.ndarray:
 def parameter_count(n: int, shape) -> int:
     """Weights and biases of a network of hidden widths ``shape`` on ``n`` bits (one output).
 
+    Examples
+    --------
     >>> parameter_count(3, 2), parameter_count(4, (3, 3))
     (11, 31)
     """
@@ -285,6 +300,8 @@ def flops_per_step(n: int, shapes: Sequence) -> int:
     Forward ``2 * 2^n * (weights and biases of the network)``, backward twice
     that, as for a dense implementation; the elementwise work is not counted.
 
+    Examples
+    --------
     >>> flops_per_step(2, [2])  # 6 * 4 inputs * (3 * 2 + 3 * 1) parameters
     216
     """
@@ -373,6 +390,8 @@ class TrainedModel:
         right: re-verify it before claiming anything about it.  Only the first
         layer changes.  A 0/1 model is returned as it is (exact).
 
+        Examples
+        --------
         >>> m = TrainedModel.one_hidden_layer(2, 2, 0, True, 3, [[1.0, 1.0], [1.0, 1.0]], [1.0, -1.0],
         ...                                   [1.0, -2.0], -0.5, encoding="pm1")
         >>> bits, exact = m.with_01_inputs()

@@ -26,6 +26,8 @@ def minterm_width(ones: int, n: int) -> int:
     (0/1 inputs), so ``sum - 1/2`` over the ones of ``f`` (or ``1/2 - sum`` over its
     zeros) is positive exactly where ``f = 1``.  A constant needs none.
 
+    Examples
+    --------
     >>> minterm_width(8, 4), minterm_width(1, 3), minterm_width(0, 3)
     (8, 1, 0)
     """
@@ -67,6 +69,8 @@ def summarize(batches: Iterable) -> list[WidthRow]:
     A function is its truth table: batches of the same table asked as different
     specs (``majority`` and ``hex:e8``) share a row, named by the first spec seen.
 
+    Examples
+    --------
     >>> from expressivity.search.records import WidthBatch
     >>> b = [WidthBatch(2, (1,), "parity", "6", "c", 0, 4, 0, 0, width=1),
     ...      WidthBatch(2, (2,), "parity", "6", "c", 0, 4, 3, 3, width=2, best_margin=0.5)]
@@ -110,6 +114,8 @@ def summarize(batches: Iterable) -> list[WidthRow]:
 def summary_text(rows: Sequence[WidthRow]) -> str:
     """The table and what it means, as printed by ``expressivity search-width``.
 
+    Examples
+    --------
     >>> from expressivity.search.records import WidthBatch
     >>> rows = summarize([WidthBatch(2, (1,), "parity", "6", "c", 0, 4, 0, 0, width=1),
     ...                   WidthBatch(2, (2,), "parity", "6", "c", 0, 4, 3, 3, width=2, best_margin=0.5)])

@@ -92,6 +92,8 @@ def function_reference(f: BooleanFunction) -> Callable[[np.ndarray], np.ndarray]
 def search_shapes(widths: Iterable[int] | None, depth: int, shape) -> list[tuple[int, ...]]:
     """The shapes a search trains: ``depth`` layers of each width, or the one explicit ``shape``.
 
+    Examples
+    --------
     >>> search_shapes([1, 2], 2, None), search_shapes(None, None, (8, 4))
     ([(1, 1), (2, 2)], [(8, 4)])
     """
@@ -169,6 +171,8 @@ def search_width(
         process, in order).  Models train bit for bit the same in any piece, so
         the records do not depend on the backend; they say which it was.
 
+    Notes
+    -----
     Sizes are checked first (:func:`~expressivity.search.budget.check_search_size`,
     which raises :class:`~expressivity.search.budget.SearchTooLarge`); trained models
     are held in pieces of at most :data:`~expressivity.search.budget.PIECE_BYTES`,
@@ -296,6 +300,8 @@ def pieces(n: int, shapes: Sequence, seeds: int, limit: int = PIECE_BYTES):
     Each piece is a list of ``(shape, first index, stop index)``; every piece holds
     at least one model.
 
+    Examples
+    --------
     >>> list(pieces(3, [(1,), (2,)], 4))
     [[((1,), 0, 4), ((2,), 0, 4)]]
     >>> list(pieces(3, [(1,), (2,)], 4, limit=3 * held_model_bytes(3, (2,))))

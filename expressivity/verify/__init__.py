@@ -1,1 +1,1 @@
-"""Verification: exhaustive (every input) and compositional (a certificate for any n)."""
+"""Verification in arithmetic proven exact: exhaustive (every input; integers, or float64 under a rigorous bound with a rational fallback), sparse branch and bound for one hidden layer, and compositional (a certificate for any n)."""

@@ -50,6 +50,8 @@ def certify(circuit, net: LayeredNet) -> Verification:
     certificate does not show that the network is wrong; the exhaustive
     verifier can find out.
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> from expressivity.networks.compiler import compile_network
     >>> circuit = xor_tree(1000)

@@ -14,6 +14,8 @@ enough makes every scaled weight and bias an integer, so
 
 A direct link ``S x`` is scaled by ``2^A``, which must then also make it integral.
 
+Examples
+--------
 >>> from expressivity.networks.layered import LayeredNet
 >>> net = LayeredNet.from_dense([[[0.5, 0.25]], [[3.0]]], [[-0.125], [0.0]])
 >>> scaled, shift = scaled_integer_net(net)

@@ -44,6 +44,8 @@ def work_per_input(parameters: int, nonzero_weights: int, neurons: int) -> int:
 def estimated_seconds(n: int, parameters: int, nonzero_weights: int, neurons: int) -> float:
     """A conservative estimate of :func:`verify_exhaustive`'s time on 2^n inputs, from the network's counts.
 
+    Examples
+    --------
     >>> round(estimated_seconds(20, 457, 90, 30))  # the 20-bit XOR tree: about half a second
     1
     """
@@ -62,6 +64,8 @@ def table_reference(values) -> Reference:
     ``values`` has ``2^n`` integer entries in the toolkit's order (row ``k`` is the
     input with ``x_i`` = bit ``i`` of ``k``).
 
+    Examples
+    --------
     >>> table_reference([0, 1, 1, 0])(np.array([[1, 0], [1, 1]])).tolist()
     [[1], [0]]
     """
@@ -78,6 +82,8 @@ def table_reference(values) -> Reference:
 def input_bits(n: int, start: int, stop: int) -> np.ndarray:
     """Rows ``start .. stop-1`` of the truth table's inputs: bit ``i`` of the index is ``x_i``.
 
+    Examples
+    --------
     >>> input_bits(2, 0, 4).tolist()
     [[0, 0], [1, 0], [0, 1], [1, 1]]
     """
@@ -105,6 +111,8 @@ def reference_outputs(reference, n: int, start: int, stop: int, bits: np.ndarray
 def first_wrong(got: np.ndarray, expected: np.ndarray, mode: str) -> tuple[int | None, float]:
     """The first row where ``got`` is wrong (or None), and the least signed margin (inf in exact mode).
 
+    Examples
+    --------
     >>> first_wrong(np.array([[3], [-1]]), np.array([[1], [0]]), "sign")
     (None, 1.0)
     >>> first_wrong(np.array([[0], [1]]), np.array([[0], [0]]), "exact")
@@ -155,6 +163,11 @@ def verify_exhaustive(
         (saying how many inputs were checked).  Nothing is claimed either way.
     progress : bool
         Show a progress bar on stderr.
+
+    Notes
+    -----
+    A network with a NaN or infinite weight or bias gives ``status="skipped"``
+    whose reason names the layer and the entry (:meth:`LayeredNet.nonfinite`).
 
     Examples
     --------
@@ -271,6 +284,9 @@ class _ArithmeticPlan:
       (a wrong output in either mode) is decided; the others are recomputed in
       exact rational arithmetic (:func:`exact_outputs`), up to
       ``MAX_EXACT_OPERATIONS`` multiply-adds, and past that nothing is claimed.
+      Both bounds hold at every magnitude (int64 near 2^63, float64 subnormals
+      and overflow; :mod:`expressivity.networks.bounds`); a bound that overflows
+      to inf decides nothing in float64, and every input goes to exact arithmetic.
     """
 
     def __init__(self, original: LayeredNet, network: LayeredNet, shift: int, error: float, label: str):
@@ -354,6 +370,8 @@ def _wrong(values, expected, mode: str) -> bool:
 def format_duration(seconds: float) -> str:
     """Seconds as a short human duration.
 
+    Examples
+    --------
     >>> format_duration(42), format_duration(5400), format_duration(1e7)
     ('42 s', '90 minutes', '116 days')
     """

@@ -188,6 +188,8 @@ def output_table(first, bias, readout, out_bias, direct=None, max_entries=DEFAUL
     Returns the table and the number of (unit, sub-cube) entries the branch
     and bound visited.  Raises :class:`FrontierTooLarge` past ``max_entries``.
 
+    Examples
+    --------
     >>> w = sp.csr_array(np.array([[1, 1], [1, 1]])); r = sp.csr_array(np.array([[1, -2]]))
     >>> output_table(w, np.array([0, -1]), r, np.array([0]))[0].ravel().tolist()
     [0, 1, 1, 0]
@@ -227,6 +229,8 @@ def _affine_rows(start, slopes) -> np.ndarray:
     slope is a vector of the same length); row ``k`` of the result belongs to
     the input whose bit ``i`` is bit ``i`` of ``k``.
 
+    Examples
+    --------
     >>> _affine_rows(np.int64(0), np.array([1, 10])).tolist()
     [0, 1, 10, 11]
     """

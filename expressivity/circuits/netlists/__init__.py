@@ -6,6 +6,8 @@ output in the netlist's order.  A malformed or sequential file raises
 :class:`NetlistError` (a ``ValueError``) with a one-line message naming the
 file, the line and the problem.
 
+Examples
+--------
 >>> import pathlib, tempfile
 >>> from expressivity.circuits.evaluate import truth_table
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -43,6 +45,8 @@ __all__ = [
 def netlist_format(path: str | os.PathLike, format: str | None = None) -> str:
     """``format`` if given, else the one the file's suffix names; a ``NetlistError`` if neither says.
 
+    Examples
+    --------
     >>> netlist_format("c17.bench"), netlist_format("adder.AIG"), netlist_format("x.txt", "blif")
     ('bench', 'aig', 'blif')
     """
@@ -86,6 +90,8 @@ def read_netlist(path: str | os.PathLike, format: str | None = None, *, max_byte
     than ``max_bytes + 1``) or ``max_gates`` inputs plus gates, and ``OSError``
     for one that cannot be read.
 
+    Examples
+    --------
     >>> read_netlist("/dev/zero", "aig", max_bytes=1000)
     Traceback (most recent call last):
     ...

@@ -13,6 +13,8 @@ stores each gate as two unsigned LEB128 numbers, ``lhs - rhs0`` and
 Latches and the 1.9 property sections (bad states, constraints, justice,
 fairness) describe sequential checking problems; they are refused.
 
+Examples
+--------
 >>> from expressivity.circuits.evaluate import truth_table
 >>> circuit = parse_aiger(b"aag 3 2 0 1 1\\n2\\n4\\n7\\n6 2 4\\ni0 a\\ni1 b\\no0 nand\\n", "nand.aag")
 >>> truth_table(circuit).ravel().tolist(), circuit.graph["output_names"]
@@ -39,6 +41,8 @@ def parse_aiger(data: bytes, path: str = "<aiger>", expect: str | None = None,
     The header's inputs plus AND gates are checked against ``max_gates`` before
     anything else is read.
 
+    Examples
+    --------
     >>> parse_aiger(b"aig 1000000000 1000000000 0 1 0\\n2\\n", "claims.aig")
     Traceback (most recent call last):
     ...

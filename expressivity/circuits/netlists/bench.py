@@ -4,6 +4,8 @@ Gates AND, NAND, OR, NOR, XOR, XNOR of any fan-in, NOT and BUFF (or BUF);
 ``#`` starts a comment; gate names are case-insensitive.  A flip-flop (DFF)
 makes the netlist sequential and is refused.
 
+Examples
+--------
 >>> from expressivity.circuits.evaluate import truth_table
 >>> circuit = parse_bench("INPUT(a)\\nINPUT(b)\\nOUTPUT(y)\\ny = NAND(a, b)\\n", "nand.bench")
 >>> truth_table(circuit).ravel().tolist()

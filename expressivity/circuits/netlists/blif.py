@@ -8,6 +8,8 @@ starts a comment and a trailing backslash continues a line.  ``.latch`` (state),
 ``.subckt``, ``.gate`` and a second ``.model`` (hierarchy, library cells) are
 refused; timing directives are ignored.
 
+Examples
+--------
 >>> from expressivity.circuits.evaluate import truth_table
 >>> text = ".model mux\\n.inputs s a b\\n.outputs y\\n.names s a b y\\n01- 1\\n1-1 1\\n.end\\n"
 >>> truth_table(parse_blif(text, "mux.blif")).ravel().tolist()

@@ -38,6 +38,8 @@ MAX_NETLIST_GATES = 250_000
 class NetlistError(CircuitError):
     """A malformed or unsupported netlist; the message is one line: ``file: line N: problem``.
 
+    Examples
+    --------
     >>> str(NetlistError("c17.bench", 3, "unknown gate 'FOO'"))
     "c17.bench: line 3: unknown gate 'FOO'"
     >>> str(NetlistError("x.aig", None, "truncated", where="byte 40"))
@@ -54,6 +56,8 @@ class NetlistError(CircuitError):
 class NetlistLimitError(NetlistError):
     """A netlist past a size limit; ``limit`` names the parameter that raises it (``max_bytes``, ``max_gates``).
 
+    Examples
+    --------
     >>> error = NetlistLimitError("x.aig", 1, "too many gates", "max_gates")
     >>> str(error), error.limit
     ('x.aig: line 1: too many gates', 'max_gates')
@@ -67,6 +71,8 @@ class NetlistLimitError(NetlistError):
 def check_gates(path, line: int | None, gates: int, max_gates: int, what: str = "") -> None:
     """Refuse ``gates`` inputs plus gates past ``max_gates`` (a :class:`NetlistLimitError`); ``what`` says whose.
 
+    Examples
+    --------
     >>> check_gates("big.bench", 7, 11, 10)
     Traceback (most recent call last):
     ...

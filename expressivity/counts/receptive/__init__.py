@@ -2,10 +2,11 @@
 
 One import (this package) for three subjects, each in modules of its own:
 
-* :mod:`expressivity.counts.fields`: the arithmetic along one axis
-  (:class:`Span`, exact per position) and per layer (:class:`Field`,
-  :func:`union`, :class:`LayerField`), shared with the specs of
-  :mod:`expressivity.counts.spec`;
+* :mod:`expressivity.counts.fields`: the arithmetic per layer
+  (:class:`Field`, :func:`union`, :class:`LayerField`), shared with the
+  specs of :mod:`expressivity.counts.spec`, and
+  :mod:`~expressivity.counts.receptive.span` along one axis (:class:`Span`,
+  exact per position);
 * torch modules (:func:`module_receptive_fields`), traced with torch.fx in
   eval mode and never run on data (an input shape is first checked on a fake
   tensor, :func:`check_input_shape`): :mod:`~expressivity.counts.receptive.fx` walks
@@ -27,14 +28,17 @@ values, so a weight or constant that is zero (a pruned kernel, a mask of
 zeros) can make the true field smaller; the tests compare every rule with
 the support of an input gradient.
 
+Examples
+--------
 >>> from torch import nn
 >>> module_receptive_fields(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)), (1, 8, 8))[-1].field
 Field(size=(5, 5), stride=(1, 1), padding=(0, 0), whole=False)
 """
 from __future__ import annotations
 
-from expressivity.counts.fields import Field, LayerField, ReceptiveFieldError, Span, axis_names, union
+from expressivity.counts.fields import Field, LayerField, ReceptiveFieldError, axis_names, union
 from expressivity.counts.receptive.fx import check_input_shape, module_receptive_fields
+from expressivity.counts.receptive.span import Span
 from expressivity.counts.receptive.units import unit_field_summary, unit_supports, xor_tree_unit_fields, xor_tree_unit_inputs
 
 __all__ = [

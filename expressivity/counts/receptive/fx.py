@@ -150,6 +150,8 @@ def check_input_shape(module, input_shape: Sequence[int]) -> None:
     Ops that fake tensors cannot run (data-dependent shapes, operators
     without a shape rule) leave the decision to the trace.
 
+    Examples
+    --------
     >>> from torch import nn
     >>> check_input_shape(nn.Conv2d(3, 4, 3), (1, 8, 8))
     Traceback (most recent call last):
@@ -163,9 +165,11 @@ def check_input_shape(module, input_shape: Sequence[int]) -> None:
     from torch._subclasses import fake_tensor
 
     shape = tuple(int(v) for v in input_shape)
+    tensors = (*module.parameters(), *module.buffers())  # the input takes the module's float type (double, half)
+    dtype = next((t.dtype for t in tensors if t.is_floating_point()), torch.get_default_dtype())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the check's own runs: torch's advice on the forward is not the user's
-        if _runs_on_meta(module, shape):  # the fast path (a fifth of the fake run); only a pass is conclusive
+        if _runs_on_meta(module, shape, dtype):  # the fast path (a fifth of the fake run); only a pass is conclusive
             return
     undecided = (fake_tensor.UnsupportedOperatorException, fake_tensor.DynamicOutputShapeException,
                  fake_tensor.DataDependentOutputException, fake_tensor.UnsupportedFakeTensorException)
@@ -174,7 +178,7 @@ def check_input_shape(module, input_shape: Sequence[int]) -> None:
     try:
         with warnings.catch_warnings(), fake_tensor.FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             warnings.simplefilter("ignore")
-            module(torch.zeros((1,) + shape))
+            module(torch.zeros((1,) + shape, dtype=dtype))
     except undecided:
         return
     except Exception as error:  # any complaint of the module about this shape
@@ -186,7 +190,7 @@ def check_input_shape(module, input_shape: Sequence[int]) -> None:
         log.disabled = disabled
 
 
-def _runs_on_meta(module, shape: tuple) -> bool:
+def _runs_on_meta(module, shape: tuple, dtype) -> bool:
     """Whether the module runs on a meta tensor of ``shape`` with its parameters and buffers on the meta device.
 
     A failure is not conclusive (a constant made on the CPU inside
@@ -198,7 +202,7 @@ def _runs_on_meta(module, shape: tuple) -> bool:
     state = {name: tensor.to("meta") for name, tensor in (*module.named_parameters(), *module.named_buffers())}
     try:
         with torch.no_grad():
-            functional_call(module, state, (torch.zeros((1,) + shape, device="meta"),))
+            functional_call(module, state, (torch.zeros((1,) + shape, dtype=dtype, device="meta"),))
     except Exception:  # any failure: decided by the fake run
         return False
     return True

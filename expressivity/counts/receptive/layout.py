@@ -13,7 +13,7 @@ input-dependent tensor a :class:`Value`:
   splits channels into groups gives two channel-like parts.
 * what every position reads, twice: the true dependence and the *local* one
   (values computed by mixing all positions of a spatial axis held constant).
-  Each is a :class:`Reads`: a :class:`~expressivity.counts.fields.Span` per
+  Each is a :class:`Reads`: a :class:`~expressivity.counts.receptive.span.Span` per
   spatial key carried by the layout (a *copy* of input axis ``d``: after
   ``q @ k.transpose(-2, -1)`` axis ``d`` is carried twice, by the query and
   by the key axis) and, per input axis, a *fixed* span that every position
@@ -32,7 +32,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from expressivity.counts.fields import ReceptiveFieldError, Span, axis_names
+from expressivity.counts.fields import ReceptiveFieldError, axis_names
+from expressivity.counts.receptive.span import Span
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ def window(value: Value, a: int, op, ctx: Context, where: str) -> Value:
 def pad_source(o: int, n: int, mode: str) -> int:
     """The position of ``n`` that position ``o`` (``0 <= o < n`` inside, else padding) copies.
 
+    Examples
+    --------
     >>> [pad_source(o, 4, "reflect") for o in range(-2, 6)], [pad_source(o, 4, "replicate") for o in (-2, 5)]
     ([2, 1, 0, 1, 2, 3, 2, 1], [0, 3])
     >>> [pad_source(o, 4, "circular") for o in (-2, -1, 4, 5)]

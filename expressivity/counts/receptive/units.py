@@ -34,6 +34,8 @@ def unit_supports(net) -> list[sp.csr_array]:
     is the output), read off the weights' sparsity pattern (a direct link
     adds its inputs to the output's field).
 
+    Examples
+    --------
     >>> from expressivity.circuits.build import xor_tree
     >>> from expressivity.networks.compiler import compile_network
     >>> [sorted(set(m.sum(axis=1).tolist())) for m in unit_supports(compile_network(xor_tree(16)))]
@@ -55,6 +57,8 @@ def unit_supports(net) -> list[sp.csr_array]:
 def unit_field_summary(net) -> list[dict[str, Any]]:
     """Per layer: units, and the smallest and largest number of input bits a unit depends on.
 
+    Examples
+    --------
     >>> from expressivity.networks.shallow import minterm
     >>> unit_field_summary(minterm(3))
     [{'layer': 1, 'units': 4, 'min_bits': 3, 'max_bits': 3}, {'layer': 'output', 'units': 1, 'min_bits': 3, 'max_bits': 3}]
@@ -78,6 +82,8 @@ def xor_tree_unit_fields(n: int, arity: int = 2) -> list[dict[str, Any]]:
     Exact integer arithmetic: any ``n >= 1`` works, and the table has
     ``ceil(log_arity n) + 1`` rows.
 
+    Examples
+    --------
     >>> for row in xor_tree_unit_fields(10, 3):
     ...     print(row)
     {'layer': 1, 'units': 10, 'min_bits': 1, 'max_bits': 3}
@@ -106,6 +112,8 @@ def xor_tree_unit_inputs(n: int, arity: int = 2) -> int:
     seeing ``arity^l`` bits; the last value has one unit per operand
     (``m_(l-1) - (m_l - 1) arity`` of them) seeing the remainder.
 
+    Examples
+    --------
     >>> xor_tree_unit_inputs(16)   # 16 x 2 + 8 x 4 + 4 x 8 + 2 x 16, and the output's 16
     144
     """

@@ -1,0 +1,319 @@
+"""The standalone records checker (expressivity.prove.check): shipped records pass, corrupted copies fail.
+
+References independent of the checker: the toolkit's own exact verifier and
+LayeredNet evaluation (random small networks), its truth tables from hex, its
+Farkas and hull checks (expressivity.prove.duals, .separable), and a plain
+Fraction evaluator written here.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from expressivity.functions import function_from_hex
+from expressivity.networks.layered import LayeredNet
+from expressivity.prove import check
+from expressivity.prove.backing import farkas_evidence, hull_evidence
+from expressivity.prove.duals import check_infeasibility, solve_combination
+from expressivity.prove.patterns import Combination
+from expressivity.prove.separable import separability
+from expressivity.verify.exhaustive import input_bits, table_reference, verify_exhaustive
+
+ROOT = Path(__file__).resolve().parents[1]
+CENSUS3 = ROOT / "tests/data/census3_evidence.jsonl"   # expressivity census --bits 3, with evidence
+N5 = [ROOT / f"benchmarks/restrictions/n5_w4_p{p}_cubes.jsonl" for p in (2, 3)]
+N6 = [ROOT / f"benchmarks/restrictions/n6_w4_p{p}_cubes.jsonl" for p in (2, 3)]
+SHIPPED = [ROOT / "benchmarks/census/symmetric5.jsonl", ROOT / "benchmarks/census/symmetric6.jsonl",
+           ROOT / "benchmarks/census/symmetric7.jsonl", ROOT / "paper/records/census3.jsonl",
+           ROOT / "paper/records/parity.jsonl", CENSUS3, *N5]
+
+
+def lines(path: Path, limit: int | None = None) -> list[dict]:
+    """Complete records only: a background run may be appending to the file."""
+    text = path.read_text()
+    text = text[:text.rfind("\n") + 1]
+    return [json.loads(line) for line in text.splitlines()[:limit] if line.strip()]
+
+
+def write(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def failures(*paths) -> list[str]:
+    return [f for report in check.check_files([str(p) for p in paths]) for f in report.failures]
+
+
+def plain_outputs(cert, n: int) -> list[Fraction]:
+    """The one-hidden-layer certificate on every input, one Fraction at a time."""
+    out = []
+    for k in range(1 << n):
+        x = [(k >> i) & 1 for i in range(n)]
+        z = [Fraction(b) + sum(Fraction(w) * xi for w, xi in zip(row, x))
+             for row, b in zip(cert["weights"], cert["biases"])]
+        out.append(Fraction(cert["output_bias"]) + sum(a * max(v, 0) for a, v in zip(cert["output_weights"], z)))
+    return out
+
+
+# -- the shipped records ------------------------------------------------------------
+
+def test_shipped_records_pass_and_say_what_rests_on_floating_point():
+    reports = check.check_files([str(p) for p in SHIPPED])
+    assert [f for r in reports for f in r.failures] == []
+    by_name = {Path(r.path).name: r for r in reports}
+    assert by_name["census3_evidence.jsonl"].exact["hulls"] == 7           # the 7 classes with lower bound 2
+    assert by_name["symmetric5.jsonl"].exact["networks"] == 16
+    # every HiGHS closure is listed as such, none passed silently: 63 + 211 proven-infeasible n = 5 cubes
+    assert len(by_name["n5_w4_p2_cubes.jsonl"].floating) == 63 and len(by_name["n5_w4_p3_cubes.jsonl"].floating) == 211
+    assert len(by_name["n5_w4_p2_cubes.jsonl"].unchecked) == 148            # feasible, no network kept
+
+
+def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):
+    """The first 300 records of each n = 6 file (the whole files take about 10 s here): every citation resolves."""
+    prefixes = [write(tmp_path / p.name, lines(p, 300)) for p in N6]
+    reports = check.check_files([str(p) for p in [*N5, *prefixes]])
+    assert [f for r in reports for f in r.failures] == []
+    for report in reports[2:]:
+        facets = sum(r.get("solver_status") == "facet" for r in lines(Path(report.path)))
+        assert report.exact["facets"] == facets and report.unchecked == []
+
+
+def test_cube_records_the_toolkit_writes_pass(tmp_path):
+    """XOR's 14 cubes (networks kept), then parity of 3 with 22 of its 30 cubes closed through a facet."""
+    from expressivity.functions import parity
+    from expressivity.prove.cubes import prove_width_by_cubes
+    from expressivity.prove.facets import LowerCubes
+
+    lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
+    below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
+    upper = prove_width_by_cubes(parity(3), 2, stop_on_feasible=False, below=below)
+    paths = [write(tmp_path / f"n{n}.jsonl", [r.to_dict() for r in proof.results])
+             for n, proof in ((2, lower), (3, upper))]
+    reports = check.check_files([str(p) for p in paths])
+    assert [f for r in reports for f in r.failures] == []
+    assert reports[0].exact["networks"] == sum(r.status == "feasible-certified" for r in lower.results) > 0
+    assert reports[1].exact["facets"] == sum(r.solver_status == "facet" for r in upper.results) == 22
+    assert len(reports[1].floating) == len(upper.results)      # every closure rests on HiGHS, one way or another
+
+
+def test_old_census_records_get_the_evidence_a_new_run_writes(tmp_path):
+    """paper/records/census3.jsonl (written without evidence) augmented: the same hull points as a fresh census."""
+    from expressivity.prove.backing import census_record_with_evidence
+
+    old = lines(ROOT / "paper/records/census3.jsonl")
+    assert check.check_files([str(write(tmp_path / "old.jsonl", old))])[0].exact["hulls"] == 0
+    new = [census_record_with_evidence(r) for r in old]
+    fresh = {r["hex"]: r.get("evidence") for r in lines(CENSUS3)}
+    assert {r["hex"]: r.get("evidence") for r in new} == fresh
+    report, = check.check_files([str(write(tmp_path / "new.jsonl", new))])
+    assert report.failures == [] and report.exact["hulls"] == 7
+
+
+def test_depth_width_prefix_networks_checked_exactly(tmp_path):
+    """The first 60 search records (the whole file takes about 6 s here); weights read exactly as dyadic rationals."""
+    folder = ROOT / "benchmarks/depth_width"
+    (tmp_path / "records.weights").symlink_to(folder / "records.weights")
+    records = lines(folder / "records.jsonl", 60)
+    report, = check.check_files([str(write(tmp_path / "records.jsonl", records))])
+    assert report.failures == []
+    assert report.exact["networks"] == sum(1 for r in records if r.get("weights_file"))
+
+
+# -- corrupted copies ----------------------------------------------------------------
+
+def test_a_corrupted_weight_is_rejected(tmp_path):
+    records = lines(ROOT / "benchmarks/census/symmetric5.jsonl")
+    index, width = next((i, j) for i, r in enumerate(records) for j, p in enumerate(r["widths"]) if p["certificate"])
+    row = records[index]
+    cert = row["widths"][width]["certificate"]
+    table = function_from_hex(row["hex"], row["n"]).table
+    assert [v > 0 for v in plain_outputs(cert, row["n"])] == list(table)   # the shipped one is right
+    for delta in (1, -1, 3, -3, 7):                     # a change that the plain evaluator says breaks it
+        bad = copy.deepcopy(cert)
+        bad["weights"][0][0] += delta
+        if [v > 0 for v in plain_outputs(bad, row["n"])] != list(table):
+            break
+    else:
+        pytest.fail("no corruption broke the network")
+    broken = copy.deepcopy(records)
+    broken[index]["widths"][width]["certificate"] = bad
+    found = failures(write(tmp_path / "weight.jsonl", broken))
+    assert len(found) == 1 and "wrong on input row" in found[0]
+
+
+def test_a_corrupted_hull_multiplier_is_rejected(tmp_path):
+    records = lines(CENSUS3)
+    index = next(i for i, r in enumerate(records) if r.get("evidence"))
+    for side, position in (("ones", 0), ("zeros", -1)):
+        broken = copy.deepcopy(records)
+        broken[index]["evidence"]["hull"][side][position][1] += 1
+        assert len(failures(write(tmp_path / "hull.jsonl", broken))) == 1
+
+
+def xor_farkas() -> tuple[list[int], dict, dict]:
+    """A Farkas certificate from the toolkit (duals): one unit active on row 1 only cannot compute XOR."""
+    table = [0, 1, 1, 0]
+    answer = solve_combination([bool(v) for v in table], Combination((0b0010,), (1,)))
+    assert answer.status == "infeasible"
+    return table, answer.multipliers, farkas_evidence(2, answer.combination, answer.multipliers)
+
+
+def test_every_single_corrupted_farkas_multiplier_is_rejected():
+    table, _, evidence = xor_farkas()
+    assert check.check_farkas(table, evidence) == ""
+    for position in range(len(evidence["rows"])):     # every row has a +-1 on a bias or on c: y^T G moves
+        for delta in (1, -1):
+            bad = copy.deepcopy(evidence)
+            bad["rows"][position][1] += delta
+            assert check.check_farkas(table, bad) != ""
+
+
+def test_a_corrupted_combination_pattern_agrees_with_the_toolkit():
+    """Each one-bit change of the pattern: the checker and duals.check_infeasibility give the same verdict."""
+    table, multipliers, evidence = xor_farkas()
+    rejected = 0
+    for bit in range(4):
+        pattern = evidence["patterns"][0] ^ (1 << bit)
+        bad = dict(evidence, patterns=[pattern])
+        reference = check_infeasibility([bool(v) for v in table], Combination((pattern,), (1,)), multipliers)
+        assert (check.check_farkas(table, bad) == "") == reference
+        rejected += not reference
+    assert rejected >= 1
+
+
+def test_farkas_evidence_in_a_census_record_is_checked(tmp_path):
+    """A census row's second method carrying one certificate: accepted, then rejected with one multiplier off."""
+    records = lines(CENSUS3)
+    index = next(i for i, r in enumerate(records) if r["hex"] == "06")   # x0 XOR x1 on 3 bits
+    table = [int(v) for v in function_from_hex("06", 3).table]
+    answer = solve_combination([bool(v) for v in table], Combination((0b00000010,), (1,)))
+    assert answer.status == "infeasible"
+    good = copy.deepcopy(records)
+    good[index]["second_method"] |= {"survivors": 1, "farkas": [farkas_evidence(3, answer.combination,
+                                                                                 answer.multipliers)]}
+    report, = check.check_files([str(write(tmp_path / "good.jsonl", good))])
+    assert report.failures == [] and report.exact["farkas"] == 1
+    good[index]["second_method"]["farkas"][0]["rows"][0][1] += 1
+    assert len(failures(write(tmp_path / "bad.jsonl", good))) == 1
+
+
+def test_a_corrupted_cube_pattern_is_rejected(tmp_path):
+    """A facet closure rests on the cube's restriction to the facet it names: a changed row there is rejected,
+    a changed row off that facet leaves a cube with the same restriction, which the citation still closes."""
+    records = lines(N6[1], 20)
+    assert failures(*N5, write(tmp_path / "n6.jsonl", records)) == []
+    record = records[5]
+    bit, value = (int(v) for v in re.search(r"facet x(\d) = (\d)", record["reason"]).groups())
+    on = next(k for k in range(64) if (k >> bit) & 1 == value)
+    off = next(k for k in range(64) if (k >> bit) & 1 != value)
+    for row, rejected in ((on, 1), (off, 0)):
+        broken = copy.deepcopy(records)
+        broken[5]["cube"]["pattern"] ^= 1 << row
+        assert len(failures(*N5, write(tmp_path / "n6.jsonl", broken))) == rejected
+
+
+def test_a_citation_of_an_open_lower_cube_is_rejected(tmp_path):
+    records = lines(N6[1], 3)
+    lower = [dict(r, status="unknown") for r in lines(N5[1])]
+    found = failures(write(tmp_path / "n5.jsonl", lower), write(tmp_path / "n6.jsonl", records))
+    assert len(found) == 3 and all("unknown" in f for f in found)
+
+
+# -- the checker's arithmetic against the toolkit's ----------------------------------
+
+def test_hex_convention_matches_the_toolkit():
+    rng = np.random.default_rng(0)
+    assert check.table_of("6996", 4) == [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0]
+    for n in range(1, 7):
+        hex_ = "".join(rng.choice(list("0123456789abcdef"), max(1, (1 << n) // 4)))
+        if n < 2:
+            hex_ = str(rng.integers(0, 1 << (1 << n)))
+        assert check.table_of(hex_, n) == [int(v) for v in function_from_hex(hex_, n).table]
+
+
+def test_network_evaluation_matches_the_toolkit_on_random_networks():
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        n = int(rng.integers(1, 6))
+        widths = [int(w) for w in rng.integers(1, 5, size=int(rng.integers(1, 3)))]
+        shapes = list(zip(widths + [1], [n] + widths))
+        weights = [rng.integers(-4, 5, size=shape) for shape in shapes]
+        biases = [rng.integers(-4, 5, size=shape[0]) for shape in shapes]
+        net = LayeredNet.from_dense(weights, biases)
+        expected = net.forward(input_bits(n, 0, 1 << n))[:, 0]
+        values, scale = check.evaluate(list(zip(weights, biases)), n)
+        assert [Fraction(v, scale) for v in values] == [int(v) for v in expected]
+        # the toolkit's sign mode also calls an output of 0 wrong on a zero; 2 out - 1 is never 0 and has
+        # the sign of out on integers, so the two conventions meet on it
+        strict = LayeredNet.from_dense(weights[:-1] + [2 * weights[-1]], biases[:-1] + [2 * biases[-1] - 1])
+        for table in (expected > 0, rng.integers(0, 2, size=1 << n)):    # its own sign table, then a random one
+            verdict = verify_exhaustive(strict, table_reference(np.asarray(table, dtype=np.int64)), mode="sign")
+            assert (check._judge(values, scale, [int(v) for v in table], "sign") == "") == verdict.verified
+
+
+def test_float_weights_are_read_exactly():
+    """0.1 is not 1/10 in float64: the checker sees the float's exact dyadic value."""
+    values, scale = check.evaluate([([[0.1]], [0.0]), ([[1.0]], [-0.1])], 1)
+    assert [Fraction(v, scale) for v in values] == [Fraction(-0.1), Fraction(0.1) - Fraction(0.1)]
+    assert Fraction(values[1], scale) == 0      # a margin of exactly 0 is wrong in the sign variant
+    assert check._judge(values, scale, [0, 1], "sign") != ""
+
+
+def test_hull_evidence_round_trip():
+    for hex_, n in (("6", 2), ("96", 3), ("16", 3)):
+        result = separability(function_from_hex(hex_, n))
+        assert check.check_hull(check.table_of(hex_, n), hull_evidence(result.certificate)) == ""
+
+
+# -- the command, as a user runs it --------------------------------------------------
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "expressivity.prove.check", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_and_exit_codes(tmp_path):
+    broken = lines(CENSUS3)
+    broken[3]["evidence"]["hull"]["ones"][0][1] += 1
+    done = run("--json", CENSUS3, write(tmp_path / "bad.jsonl", broken))
+    assert done.returncode == 1, done.stderr
+    good, bad = json.loads(done.stdout)["files"]
+    assert good["failures"] == [] and good["checked_exactly"]["hulls"] == 7
+    assert len(bad["failures"]) == 1 and bad["checked_exactly"]["hulls"] == 6
+    done = run(CENSUS3, tmp_path / "missing.jsonl")              # decided before any record is checked
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "junk.jsonl").write_text("{not json\n{}\n")
+    (tmp_path / "list.jsonl").write_text("[1, 2]\n")
+    for bad in (["junk.jsonl"], ["list.jsonl"], ["."], ["--no-such-option", "junk.jsonl"], []):
+        try:
+            code = check.main([str(tmp_path / a) if not a.startswith("-") else a for a in bad])
+        except SystemExit as stop:
+            code = stop.code
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (bad, err)
+
+
+def test_a_half_written_last_line_is_skipped(tmp_path):
+    """A background run appending to a file leaves its last line without a newline for a moment."""
+    text = CENSUS3.read_text()
+    (tmp_path / "growing.jsonl").write_text(text + text.splitlines()[0][:50])
+    report, = check.check_files([str(tmp_path / "growing.jsonl")])
+    assert report.records == len(text.splitlines()) and report.failures == []
+
+
+def test_checker_imports_nothing_of_the_toolkit():
+    source = (ROOT / "expressivity/prove/check.py").read_text()
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert all(line.split()[1].split(".")[0] in {"__future__", "argparse", "itertools", "json", "math", "os", "re",
+                                                 "sys", "fractions", "numpy"} for line in imports), imports
