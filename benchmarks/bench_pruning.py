@@ -60,6 +60,12 @@ def run(n: int, width: int, positive: int, indices: list[int], variants: list[st
                               "wall": round(time.perf_counter() - wall, 2), "dual_bound": r.dual_bound}), flush=True)
 
 
+def refuse(message: str) -> None:
+    """Bad input: one line on stderr, exit status 2 (the project's convention), before any work."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="6:4:2", help="n:w:P")
@@ -71,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     if any(v not in VARIANTS for v in variants):
-        sys.exit(f"bench_pruning: --variants takes {', '.join(VARIANTS)}, got {args.variants!r}")
+        refuse(f"bench_pruning: --variants takes {', '.join(VARIANTS)}, got {args.variants!r}")
     if args.smoke:
         lower = prove_width_by_cubes(parity(3), 3, stop_on_feasible=False).results
         below = LowerCubes.from_records([r.to_dict() for r in lower], 3, 3)
@@ -81,7 +87,7 @@ def main() -> None:
     paths = [p for p in args.below.split(",") if p]
     below = LowerCubes.from_records([r for p in paths for r in read_records(p)], n - 1, width) if paths else None
     if any("c" in v for v in variants) and below is None:
-        sys.exit("bench_pruning: the c variants need --below")
+        refuse("bench_pruning: the c variants need --below")
     run(n, width, positive, [int(v) for v in args.cubes.split(",")], variants, below, args.nodes)
 
 

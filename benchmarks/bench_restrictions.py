@@ -29,8 +29,9 @@ This script measures the two facts the lemma needs, with the cube programs of
   needs no "every unit cuts every facet": a restricted network keeps its width and output
   weights) are recorded without a program; ``--every`` solves every cube, so that the records
   say which patterns admit a network (what ``--below`` needs one bit up); ``--prune`` solves the
-  pruned programs of :mod:`expressivity.prove.pruning` (every free unit's facet counts, from
-  ``--below``, and the fixed unit's stabiliser), ``--skip`` names another run's records to skip.
+  pruned programs of :mod:`expressivity.prove.pruning` (``sort``: the fixed unit's stabiliser;
+  ``counts``: every free unit's facet counts, from ``--below``; ``both``), ``--skip`` names another
+  run's records to skip.
 
     python benchmarks/bench_restrictions.py --bits 2..5 --time-limit 1200
     python benchmarks/bench_restrictions.py --splits 5:4 --time-limit 1200
@@ -38,7 +39,7 @@ This script measures the two facts the lemma needs, with the cube programs of
     python benchmarks/bench_restrictions.py --cube-split 5:4:2 --every --time-limit 600 --workers 2 --records n5p2.jsonl
     python benchmarks/bench_restrictions.py --cube-split 6:4:2 --below n5p2.jsonl --time-limit 3600 \
         --address HOST:PORT --records n6p2.jsonl
-    nice -n 19 python benchmarks/bench_restrictions.py --cube-split 6:4:2 --prune --below n5p2.jsonl \
+    nice -n 19 python benchmarks/bench_restrictions.py --cube-split 6:4:2 --prune sort --below n5p2.jsonl \
         --skip n6p2.jsonl --time-limit 3600 --workers 2 --records n6p2_pruned.jsonl
 """
 from __future__ import annotations
@@ -57,6 +58,10 @@ from expressivity.prove.unit_facets import unit_rule
 from expressivity.prove.formulation import STRONG, default_bound, positive_counts
 from expressivity.prove.width import _solve_split
 from expressivity.results.records import read_records
+
+
+#: ``--prune`` values: none, the stabiliser's sorted weights, every free unit's facet counts, both.
+PRUNINGS = ("", "sort", "counts", "both")
 
 
 def parse_span(text: str) -> list[int]:
@@ -94,7 +99,7 @@ def split_rows(pairs: list[tuple[int, int]], time_limit: float) -> None:
 
 
 def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str,
-               every: bool = False, below: list[str] = (), address: str | None = None, prune: bool = False,
+               every: bool = False, below: list[str] = (), address: str | None = None, prune: str = "",
                skip: list[str] = ()) -> None:
     """Every cube of ``(parity(n), width)`` with ``positive`` +1 output weights, on Ray (or locally with 1 worker).
 
@@ -102,10 +107,15 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
     patterns of the fixed unit admit a network).  ``below``: record files of ``n - 1`` bits at
     this width; a cube that one of them settles through a facet (:mod:`expressivity.prove.facets`)
     is recorded as such and not solved.  Each record is a ``CubeResult`` (``prove-width --cubes``'s form).
-    ``prune``: solve the pruned programs of :mod:`expressivity.prove.pruning` (the facet counts of every
-    free unit need ``below``; the sorted weights of the stabiliser need nothing).  ``skip``: more record
-    files whose settled cubes of this ``(n, width)`` are not solved again (another run's records).
+    ``prune``: solve the pruned programs of :mod:`expressivity.prove.pruning`: ``"sort"`` (the fixed
+    unit's stabiliser sorts a free unit's weights), ``"counts"`` (every free unit's facet counts, from
+    ``below``) or ``"both"``; ``""`` solves the plain cube programs.  ``skip``: more record files whose
+    settled cubes of this ``(n, width)`` are not solved again (another run's records).
     """
+    if prune not in PRUNINGS:
+        raise ValueError(f"prune must be one of {PRUNINGS}, got {prune!r}")
+    if prune in ("counts", "both") and not below:
+        raise ValueError(f"prune {prune!r} needs the record files of n - 1 bits (below)")
     f = parity(n)
     settled = {Cube.from_dict(r["cube"]).key for path in [records, *skip] for r in read_records(path)
                if "cube" in r and (r.get("n"), r.get("width")) == (n, width) and r["status"] != "unknown"}
@@ -132,10 +142,12 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
         try:
             task = functools.partial(_solve_task, (f.hex, n), width, time_limit, 1)
             if prune:
-                counts_rows = None if lower is None else count_rows(unit_rule(f, width, positive, lower))
-                task = functools.partial(_solve_pruned_task, (f.hex, n), width, time_limit, 1, counts_rows)
-                print(f"# pruned programs: {0 if counts_rows is None else counts_rows.count} facet-count rows "
-                      f"per unit pair of signs, sorted weights of the first free unit", flush=True)
+                counts_rows = count_rows(unit_rule(f, width, positive, lower)) if prune != "sort" else None
+                task = functools.partial(_solve_pruned_task, (f.hex, n), width, time_limit, 1, counts_rows,
+                                         prune != "counts")
+                print(f"# pruned programs ({prune}): {0 if counts_rows is None else counts_rows.count} facet-count "
+                      f"rows (one unit of each sign), first free unit's weights sorted: {prune != 'counts'}",
+                      flush=True)
             for solved, (cube, r) in enumerate(backend.map_unordered(task, todo), start=1):
                 record(out, r)
                 print(f"cube {cube.index} (fixed unit active on {cube.active}): {r.status} ({r.solver_status}), "
@@ -158,10 +170,14 @@ def main() -> None:
     parser.add_argument("--every", action="store_true", help="--cube-split: solve every cube, not stop at a network")
     parser.add_argument("--below", default="", help="--cube-split: record files of n - 1 bits, comma-separated")
     parser.add_argument("--address", default=None, help="--cube-split: a Ray cluster's HOST:PORT")
-    parser.add_argument("--prune", action="store_true", help="--cube-split: solve the pruned programs")
+    parser.add_argument("--prune", default="", choices=PRUNINGS,
+                        help="--cube-split: solve pruned programs (sort: the stabiliser; counts: facet counts, "
+                             "needs --below; both)")
     parser.add_argument("--skip", default="", help="--cube-split: more record files whose settled cubes are skipped")
     parser.add_argument("--smoke", action="store_true", help="only the affine rows for d = 2..3, 10 s limit (seconds)")
     args = parser.parse_args()
+    if args.prune in ("counts", "both") and not args.below:
+        parser.exit(2, f"bench_restrictions: --prune {args.prune} needs --below (record files of n - 1 bits)\n")
     if args.smoke:
         args.bits, args.time_limit, args.cube_split, args.splits = "2..3", 10.0, None, None
     if args.bits:

@@ -17,6 +17,8 @@ PAPER = Path(__file__).resolve().parent
 ROOT = PAPER.parent
 RECORDS = PAPER / "records"
 BENCH = ROOT / "benchmarks"
+#: The NPN censuses of 3 and 4 variables, with the certificates a reader re-checks (prove/check.py).
+CENSUS_EVIDENCE = BENCH / "census" / "evidence"
 NETLISTS = ROOT / "tests" / "data" / "iscas85"
 
 
@@ -100,7 +102,7 @@ def census_npn() -> str:
     """Functions of 3 and 4 variables by minimum width, from the NPN census records."""
     rows = []
     for n in (3, 4):
-        records = read_jsonl(RECORDS / f"census{n}.jsonl")
+        records = read_jsonl(CENSUS_EVIDENCE / f"census{n}.jsonl")
         functions, classes = Counter(), Counter()
         for r in records:
             assert r["status"] == "exact", (n, r["hex"])
@@ -159,6 +161,65 @@ def iscas() -> str:
                    rows)
 
 
+# --- real-valued depth ---------------------------------------------------------------------------
+
+SAWTOOTH_KS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 20)
+#: Up to this k the deep and the shallow sawtooth are proven equal on [0, 1] as the paper builds.
+SAWTOOTH_PROVEN = 12
+
+
+def sawtooth() -> str:
+    """Telgarsky's sawtooth: exact pieces of the deep network (``expressivity regions``), its size, and its one-layer twin's."""
+    from expressivity.regions.sawtooth import one_layer_function, sawtooth as deep_sawtooth, shallow_sawtooth
+    from expressivity.regions.segment import segment_partition
+
+    rows = []
+    for k in SAWTOOTH_KS:
+        report = json.loads(run_cli("regions", "--sawtooth", str(k), "--json", "--max-listed", "0"))
+        deep, shallow = deep_sawtooth(k), shallow_sawtooth(k)
+        if k <= SAWTOOTH_PROVEN:
+            equal = one_layer_function(shallow, 0, 1).equals(segment_partition(deep, 0, 1).function())
+            proven = "proven" if equal else "DIFFERENT"
+        else:
+            proven = "--"
+        assert report["linear_pieces"] == report["activation_regions"], k
+        assert shallow.widths[0] + 1 >= report["linear_pieces"] > shallow.widths[0] - 1, k  # w units: <= w + 1 pieces
+        rows.append([k, report["linear_pieces"], deep.neurons, deep.parameters, shallow.widths[0], shallow.parameters,
+                     proven])
+    return tabular("rrrrrrl", ["$k$", "pieces on $[0,1]$", "deep units", "deep parameters", "shallow units",
+                               "shallow parameters", "equal"], rows)
+
+
+# --- what a reader can re-check --------------------------------------------------------------------
+
+#: The records files behind the paper's claims, in the order the paper uses them.
+CHECKED_FILES = [RECORDS / "parity.jsonl", CENSUS_EVIDENCE / "census3.jsonl", CENSUS_EVIDENCE / "census4.jsonl",
+                 CENSUS_EVIDENCE / "census_symmetric5.jsonl", BENCH / "restrictions" / "n5_w4_p3_cubes.jsonl",
+                 BENCH / "restrictions" / "n5_w4_p2_cubes.jsonl", BENCH / "restrictions" / "n6_w4_p3_cubes.jsonl",
+                 BENCH / "restrictions" / "n6_w4_p2_cubes.jsonl"]
+
+
+def checked() -> str:
+    """What the standalone checker (``python -m expressivity.prove.check``) re-verifies in each records file."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "expressivity" / "prove" / "check.py"), "--json",
+                           *map(str, CHECKED_FILES)], capture_output=True, text=True, cwd=ROOT)
+    report = json.loads(done.stdout)
+    if report["failed"] or done.returncode != 0:
+        raise RuntimeError(f"the checker rejects a records file the paper uses: {done.stderr.strip()}")
+    rows = []
+    for f in report["files"]:
+        exact = f["checked_exactly"]
+        name = Path(f["path"]).relative_to(ROOT).as_posix().replace("_", "\\_")
+        rows.append([f"\\texttt{{{name}}}", f["records"], exact["networks"] + exact["constructions"],
+                     exact["farkas"] + exact["hulls"], exact["facets"], len(f["floating_point"]),
+                     f["nothing_claimed"]])
+    return tabular("lrrrrrr", ["records", "records", "networks", "exact certificates", "facet citations",
+                               "HiGHS closures", "no claim"], rows)
+
+
 # --- numbers quoted in the prose ---------------------------------------------------------------
 
 def numbers() -> str:
@@ -180,7 +241,7 @@ def numbers() -> str:
         "SixCubesNetworks": n6["networks"],
     }
     for n in (3, 4):
-        records = read_jsonl(RECORDS / f"census{n}.jsonl")
+        records = read_jsonl(CENSUS_EVIDENCE / f"census{n}.jsonl")
         macros[f"Census{'Three' if n == 3 else 'Four'}Classes"] = len(records)
     lines = [f"\\newcommand{{\\{name}}}{{{value:,}}}".replace(",", "{,}") for name, value in macros.items()]
     return "\n".join(lines) + "\n"
@@ -194,5 +255,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "census_symmetric.tex": census_symmetric,
     "depth_width.tex": depth_width,
     "iscas.tex": iscas,
+    "sawtooth.tex": sawtooth,
+    "checked.tex": checked,
     "numbers.tex": numbers,
 }

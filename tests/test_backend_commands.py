@@ -151,7 +151,7 @@ def test_prove_width_cube_options_are_one_line_exit_2(args, words):
     ["prove-width", "--bits", "3", "--cubes"],
     ["prove-width", "--bits", "3"],
     ["search-width", "--bits", "3", "--widths", "2", "--seeds", "2"],
-    ["tied-width", "--bits", "4", "--width", "3"],
+    ["tied-width", "--bits", "4", "--widths", "3"],
 ])
 @pytest.mark.parametrize("extra, words", [
     (["--address", "auto"], "--address needs --backend ray"),

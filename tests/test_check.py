@@ -117,6 +117,25 @@ def test_old_census_records_get_the_evidence_a_new_run_writes(tmp_path):
     assert report.failures == [] and report.exact["hulls"] == 7
 
 
+def test_census_records_with_evidence_pass(tmp_path):
+    """benchmarks/census/evidence: the shipped census records with their certificates added.  census4's row
+    016b carries 27,020 sets of Farkas multipliers (about 3 s here): 300 of them are checked, the rest of
+    the file whole."""
+    folder = ROOT / "benchmarks/census/evidence"
+    reports = check.check_files([str(folder / f"{name}.jsonl") for name in
+                                 ("census3", "census_symmetric5", "census_symmetric6", "census_symmetric7")])
+    assert [f for r in reports for f in r.failures] == []
+    assert [r.exact["hulls"] for r in reports] == [7, 6, 9, 23]
+    census4 = lines(folder / "census4.jsonl")
+    heavy = next(r for r in census4 if r["hex"] == "016b")
+    report, = check.check_files([str(write(tmp_path / "census4.jsonl", [r for r in census4 if r is not heavy]))])
+    assert report.failures == [] and report.exact["hulls"] == 37
+    farkas = heavy["second_method"]["farkas"]
+    assert len(farkas) == heavy["second_method"]["survivors"] == 27020
+    table = check.table_of("016b", 4)
+    assert all(check.check_farkas(table, c) == "" for c in farkas[::90])
+
+
 def test_depth_width_prefix_networks_checked_exactly(tmp_path):
     """The first 60 search records (the whole file takes about 6 s here); weights read exactly as dyadic rationals."""
     folder = ROOT / "benchmarks/depth_width"
@@ -220,6 +239,22 @@ def test_a_corrupted_cube_pattern_is_rejected(tmp_path):
         assert len(failures(*N5, write(tmp_path / "n6.jsonl", broken))) == rejected
 
 
+def test_constructions_are_rebuilt_with_the_units_the_records_name(tmp_path):
+    """Every named construction of the symmetric censuses is rebuilt by the checker with the stated number of units;
+    a row claiming one unit fewer than its construction has is rejected."""
+    rows = [r for n in (5, 6, 7) for r in lines(ROOT / f"benchmarks/census/symmetric{n}.jsonl")
+            if re.search(r", (\d+) units?\)$", r["upper_source"])]
+    assert len(rows) >= 60
+    for row in rows:
+        net = check.construction_network(check.table_of(row["hex"], row["n"]), row["n"], row["upper_source"])
+        stated = int(re.search(r", (\d+) units?\)$", row["upper_source"]).group(1))
+        assert len(net["biases"]) == stated, row["upper_source"]
+    row = next(r for r in rows if "interpolation" in r["upper_source"])
+    assert failures(write(tmp_path / "ok.jsonl", [row])) == []
+    bad = dict(row, upper_bound=row["upper_bound"] - 1)
+    assert any("more units than claimed" in f for f in failures(write(tmp_path / "bad.jsonl", [bad])))
+
+
 def test_a_citation_of_an_open_lower_cube_is_rejected(tmp_path):
     records = lines(N6[1], 3)
     lower = [dict(r, status="unknown") for r in lines(N5[1])]
@@ -288,7 +323,9 @@ def test_cli_json_and_exit_codes(tmp_path):
     good, bad = json.loads(done.stdout)["files"]
     assert good["failures"] == [] and good["checked_exactly"]["hulls"] == 7
     assert len(bad["failures"]) == 1 and bad["checked_exactly"]["hulls"] == 6
-    done = run(CENSUS3, tmp_path / "missing.jsonl")              # decided before any record is checked
+    done = subprocess.run([sys.executable, str(ROOT / "expressivity/prove/check.py"), CENSUS3,
+                           tmp_path / "missing.jsonl"], capture_output=True, text=True, timeout=120)
+    # run as a plain file too (no package imported); bad input is decided before any record is checked
     assert done.returncode == 2 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
 
 

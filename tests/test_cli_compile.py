@@ -65,7 +65,7 @@ def test_other_circuits_and_bases(circuit, basis):
 
 def test_files_are_written_and_load_back(tmp_path):
     out, onnx_path, dot = tmp_path / "net.pt", tmp_path / "net.onnx", tmp_path / "c.dot"
-    result = run("compile", "--bits", "7", "--out", str(out), "--onnx", str(onnx_path), "--dot", str(dot))
+    result = run("compile", "--bits", "7", "--out", str(out), "--onnx", str(onnx_path), "--circuit-dot", str(dot))
     assert result.exit_code == 0, result.output
     x = all_inputs(7)
     parity = (x.sum(axis=1) % 2)[:, None]
@@ -93,7 +93,8 @@ def test_files_are_written_and_load_back(tmp_path):
         (["--bits", "4", "--verify", "maybe"], "--verify"),
         (["--bits", "4", "--basis", "nand"], "--basis"),
         (["--bits", "4", "--onnx", "/no/such/folder/net.onnx"], "does not exist"),
-        (["--bits", "4", "--dot", "/no/such/folder/c.dot"], "does not exist"),
+        (["--bits", "4", "--circuit-dot", "/no/such/folder/c.dot"], "does not exist"),
+        (["--bits", "4", "--network-dot", "/no/such/folder/n.dot"], "does not exist"),
         ([], "--bits"),
         (["--bits", "99999999999999999999999"], "--bits goes up to"),
         (["--bits", "4..6"], "one n"),

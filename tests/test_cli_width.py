@@ -112,9 +112,9 @@ def test_json_turns_progress_off_and_stays_json():
 @pytest.mark.parametrize("args, option", [
     (["--bits", "5", "--groups", "3,2", "--max-groups", "1"], "--max-groups"),
     (["--bits", "5", "--groups", "3,2", "--max-groups", "3"], "--max-groups"),  # explicit, even if the default
-    (["--bits", "5", "--width", "1000000", "--time-limit", "5"], "--width"),
-    (["--bits", "5", "--groups", "3,2", "--width", "100000"], "--width"),
-    (["--bits", "12", "--width", "33"], "--width"),
+    (["--bits", "5", "--widths", "1000000", "--time-limit", "5"], "--widths"),
+    (["--bits", "5", "--groups", "3,2", "--widths", "100000"], "--widths"),
+    (["--bits", "12", "--widths", "33"], "--widths"),
     (["--bits", "4", "--resume"], "--resume"),
     (["--bits", "13"], "--bits"),
 ])
@@ -123,7 +123,7 @@ def test_tied_width_refuses_sizes_and_conflicts_up_front(monkeypatch, args, opti
     started = time.perf_counter()
     line = one_line_error(CliRunner().invoke(main, ["tied-width", *args]), option)
     assert time.perf_counter() - started < 5
-    if "--width" in args and option == "--width":
+    if "--widths" in args and option == "--widths":
         assert "binaries" in line or "pairs" in line  # the estimate behind the refusal
 
 
@@ -138,7 +138,7 @@ def test_a_program_too_slow_to_build_is_not_built():
     # 4096 units on s = sum(x): 24,576 binaries, about a second to build, more than the whole
     # time limit: no program is built, and the answer comes at once.
     started = time.perf_counter()
-    result = CliRunner().invoke(main, ["tied-width", "--bits", "5", "--groups", "5", "--width", "4096",
+    result = CliRunner().invoke(main, ["tied-width", "--bits", "5", "--groups", "5", "--widths", "4096",
                                        "--time-limit", "0.5", "--json"])
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 5
@@ -158,7 +158,7 @@ def test_time_limit_holds_with_the_building_counted():
 @pytest.mark.parametrize("command", [
     ["search-width", "--bits", "3", "--widths", "1000000000", "--seeds", "1", "--steps", "1", "--no-progress"],
     ["search-width", "--seeds", "1000000000", "--steps", "1", "--no-progress"],
-    ["tied-width", "--bits", "5", "--width", "1000000", "--time-limit", "5"],
+    ["tied-width", "--bits", "5", "--widths", "1000000", "--time-limit", "5"],
 ])
 def test_the_commands_of_the_issue_exit_2_within_seconds(command):
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""What the README and RESULTS say of the symmetric censuses is what the shipped records say."""
+"""What the census guide and results pages say of the symmetric censuses is what the shipped records say."""
 from __future__ import annotations
 
 import json
@@ -15,19 +15,19 @@ def statuses(n: int) -> Counter:
     return Counter(json.loads(line)["status"] for line in lines if line.strip())
 
 
-def test_readme_counts_the_exact_classes_the_records_hold():
-    text = " ".join((ROOT / "README.md").read_text().split())
+def test_census_guide_counts_the_exact_classes_the_records_hold():
+    text = " ".join((ROOT / "docs" / "guide" / "census.md").read_text().split())
     found = re.search(r"(\d+) of (\d+) and (\d+) of (\d+) classes are exact", text)
-    assert found, "the README no longer states the exact share of the 6- and 7-variable censuses"
+    assert found, "docs/guide/census.md no longer states the exact share of the 6- and 7-variable censuses"
     six, seven = statuses(6), statuses(7)
     assert [int(v) for v in found.groups()] == [six["exact"], sum(six.values()), seven["exact"], sum(seven.values())]
 
 
-def test_results_counts_exact_and_gaps_as_the_records_do():
-    text = " ".join((ROOT / "benchmarks" / "RESULTS.md").read_text().split())
+def test_census_results_count_exact_and_gaps_as_the_records_do():
+    text = " ".join((ROOT / "docs" / "results" / "census.md").read_text().split())
     for n, pattern in [(6, r"36 classes \(128 functions\) in [\d,]+ s\. (\d+) are exact; (\d+) stay open"),
                        (7, r"72 classes \(256 functions\) in [\d,]+ s\. (\d+) are exact and (\d+) stay open")]:
         found = re.search(pattern, text)
-        assert found, f"RESULTS no longer states the {n}-variable census's exact and open counts"
+        assert found, f"docs/results/census.md no longer states the {n}-variable census's exact and open counts"
         counts = statuses(n)
         assert (int(found[1]), int(found[2])) == (counts["exact"], counts["gap"]), n

@@ -267,7 +267,7 @@ def test_records_carry_the_function_and_old_records_are_parity():
 # -- the command line ----------------------------------------------------------------
 
 def test_cli_majority_json_reports_the_function():
-    result = CliRunner().invoke(main, ["prove-width", "--function", "majority", "--bits", "3", "--json"])
+    result = CliRunner().invoke(main, ["prove-width", "--functions", "majority", "--bits", "3", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["function"] == "majority"
@@ -277,7 +277,7 @@ def test_cli_majority_json_reports_the_function():
     width = payload["widths"][0]
     assert (width["function"], width["function_hex"], width["status"]) == ("majority", "e8", "feasible-certified")
     check_certificate(WidthProof.from_dict(width), parse_function("majority", 3))
-    text = CliRunner().invoke(main, ["prove-width", "--function", "majority", "--bits", "3", "--no-progress"])
+    text = CliRunner().invoke(main, ["prove-width", "--functions", "majority", "--bits", "3", "--no-progress"])
     assert text.exit_code == 0 and "function majority, variant sign" in text.output
 
 
@@ -291,7 +291,7 @@ def test_cli_resume_keeps_functions_apart(tmp_path, monkeypatch):
     for line in lines:
         del line["function"], line["function_hex"]
     records.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    other = runner.invoke(main, ["prove-width", "--function", "exactly:1", "--bits", "3", "--records", str(records),
+    other = runner.invoke(main, ["prove-width", "--functions", "exactly:1", "--bits", "3", "--records", str(records),
                                  "--resume", "--no-progress"])
     assert other.exit_code == 0, other.output
     added = [json.loads(line) for line in records.read_text().splitlines()[len(lines):]]
@@ -305,10 +305,10 @@ def test_cli_resume_keeps_functions_apart(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--function", "bogus", "--bits", "3"], "unknown function family"),
-    (["--function", "ip", "--bits", "3"], "even"),
-    (["--function", "hex:e8", "--bits", "2..3"], "n=2"),
-    (["--function", "threshold:9", "--bits", "3"], "threshold:9"),
+    (["--functions", "bogus", "--bits", "3"], "unknown function family"),
+    (["--functions", "ip", "--bits", "3"], "even"),
+    (["--functions", "hex:e8", "--bits", "2..3"], "n=2"),
+    (["--functions", "threshold:9", "--bits", "3"], "threshold:9"),
 ])
 def test_cli_bad_function_is_one_line_exit_2(monkeypatch, args, words):
     import expressivity.prove.width as prove
@@ -317,5 +317,5 @@ def test_cli_bad_function_is_one_line_exit_2(monkeypatch, args, words):
     result = CliRunner().invoke(main, ["prove-width", *args])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: --function"), result.output
+    assert len(lines) == 1 and lines[0].startswith("Error: --functions"), result.output
     assert words in lines[0] and "Traceback" not in result.output

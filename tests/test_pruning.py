@@ -14,7 +14,7 @@ import pytest
 
 from expressivity.functions import function_from_hex, parity
 from expressivity.prove.cubes import cubes, fixed_sign, prove_width_by_cubes, solve_cube
-from expressivity.prove.facets import LowerCubes, facet_drop, facet_functions, restrict
+from expressivity.prove.facets import LowerCubes, _transport, facet_drop, facet_functions
 from expressivity.prove.pruning import count_rows, hull_rows, pruned_cube_model, solve_pruned_cube, symmetric_blocks
 from expressivity.prove.unit_facets import threshold_tables, unit_forbidden, unit_rule
 
@@ -78,8 +78,8 @@ def test_symmetric_blocks_are_the_swaps_that_keep_f_and_the_pattern():
 def lower_records(f, width):
     """Every cube of every facet function of ``f`` at ``width``, solved here (cached: tests share them)."""
     found = []
-    for _, _, h in facet_functions(f):
-        if h.hex not in {r["function_hex"] for r in found}:
+    for _, _, h in facet_functions(f):  # one function per class of input transforms: the rule transports records
+        if all(_transport(h.hex, other, h.n) is None for other in {r["function_hex"] for r in found}):
             found += [r.to_dict() for r in prove_width_by_cubes(h, width, stop_on_feasible=False).results]
     return LowerCubes.from_records(found, f.n - 1, width)
 
@@ -137,8 +137,8 @@ def test_forbidden_patterns_are_the_infeasible_lower_cubes_direct_and_through_s1
         assert (q in rule.forbidden[(0, 1, -1)]) == (representative(parity(2), q) in infeasible)
 
 
-@pytest.mark.parametrize("f, width, sample", [(parity(3), 2, 1), (parity(3), 3, 3), (EXACTLY1, 2, 5),
-                                              (parity(4), 2, 4), (parity(4), 3, 29)])
+@pytest.mark.parametrize("f, width, sample", [(parity(3), 2, 1), (parity(3), 3, 6), (EXACTLY1, 2, 5),
+                                              (parity(4), 2, 4), (parity(4), 3, 43)])
 def test_pruned_cubes_have_the_unpruned_status(f, width, sample):
     below = lower_records(f, width)
     rules = {p: count_rows(unit_rule(f, width, p, below)) for p in {c.positive for c in cubes(f, width)}}
@@ -172,7 +172,7 @@ def test_a_five_bit_cube_keeps_its_recorded_status():
     records = [json.loads(line) for line in (ROOT / "benchmarks/restrictions/n5_w4_p2_cubes.jsonl").read_text().splitlines()]
     by_key = {(r["cube"]["positive"], r["cube"]["sign"], r["cube"]["pattern"]): r["status"] for r in records}
     f = parity(5)
-    chosen = [c for c in cubes(f, 4) if c.positive == 2 and c.pattern in (1, 36421631)]  # infeasible, feasible
+    chosen = [c for c in cubes(f, 4) if c.positive == 2 and c.pattern in (1, 54509567)]  # infeasible, feasible
     statuses = {by_key[c.key] for c in chosen}
     assert statuses == {"proven-infeasible", "feasible-certified"}
     for cube in chosen:
@@ -187,7 +187,7 @@ def test_cube_split_prunes_and_resumes(tmp_path):
                              for r in prove_width_by_cubes(parity(2), 2, stop_on_feasible=False).results))
     out = tmp_path / "n3.jsonl"
     command = [sys.executable, str(ROOT / "benchmarks/bench_restrictions.py"), "--cube-split", "3:2:1", "--every",
-               "--prune", "--below", str(lower), "--records", str(out), "--time-limit", "60"]
+               "--prune", "both", "--below", str(lower), "--records", str(out), "--time-limit", "60"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
@@ -198,3 +198,11 @@ def test_cube_split_prunes_and_resumes(tmp_path):
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "0 cubes left" in again.stdout
     assert len(out.read_text().splitlines()) == len(records)
+
+
+def test_cube_split_refuses_counts_without_lower_records(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_restrictions.py"), "--cube-split", "3:2:1",
+                           "--prune", "counts", "--records", str(tmp_path / "out.jsonl")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "--below" in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()

@@ -350,6 +350,7 @@ def predicted_hull(field, position, extents) -> tuple:
             hull.append((0, n - 1))
             continue
         if field.windows[d] is not None:
+            assert field.windows[d][i] is not None, "these networks read something at every position"
             low, high = field.windows[d][i]
         else:
             low = i * field.stride[d] - field.padding[d]
@@ -602,12 +603,15 @@ def test_adaptive_pooling_whose_output_does_not_divide_its_input(pool):
     prefix = nn.Sequential(*list(module)[:2])
     columns = pool.output_size[1] if isinstance(pool.output_size, tuple) else 4
     pooled = check_positions(prefix, (1, 14, 14), lambda out, p: out[0, :, p[0], p[1]], [range(4), range(columns)])
-    assert pooled.field.irregular[0] and pooled.field.windows[0] == ((-1, 4), (2, 7), (6, 11), (9, 14))
+    assert pooled.field.irregular[0] and pooled.field.windows[0] == ((0, 4), (2, 7), (6, 11), (9, 13))  # the fields, inside the input
     assert pooled.field.size[0] == 6 and pooled.output_size[0] == 4
     if isinstance(pool.output_size, tuple):  # 14 to 7 is regular: stride 2
         assert not pooled.field.irregular[1] and pooled.field.stride[1] == 2
     last = check_positions(module, (1, 14, 14), lambda out, p: out[0, :, p[0], p[1]], [range(3), range(3)])
-    assert last.field.irregular[0] and last.field.size[0] == max(high - low + 1 for low, high in last.field.windows[0])
+    # a 2-wide window joins neighbouring pooled fields: (0, 7), (2, 11), (6, 13), which is, clipped, an affine field
+    joined = [(a[0], b[1]) for a, b in zip(pooled.field.windows[0], pooled.field.windows[0][1:])]
+    assert [predicted_hull(last.field, (i, 0), (14, 14))[0] for i in range(3)] == joined
+    assert not last.field.irregular[0] and last.field.windows[0] is None
 
 
 def test_same_padding_with_an_even_kernel_pads_more_on_the_right():

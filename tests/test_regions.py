@@ -262,3 +262,11 @@ def test_bad_input_is_refused_with_one_line():
 def test_limits_give_an_honest_stop():
     with pytest.raises(RegionsLimit):
         segment_partition(sawtooth(12), 0, 1, max_points=1000)
+
+
+def test_two_units_vanishing_at_one_point_add_one_point():
+    # relu(x - 1/2) and relu(2x - 1) vanish together at 1/2; a third unit at 1/4 in the same first interval
+    net = ExactNet.from_floats([[[1.0], [2.0], [-4.0]], [[1.0, 1.0, 1.0]]], [[-0.5, -1.0, 1.0], [0.0]])
+    part = segment_partition(net, 0, 1)
+    assert part.points() == [0, Fraction(1, 4), Fraction(1, 2), 1]
+    assert (part.regions, part.pieces) == (3, 3)

@@ -149,8 +149,28 @@ def test_box_json_areas_and_plot(tmp_path, monkeypatch):
     assert "areas               sum 1 = the box's 1: yes" in done.stdout
 
 
+def test_box_in_three_dimensions_traverses(tmp_path, monkeypatch):
+    (tmp_path / "tiny_regions_2d.py").write_text(TWO_D)
+    monkeypatch.chdir(tmp_path)
+    done = invoke("--module", "tiny_regions_2d:three", "--box", "-1:1,-1:1,-1:1", "--json")
+    assert done.exit_code == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["status"] == "complete" and payload["activation_regions"] == len(payload["interior_points"])
+    torch = pytest.importorskip("torch")
+    import tiny_regions_2d
+
+    first = tiny_regions_2d.three()[0].double()  # float32 weights are exact in float64
+    patterns = set()
+    for point in payload["interior_points"]:  # torch in float64 agrees that each point is in a distinct region
+        z = first(torch.tensor([[float(Fraction(v)) for v in point]], dtype=torch.float64))[0]
+        assert z.abs().min().item() > 0
+        patterns.add(tuple((z > 0).tolist()))
+    assert len(patterns) == payload["activation_regions"]
+
+
 @pytest.mark.parametrize("args, words", [
     (("--module", "tiny_regions_2d:two", "--box", "0:1"), "U0:U1,V0:V1"),
+    (("--module", "tiny_regions_2d:three", "--box", "0:1,0:1,0:1,0:1"), "4 ranges"),
     (("--module", "tiny_regions_2d:two", "--box", "1:0,0:1"), "smaller to a larger"),
     (("--module", "tiny_regions_2d:two", "--box", "0:1,0:1", "--segment", "0,0:1,1"), "exclude"),
     (("--module", "tiny_regions_2d:three", "--box", "0:1,0:1"), "--plane"),

@@ -56,18 +56,18 @@ def test_a_device_a_symlink_chain_and_a_fifo_in_one_run(tmp_path):
     os.chmod(target, 0o600)
     os.symlink(target, tmp_path / "first")
     os.symlink("first", tmp_path / "second")
-    # --dot: a FIFO, read by a thread that opened it first (a FIFO's writer waits for a reader)
+    # --circuit-dot: a FIFO, read by a thread that opened it first (a FIFO's writer waits for a reader)
     fifo = tmp_path / "circuit.fifo"
     os.mkfifo(fifo)
     received = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
 
-    result = expressivity("compile", "--bits", 5, "--out", device, "--onnx", tmp_path / "second", "--dot", fifo,
+    result = expressivity("compile", "--bits", 5, "--out", device, "--onnx", tmp_path / "second", "--circuit-dot", fifo,
                           "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["files"] == {"out": str(device), "onnx": str(tmp_path / "second"),
-                                                  "dot": str(fifo)}
+                                                  "circuit_dot": str(fifo)}
     reader.join(30)
 
     assert stat.S_ISCHR(os.lstat(device).st_mode) and os.lstat(device).st_rdev == before
@@ -99,8 +99,8 @@ def test_out_and_onnx_naming_one_file_through_a_symlink_are_refused(tmp_path):
 
 # Every command, every output option, in-process (the subprocess tests above show the real process's behaviour).
 COMMANDS = {
-    "compile": (["compile", "--bits", "4"], ["--out", "--onnx", "--dot"]),
-    "shallow": (["shallow", "--bits", "4"], ["--out", "--onnx", "--dot"]),
+    "compile": (["compile", "--bits", "4"], ["--out", "--onnx", "--network-dot", "--circuit-dot"]),
+    "shallow": (["shallow", "--bits", "4"], ["--out", "--onnx", "--network-dot"]),
     "census": (["census", "--bits", "2"], ["--records", "--plot"]),
     "search-width": (["search-width", "--bits", "2", "--widths", "2", "--seeds", "1", "--steps", "1"],
                      ["--records", "--plot"]),

@@ -303,15 +303,15 @@ def test_records_of_the_first_engine_are_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--function", "foo"], "unknown function family 'foo'"),
-        (["--function", "threshold:9", "--bits", "4"], "threshold:9"),
-        (["--function", "ip", "--bits", "3"], "even n"),
-        (["--function", "tribes:2,3", "--bits", "4"], "n=6"),
-        (["--function", "hex:123", "--bits", "3"], "3 digits"),
-        (["--function", "expr:x5", "--bits", "3"], "x5"),
-        (["--depth", "0"], "--depth"),
-        (["--depth", "5"], "--depth"),
-        (["--shape", "8,4", "--depth", "3"], "--depth is 3"),
+        (["--functions", "foo"], "unknown function family 'foo'"),
+        (["--functions", "threshold:9", "--bits", "4"], "threshold:9"),
+        (["--functions", "ip", "--bits", "3"], "even n"),
+        (["--functions", "tribes:2,3", "--bits", "4"], "n=6"),
+        (["--functions", "hex:123", "--bits", "3"], "3 digits"),
+        (["--functions", "expr:x5", "--bits", "3"], "x5"),
+        (["--depths", "0"], "--depths"),
+        (["--depths", "5"], "--depths"),
+        (["--shape", "8,4", "--depths", "3"], "--depths is 3"),
         (["--shape", "8,x"], "--shape 8,x"),
         (["--widths", "2", "--shape", "2,2"], "not both"),
         (["--widths", "1000000000"], "--widths"),
@@ -330,7 +330,7 @@ def test_cli_refuses_bad_functions_depths_and_sizes_in_one_line(monkeypatch, ext
 # -- §7.9: --json rows name the function and the depth ------------------------------------------------
 
 def test_cli_json_rows_name_the_function_and_depth():
-    result = CliRunner().invoke(main, ["search-width", "--function", "majority", "--depth", "2", "--bits", "3",
+    result = CliRunner().invoke(main, ["search-width", "--functions", "majority", "--depths", "2", "--bits", "3",
                                        "--widths", "1..2", "--seeds", "4", "--steps", "300", "--lr", "0.05",
                                        "--device", "cpu", "--json"])
     assert result.exit_code == 0, result.output

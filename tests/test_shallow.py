@@ -195,7 +195,7 @@ def test_cli_builds_verifies_and_matches_formulas(construction, tmp_path):
         (["--bits", "25", "--construction", "symmetric", "--verify", "sparse"], "--max-exhaustive 24"),
         (["--bits", "8", "--verify", "none", "--time-limit", "5"], "--time-limit"),
         (["--bits", "8", "--onnx-dtype", "float32"], "--onnx-dtype"),
-        (["--bits", "16", "--dot", "big.dot"], "--dot"),
+        (["--bits", "16", "--network-dot", "big.dot"], "--network-dot"),
         (["--bits", "8", "--max-bits", "10"], "--max-bits"),
         (["--bits", "2..4"], "one n"),
     ],
@@ -223,7 +223,7 @@ def test_cli_writes_onnx_and_dot_of_the_network(tmp_path):
 
     onnx_path, dot = tmp_path / "z.onnx", tmp_path / "z.dot"
     result = CliRunner().invoke(main, ["shallow", "--bits", "6", "--construction", "zigzag", "--onnx", str(onnx_path),
-                                       "--onnx-dtype", "float32", "--dot", str(dot), "--no-progress"])
+                                       "--onnx-dtype", "float32", "--network-dot", str(dot), "--no-progress"])
     assert result.exit_code == 0, result.output
     x = input_bits(6, 0, 64)
     session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])

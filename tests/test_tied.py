@@ -102,7 +102,7 @@ def test_records_round_trip_and_keys_keep_groups_apart():
 
 
 def test_cli_certifies_and_prints_json():
-    result = CliRunner().invoke(main, ["tied-width", "--bits", "5", "--width", "4", "--groups", "3+2", "--json",
+    result = CliRunner().invoke(main, ["tied-width", "--bits", "5", "--widths", "4", "--groups", "3+2", "--json",
                                        "--no-progress"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -148,7 +148,7 @@ def test_prove_width_resume_refuses_tied_records(tmp_path):
     (["--bits", "4..5", "--groups", "2,2"], "--groups needs a single --bits N"),
     (["--bits", "12", "--groups", "2," + ",".join(["1"] * 10)], "grid points"),
     (["--bits", "13"], "--bits goes up to 12"),
-    (["--bits", "4", "--width", "0"], "--width must be at least 1"),
+    (["--bits", "4", "--widths", "0"], "--widths must be at least 1"),
     (["--bits", "4", "--max-groups", "0"], "--max-groups must be at least 1"),
     (["--bits", "4", "--time-limit", "0"], "--time-limit must be a positive"),
     (["--bits", "4", "--resume"], "--resume needs --records"),

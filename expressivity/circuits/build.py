@@ -6,7 +6,7 @@ import random as _random
 
 import networkx as nx
 
-from expressivity.errors import SizeLimitError, check_int, echo, number_text
+from expressivity.errors import SizeLimitError, check_int, echo, number_text, shown
 from expressivity.circuits.schema import (
     MAX_GRAPH_INPUTS,
     CircuitError,
@@ -27,6 +27,8 @@ MAX_DNF_TERMS = 1 << 17
 MAX_GRAPH_BITS = MAX_GRAPH_INPUTS
 #: The most gates :func:`random_circuit` adds (about 1 KB each).
 MAX_RANDOM_GATES = 1 << 22
+#: The widest gate of a random circuit: its operands are drawn one by one.
+MAX_RANDOM_FAN_IN = 1 << 10
 
 
 def xor_tree(n: int, arity: int = 2) -> nx.DiGraph:
@@ -137,7 +139,8 @@ def random_circuit(n: int, gates: int, seed: int = 0, max_fan_in: int = 3, with_
     _check_bits(n)
     check_int(gates, "gates", minimum=0, maximum=MAX_RANDOM_GATES, why="(about 1 KB of graph each)",
               error=CircuitError)
-    check_int(max_fan_in, "max_fan_in", minimum=1, error=CircuitError)
+    check_int(max_fan_in, "max_fan_in", minimum=1, maximum=MAX_RANDOM_FAN_IN, why="(operands drawn per gate)",
+              error=CircuitError)
     check_int(seed, "seed", error=CircuitError)
     rng = _random.Random(seed)
     circuit = new_circuit(n, name=f"random_circuit(n={n}, gates={gates}, seed={seed})")
@@ -204,6 +207,8 @@ def from_sympy(expression, symbols=None) -> nx.DiGraph:
     from sympy.logic.boolalg import ITE, Equivalent, Implies, Nand, Nor, Xnor
 
     expression = sympy.sympify(expression)
+    if not isinstance(expression, sympy.Basic):
+        raise CircuitError(f"expression must be a sympy boolean expression, got {shown(expression)}")
     if symbols is None:
         symbols = sorted(expression.free_symbols, key=lambda s: s.name)
     symbols = list(symbols)

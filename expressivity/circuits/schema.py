@@ -38,7 +38,7 @@ count NOT gates, for the classical convention.
 """
 from __future__ import annotations
 
-from expressivity.errors import InputError, check_int
+from expressivity.errors import InputError, check_int, check_items, check_type, shown
 
 from typing import Hashable
 
@@ -80,12 +80,15 @@ def input_node(i: int) -> tuple:
 
 def add_gate(circuit: nx.DiGraph, node: Hashable, gate: str, operands=(), value=None) -> Hashable:
     """Add gate ``node`` reading ``operands``; return ``node``."""
-    if gate not in GATES or gate == "input":
-        raise CircuitError(f"unknown gate {gate!r}")
-    operands = tuple(operands)
+    check_type(circuit, "circuit", nx.DiGraph, "a networkx.DiGraph", CircuitError)
+    if node is None or not isinstance(node, Hashable):
+        raise CircuitError(f"node must be a hashable name other than None, got {shown(node)}")
+    if not isinstance(gate, str) or gate not in GATES or gate == "input":
+        raise CircuitError(f"unknown gate {shown(gate)}")
+    operands = tuple(check_items(operands, "operands", "a sequence of nodes", lambda _: True, CircuitError))
     for operand in operands:
-        if operand not in circuit:
-            raise CircuitError(f"operand {operand!r} of {node!r} is not in the circuit")
+        if not isinstance(operand, Hashable) or operand not in circuit:
+            raise CircuitError(f"operand {shown(operand)} of {shown(node)} is not in the circuit")
     if gate == "const":
         if value not in (0, 1) or operands:
             raise CircuitError("a constant has value 0 or 1 and no operands")
@@ -102,9 +105,10 @@ def add_gate(circuit: nx.DiGraph, node: Hashable, gate: str, operands=(), value=
 
 def set_outputs(circuit: nx.DiGraph, *outputs: Hashable) -> nx.DiGraph:
     """Mark ``outputs`` as the circuit's outputs; return the circuit."""
+    check_type(circuit, "circuit", nx.DiGraph, "a networkx.DiGraph", CircuitError)
     for output in outputs:
-        if output not in circuit:
-            raise CircuitError(f"output {output!r} is not in the circuit")
+        if not isinstance(output, Hashable) or output not in circuit:
+            raise CircuitError(f"output {shown(output)} is not in the circuit")
     circuit.graph["outputs"] = tuple(outputs)
     return circuit
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import click
-
+from click.core import ParameterSource
 
 
 class CliError(click.ClickException):
@@ -19,6 +19,11 @@ class CliError(click.ClickException):
 def fail(message: str) -> None:
     """Stop the command with a one-line error and exit code 2."""
     raise CliError(message)
+
+
+#: Old spellings of renamed options (added by :func:`expressivity.cli.vocabulary.renamed_option`): they still
+#: work, but a mistyped option is never told to use one.
+OLD_SPELLINGS: set[str] = set()
 
 
 class OneLineGroup(click.Group):
@@ -54,6 +59,8 @@ class OneLineGroup(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption):
+                error.possibilities = [name for name in error.possibilities or () if name not in OLD_SPELLINGS]
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(2)
         except click.Abort:
@@ -145,11 +152,17 @@ def parse_list(text: str, option: str) -> list[str]:
     ...
     expressivity.cli.common.CliError: --functions 'parity,,': item 2 is empty (two commas in a row, or one at an end)
     """
+    items = split_items(text, option)
+    refuse_repeats(option, items)
+    return items
+
+
+def split_items(text: str, option: str) -> list[str]:
+    """The items of a comma-separated option, stripped; an empty item is one line and exit 2."""
     items = [item.strip() for item in text.split(",")]
     for position, item in enumerate(items, start=1):
         if not item:
             fail(f"{option} {text!r}: item {position} is empty (two commas in a row, or one at an end)")
-    refuse_repeats(option, items)
     return items
 
 
@@ -213,57 +226,6 @@ def bits_option(*, ranges: bool, default: str | None = None, extra: str = "", re
     settings = {"default": default, "show_default": True} if default is not None else {"required": required}
     return click.option("--bits", "bits", metavar="N" + ("|A..B" if ranges else ""), help=f"{text} {extra}".strip(),
                         **settings)
-
-
-FUNCTION_HELP = (
-    "The Boolean function, as a spec: parity, majority, ip, eq, gt, threshold:K, exactly:K, mux:K, "
-    "tribes:W,S, random:SEED, hex:DIGITS (ABC/Knuth order), \"expr:x0 & x1 ^ ~x2\"; ~SPEC negates. "
-    "Row k of a table is the input with x_i = bit i of k."
-)
-
-
-def function_option(default: str | None = "parity"):
-    """``--function SPEC``: one grammar for every command (:func:`expressivity.functions.parse_function`)."""
-    settings = {"default": default, "show_default": True} if default is not None else {"required": True}
-    return click.option("--function", "function", metavar="SPEC", help=FUNCTION_HELP, **settings)
-
-
-def parse_function_at(spec: str, n: int):
-    """The function ``spec`` on ``n`` bits, or one line naming what is wrong (exit 2)."""
-    from expressivity.functions import FunctionError, parse_function
-
-    try:
-        return parse_function(spec, n)
-    except FunctionError as error:
-        fail(f"--function {spec}: {error}")
-
-
-def depth_options(command):
-    """``--depth D`` and ``--shape W1,W2,...``: hidden layers of the network, the same in every command."""
-    command = click.option("--shape", "shape", default=None, metavar="W1,W2,...",
-                           help="Explicit hidden widths, one per hidden layer (instead of --widths; "
-                                "its length is the depth).")(command)
-    return click.option("--depth", "depth", default=None, type=int, metavar="D",
-                        help="Hidden layers, 1..4, each as wide as the width tried [default: 1].")(command)
-
-
-def parse_depth_and_shape(depth: int | None, shape: str | None, *, maximum: int = 4):
-    """``(depth, shape tuple or None)``; one line and exit 2 for a bad depth or shape."""
-    if depth is not None and not 1 <= depth <= maximum:
-        fail(f"--depth must lie in 1..{maximum} (hidden layers), got {depth}")
-    if shape is None:
-        return depth or 1, None
-    try:
-        widths = tuple(int(part) for part in shape.split(","))
-    except ValueError:
-        fail(f"--shape {shape}: expected widths separated by commas, like 8,4")
-    if not 1 <= len(widths) <= maximum:
-        fail(f"--shape {shape}: 1..{maximum} hidden layers, got {len(widths)}")
-    if min(widths) < 1:
-        fail(f"--shape {shape}: every width must be at least 1")
-    if depth is not None and depth != len(widths):
-        fail(f"--shape {shape} has {len(widths)} hidden layers, but --depth is {depth}")
-    return len(widths), widths
 
 
 def existing_records(records: str, kind: str | None = None) -> list:
@@ -337,8 +299,6 @@ def resume_option(what: str):
 
 def explicit(ctx: click.Context, name: str) -> bool:
     """Whether the user gave option ``name`` (its parameter name) on the command line."""
-    from click.core import ParameterSource
-
     return ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
 
 
@@ -367,7 +327,9 @@ def verify_limit_options(command):
 
 
 def network_file_options(command):
-    """``--out FILE``, ``--onnx FILE`` and ``--onnx-dtype``, as every command that builds a network reads them."""
+    """``--out``, ``--onnx``, ``--onnx-dtype`` and ``--network-dot``, as every command that builds a network reads them."""
+    command = click.option("--network-dot", "network_dot", type=click.Path(dir_okay=False), metavar="FILE",
+                           help="Write the network's units and weights as Graphviz DOT (small networks).")(command)
     command = click.option(
         "--onnx-dtype", type=click.Choice(("float64", "float32")), default="float64", show_default=True,
         help="ONNX arithmetic; float32 only where every value is an integer below 2^24 (then exact).")(command)
@@ -420,8 +382,9 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def write_outputs(net, *, out=None, onnx=None, onnx_dtype="float64", dot=None, circuit=None) -> dict:
-    """Write the files asked for; ``--dot`` is the circuit when there is one, else the network."""
+def write_outputs(net, *, out=None, onnx=None, onnx_dtype="float64", network_dot=None, circuit_dot=None,
+                  circuit=None) -> dict:
+    """Write the files asked for (``circuit_dot``: ``circuit`` drawn as DOT); the paths written, by option."""
     from expressivity.networks.export import export_onnx, save_network, write_network_dot
 
     written = {}
@@ -432,23 +395,24 @@ def write_outputs(net, *, out=None, onnx=None, onnx_dtype="float64", dot=None, c
         if onnx:
             export_onnx(net, onnx, dtype=onnx_dtype)
             written["onnx"] = onnx
-        if dot:
-            if circuit is not None:
-                from expressivity.circuits.dot import write_dot
+        if network_dot:
+            write_network_dot(net, network_dot)
+            written["network_dot"] = network_dot
+        if circuit_dot:
+            from expressivity.circuits.dot import write_dot
 
-                write_dot(circuit, dot)
-            else:
-                write_network_dot(net, dot)
-            written["dot"] = dot
+            write_dot(circuit, circuit_dot)
+            written["circuit_dot"] = circuit_dot
     except (OSError, ValueError) as error:
         fail(str(error))
     return written
 
 
-def check_exports(net, *, onnx=None, onnx_dtype="float64", dot=None, circuit=None) -> None:
+def check_exports(net, *, onnx=None, onnx_dtype="float64", network_dot=None) -> None:
     """Refuse, before verification, an export the network cannot have (too large, or float32 that would round)."""
     from expressivity.networks.export import dot_problem, onnx_problem
 
-    problem = (onnx and onnx_problem(net, onnx_dtype)) or (dot and circuit is None and dot_problem(net))
-    if problem:
-        fail(f"--{'onnx' if onnx and onnx_problem(net, onnx_dtype) else 'dot'}: {problem}")
+    if onnx and onnx_problem(net, onnx_dtype):
+        fail(f"--onnx: {onnx_problem(net, onnx_dtype)}")
+    if network_dot and dot_problem(net):
+        fail(f"--network-dot: {dot_problem(net)}")

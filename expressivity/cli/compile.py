@@ -14,6 +14,7 @@ from expressivity.cli.common import (
     bits_option, check_exports, check_output_paths, network_file_options, explicit, fail, json_option, parse_bits, print_json,
     progress_option, verify_limit_options, write_outputs,
 )
+from expressivity.cli.vocabulary import renamed_option
 from expressivity.circuits.arrays import circuit_name, n_inputs
 from expressivity.compiling import (
     CIRCUITS, MAX_CIRCUIT_BITS, MAX_SAMPLES, VERIFY_METHODS, check_network_size, compile_circuit, parity_arrays,
@@ -60,12 +61,14 @@ MAX_AND_OR_NOT_BITS = 1 << 17
               help="auto: every input up to 2^20 (and --max-exhaustive), a compositional certificate beyond.")
 @verify_limit_options
 @network_file_options
-@click.option("--dot", "dot_path", type=click.Path(dir_okay=False), metavar="FILE", help="Write the circuit as Graphviz DOT.")
+@click.option("--circuit-dot", "circuit_dot", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the circuit as Graphviz DOT.")
+@renamed_option("--dot", "--circuit-dot", "circuit_dot")
 @json_option()
 @progress_option()
 @click.pass_context
 def compile_command(ctx, bits, netlist_path, netlist_format, max_netlist_bytes, max_netlist_gates, balance_mode, samples, arity, kind, basis, method,
-                    max_exhaustive, time_limit, out, onnx_path, onnx_dtype, dot_path, as_json, progress):
+                    max_exhaustive, time_limit, out, onnx_path, onnx_dtype, network_dot, circuit_dot, as_json, progress):
     """Compile an n-bit parity circuit, or a netlist, into an exact ReLU network and verify it.
 
     The network has one hidden layer per level of the circuit: ceil(log2 n)
@@ -82,7 +85,7 @@ def compile_command(ctx, bits, netlist_path, netlist_format, max_netlist_bytes, 
                               "and at most 2^23 hidden units")
         _refuse_beyond_max_exhaustive(method, bits, max_exhaustive)
         _refuse_too_large_parity(ctx, kind, bits, arity, basis)
-    check_output_paths(out=out, onnx=onnx_path, dot=dot_path)
+    check_output_paths(out=out, onnx=onnx_path, network_dot=network_dot, circuit_dot=circuit_dot)
     if netlist_path is None:
         try:  # as arrays: the compiler and the certificate run on them without a networkx graph
             circuit = parity_arrays(kind, bits, arity, basis)
@@ -97,7 +100,7 @@ def compile_command(ctx, bits, netlist_path, netlist_format, max_netlist_bytes, 
         if netlist.balanced is not None:  # the network as read, for its size before rebalancing
             netlist = replace(netlist, network_before=_network_before(netlist.circuit))
     result = compile_circuit(circuit, "none")
-    check_exports(result.network, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path, circuit=circuit)
+    check_exports(result.network, onnx=onnx_path, onnx_dtype=onnx_dtype, network_dot=network_dot)
     if samples is not None:
         _refuse_unsampleable(result.network)
     if method == "exhaustive":
@@ -115,9 +118,10 @@ def compile_command(ctx, bits, netlist_path, netlist_format, max_netlist_bytes, 
         from expressivity.compiling import sampled_check
 
         sampled = sampled_check(netlist.circuit, result.network, samples)
-    if dot_path and netlist is None:  # the DOT drawing is of the networkx circuit, built as before
+    if circuit_dot and netlist is None:  # the DOT drawing is of the networkx circuit, built as before
         circuit = parity_circuit(kind, bits, arity, basis)
-    written = write_outputs(result.network, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path, circuit=circuit)
+    written = write_outputs(result.network, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, network_dot=network_dot,
+                            circuit_dot=circuit_dot, circuit=circuit)
     summary = result.summary() | {"files": written}
     if netlist is not None:
         summary |= netlist.summary(result.network, sampled)

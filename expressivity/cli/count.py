@@ -46,7 +46,8 @@ SHOWN_WIDTHS = 20
 @click.option("--arity", type=click.IntRange(min=2, max=MAX_BITS), default=None,
               help="Fan-in of the XOR tree (with --bits; default 2; a fan-in of n or more is one gate).")
 @click.option("--spec", "spec_text", help='An architecture spec, e.g. "mlp 3,4,4,1", "mlp n,w,1", "conv 3x3,3x3".')
-@click.option("--module", "module_path", help="A torch module as package.module:factory.")
+@click.option("--module", "module_path", metavar="PKG.MOD:FACTORY",
+              help="A torch module as package.module:factory.")
 @click.option("--regions", "regions_text", metavar="N0,W1,...",
               help="Bounds on the activation regions of ReLU networks with N0 inputs and these hidden widths "
                    "(Zaslavsky, Montufar et al., Serra et al., Telgarsky).")

@@ -5,27 +5,24 @@ import click
 
 from expressivity.cli import main
 from expressivity.cli.common import (
-    Seconds, plot_option, bits_option, explicit, fail, json_option, parse_bits, parse_list, parse_range,
-    progress_option, records_option, resume_option,
+    Seconds, bits_option, explicit, fail, json_option, parse_bits, plot_option, progress_option, records_option,
+    resume_option,
 )
-from expressivity.cli.training import report_search, training_config, training_options
+from expressivity.cli.vocabulary import depths_option, functions_option, max_width_option, parse_depths, parse_functions
+from expressivity.cli.training import MAX_SEARCH_BITS, report_search, training_config, training_options
 from expressivity.results.records import RecordsError
-from expressivity.search.budget import SearchTooLarge, check_search_size
-from expressivity.search.depth_table import depth_width_table, function_spec, table_text
-from expressivity.search.width import MAX_SEARCH_BITS
 
 KNOWN = ("parity", "majority", "ip", "eq", "gt", "tribes")
 DEFAULT_FUNCTIONS = "parity,majority,ip,tribes"
 
 
 @main.command("depth-width")
-@click.option("--functions", default=DEFAULT_FUNCTIONS, show_default=True, metavar="F1,F2,...",
-              help=f"Families, separated by commas: any of {', '.join(KNOWN)} or a --function spec that needs "
-                   f"only n (tribes is tribes:2,n/2 at even n).  Of the default, the families defined at no n "
-                   f"of --bits (ip and tribes need even n) are left out.")
+@functions_option(DEFAULT_FUNCTIONS, several=True,
+                  extra="Here tribes alone is tribes:2,n/2 at even n; of the default, the families defined at no n "
+                        "of --bits (ip and tribes need even n) are left out.")
 @bits_option(ranges=True, default="2..10", extra="n >= 2.")
-@click.option("--depths", default="1..3", show_default=True, metavar="D|A..B", help="Hidden layers, 1..4.")
-@click.option("--max-width", default=16, show_default=True, type=int, help="Largest width tried per layer.")
+@depths_option(ranges=True, default="1..3")
+@max_width_option(16, "Every hidden layer has the width.")
 @click.option("--block", default=4, show_default=True, type=int,
               help="Widths trained together; the scan stops after the first block with a verified fit.")
 @click.option("--time-limit", "time_limit", default=None, type=Seconds(zero=True), metavar="SECONDS",
@@ -48,8 +45,16 @@ def depth_width_command(ctx, functions, bits, depths, max_width, block, time_lim
     """
     bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_SEARCH_BITS,
                            why="every fit is re-checked on all 2^n inputs")
-    depth_range = parse_range(depths, name="--depths", minimum=1, maximum=4, why="hidden layers")
-    names = parse_list(functions, "--functions")
+    depth_range = parse_depths(depths, ranges=True)
+    names = parse_functions(functions, several=True)
+    if max_width < 1 or block < 1:
+        fail("--max-width and --block must be at least 1")
+    config, torch_device = training_config(  # the first torch import: every check above is done without it
+        seeds=seeds, steps=steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps, loss=loss, init=init, encoding=encoding,
+        dtype=dtype, device=device, seed=seed, records=records, resume=resume, plot=plot)
+    from expressivity.search.budget import SearchTooLarge, check_search_size
+    from expressivity.search.depth_table import depth_width_table, function_spec, table_text
+
     defined = [name for name in names if any(function_spec(name, n) for n in bit_range)]
     if explicit(ctx, "functions"):
         for name in names:
@@ -57,11 +62,6 @@ def depth_width_command(ctx, functions, bits, depths, max_width, block, time_lim
                 fail(f"--functions {name}: not a family defined at any n in --bits {bits} "
                      f"(known: {', '.join(KNOWN)}, or a spec that needs only n)")
     names = defined  # the default's families that --bits leaves undefined are left out (see --help)
-    if max_width < 1 or block < 1:
-        fail("--max-width and --block must be at least 1")
-    config, torch_device = training_config(seeds=seeds, steps=steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                           loss=loss, init=init, encoding=encoding, dtype=dtype, device=device,
-                                           seed=seed, records=records, resume=resume, plot=plot)
     try:
         for depth in depth_range:
             check_search_size(bit_range, range(1, max_width + 1), seeds, config, depth=depth, device=torch_device)

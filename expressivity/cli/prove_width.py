@@ -9,8 +9,11 @@ import click
 from expressivity.cli import main
 from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
-    backend_options, bits_option, existing_records, fail, function_option, json_option, open_backend, parse_bits,
-    parse_function_at, print_json, progress_option, records_option, resume_option,
+    backend_options, bits_option, existing_records, fail, json_option, open_backend, parse_bits, print_json,
+    progress_option, records_option, resume_option,
+)
+from expressivity.cli.vocabulary import (
+    functions_option, max_width_option, parse_function_at, parse_functions, renamed_option,
 )
 from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
@@ -26,11 +29,11 @@ MAX_PROVE_BITS = 10
 
 
 @main.command("prove-width")
-@function_option()
+@functions_option()
+@renamed_option("--function", "--functions", "functions")
 @bits_option(ranges=True, default="2..5", extra="n >= 2.")
-@click.option("--max-width", type=int, default=None, metavar="W",
-              help="Largest width to try (default, and at most: one below the smallest width known to suffice).")
-@click.option("--time-limit", type=float, default=60.0, show_default=True,
+@max_width_option(None, "Default, and at most: one below the smallest width known to suffice.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="Seconds per (n, width), building the programs included, shared by its sign splits "
                    "(with --backend ray they run as tasks, a round of --workers splits at a time, each with its "
                    "round's share); past it the width is 'unknown'.")
@@ -57,7 +60,7 @@ MAX_PROVE_BITS = 10
 @json_option()
 @progress_option()
 @click.pass_context
-def prove_width_command(ctx, function, bits, max_width, time_limit, variant, formulation, cubes, below, backend,
+def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, formulation, cubes, below, backend,
                         address, workers, records, resume, search_records, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer for an n-bit function (default parity) by mixed-integer programming.
 
@@ -70,6 +73,7 @@ def prove_width_command(ctx, function, bits, max_width, time_limit, variant, for
     """
     from click.core import ParameterSource
 
+    function = parse_functions(functions, several=False, command="prove-width")
     bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_PROVE_BITS,
                            why="the program has 2^n binaries per unit")
     targets = {n: parse_function_at(function, n) for n in bit_range}  # bad specs: one line, before any work

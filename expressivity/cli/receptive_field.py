@@ -28,7 +28,7 @@ MAX_INPUT_SIZE = 65_536
 
 @main.command("receptive-field")
 @click.option("--spec", "spec_text", help='A conv spec, e.g. "conv 3x3,3x3" or "conv kxk/s2,maxpool2".')
-@click.option("--module", "module_path",
+@click.option("--module", "module_path", metavar="PKG.MOD:FACTORY",
               help="A torch module as package.module:factory (traced with torch.fx in eval mode, never run on data).")
 @click.option("--input", "input_text", help="One input's shape without the batch, e.g. 3x224x224 (with --module).")
 @bits_option(required=False, ranges=False, extra="Per unit of the compiled XOR tree on N bits (N < 2^63): the input bits it "

@@ -8,12 +8,12 @@ Every breakpoint is an exact rational.
 from __future__ import annotations
 
 import time
-from fractions import Fraction
 
 import click
 
 from expressivity.cli import main
 from expressivity.cli.common import check_output_paths, fail, json_option, plot_option, print_json, progress_option
+from expressivity.cli.regions_shared import architecture_bounds, bounds_text, parse_number
 
 #: The deepest sawtooth: 2^K + 1 points must fit the sweep's limit (2^22 points).
 MAX_SAWTOOTH = 21
@@ -33,7 +33,8 @@ SHOWN = 8
                    "x1,...,xd:y1,...,yd. Default 0:1 for --sawtooth.")
 @click.option("--box", "box_text", default=None, metavar="U0:U1,V0:V1",
               help="A 2D partition of the box [U0, U1] x [V0, V1]: of the input plane of a two-input network, "
-                   "or of the --plane slice.")
+                   "or of the --plane slice. With one range per input of a network of 3 or more inputs: "
+                   "the regions by traversal (one LP per region, each proven by an exact interior point).")
 @click.option("--plane", "plane_text", default=None, metavar="O:A:B",
               help="The 2D slice x = O + u A + v B of a network with more inputs (three points of R^d, "
                    "coordinates separated by commas); with --box.")
@@ -140,20 +141,6 @@ def _network(sawtooth_k, module_path, network_path):
         fail(f"--network {network_path}: cannot read it ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
 
 
-def parse_number(text: str, option: str) -> Fraction:
-    """An exact number from ``3``, ``-0.25``, ``1/3`` or ``1e-3``; one line and exit 2 otherwise."""
-    import re
-
-    exponent = re.search(r"[eE]([+-]?\d+)$", text.strip())
-    if exponent and abs(int(exponent.group(1))) > 400 or len(text) > 400:
-        fail(f"{option}: {text.strip()[:40]!r} is too large or too long (exponents up to 400, 400 characters)")
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        fail(f"{option}: {text.strip()[:40]!r} is not a number (use forms like 3, -0.25, 1/3)")
-    return value
-
-
 def _segment(text: str, n_inputs: int):
     ends = text.split(":")
     if len(ends) != 2:
@@ -170,21 +157,6 @@ def _segment(text: str, n_inputs: int):
             fail(f"--segment {text}: the start is after the end")
         return points[0][0], points[1][0]
     return points[0], points[1]
-
-
-def architecture_bounds(network, dimension: int) -> list:
-    """The region bounds for this network's hidden widths restricted to ``dimension`` inputs (none without ReLUs)."""
-    from expressivity.counts.region_bounds import region_bounds
-
-    return region_bounds(dimension, network.widths) if network.widths else []
-
-
-def bounds_text(network, dimension: int) -> str:
-    """The upper bounds as one line, e.g. ``regions <= 9 (Serra et al. 2018 upper), pieces <= 16 (Telgarsky 2016)``."""
-    parts = [f"{b.counts.split()[-1]} <= {b.value:,} ({b.name})" if b.value < 10**30 else
-             f"{b.counts.split()[-1]} <= about 10^{len(str(b.value)) - 1} ({b.name})"
-             for b in architecture_bounds(network, dimension) if b.kind == "upper"]
-    return ", ".join(parts) or "none (no hidden layer)"
 
 
 def _text(value) -> str:

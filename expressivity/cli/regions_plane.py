@@ -6,17 +6,26 @@ import time
 import click
 
 from expressivity.cli.common import fail, print_json
-from expressivity.cli.regions import architecture_bounds, bounds_text, parse_number
+from expressivity.cli.regions_shared import architecture_bounds, bounds_text, parse_number
+
+
+def parse_ranges(text: str) -> list[tuple]:
+    """``U0:U1,V0:V1[,...]`` as exact ``(low, high)`` pairs; one line and exit 2 otherwise."""
+    axes = text.split(",")
+    if len(axes) < 2 or len(axes) > 64 or any(len(axis.split(":")) != 2 for axis in axes):
+        fail(f"--box takes U0:U1,V0:V1 (or one range per input), got {text[:60]!r}")
+    ranges = [tuple(parse_number(x, "--box") for x in axis.split(":")) for axis in axes]
+    if any(low >= high for low, high in ranges):
+        fail(f"--box {text[:60]}: each range must go from a smaller to a larger number")
+    return ranges
 
 
 def parse_box(text: str):
     """``U0:U1,V0:V1`` as four exact numbers; one line and exit 2 otherwise."""
-    axes = text.split(",")
-    if len(axes) != 2 or any(len(axis.split(":")) != 2 for axis in axes):
-        fail(f"--box takes U0:U1,V0:V1, got {text[:60]!r}")
-    (u0, u1), (v0, v1) = ([parse_number(x, "--box") for x in axis.split(":")] for axis in axes)
-    if not (u0 < u1 and v0 < v1):
-        fail(f"--box {text[:60]}: each range must go from a smaller to a larger number")
+    ranges = parse_ranges(text)
+    if len(ranges) != 2:
+        fail(f"--box with --plane takes two ranges U0:U1,V0:V1, got {len(ranges)}")
+    (u0, u1), (v0, v1) = ranges
     return u0, u1, v0, v1
 
 
@@ -35,6 +44,12 @@ def run_plane(network, name, box_text, plane_text, max_listed, time_limit, plot,
     from expressivity.regions.planar import box, plane_axes, plane_partition
     from expressivity.regions.segment import RegionsLimit
 
+    ranges = parse_ranges(box_text)
+    if len(ranges) > 2 and plane_text is None:
+        if plot:
+            fail("--plot draws a segment or a 2D box; a traversal in 3 or more dimensions has no picture")
+        _traverse(network, name, ranges, time_limit, max_listed, as_json)
+        return
     u0, u1, v0, v1 = parse_box(box_text)
     origin = axes = None
     if plane_text is not None:
@@ -106,6 +121,40 @@ def run_plane(network, name, box_text, plane_text, max_listed, time_limit, plot,
     click.echo(f"arithmetic          exact (rational vertices); {seconds:.3f} s")
     if written:
         click.echo(f"plot                {written}")
+
+
+def _traverse(network, name, ranges, time_limit, max_listed, as_json):
+    from expressivity.regions.traversal import traverse_regions
+
+    if len(ranges) != network.n_inputs:
+        fail(f"--box has {len(ranges)} ranges; the network has {network.n_inputs} inputs")
+    began = time.perf_counter()
+    try:
+        found = traverse_regions(network, [low for low, _ in ranges], [high for _, high in ranges],
+                                 time_limit=time_limit)
+    except ArithmeticError as error:  # a region too thin for the float64 LP: say so, count unknown
+        _unknown(name, ",".join(f"{a}:{b}" for a, b in ranges), str(error), as_json)
+        raise SystemExit(1)
+    seconds = time.perf_counter() - began
+    if as_json:
+        print_json({"network": name, "widths": list(network.widths), "box": [[str(a), str(b)] for a, b in ranges],
+                    "activation_regions": found.regions if found.complete else None,
+                    "regions_found": found.regions, "status": "complete" if found.complete else "unknown",
+                    "completeness": found.status, "linear_programs": found.linear_programs,
+                    "interior_points": ([[str(v) for v in p] for p in found.points]
+                                        if found.regions <= max_listed else None),
+                    "bounds": [b.to_dict() for b in architecture_bounds(network, len(ranges))],
+                    "seconds": round(seconds, 4)})
+    else:
+        click.echo(f"network             {name} (widths {', '.join(map(str, network.widths)) or 'none'})")
+        click.echo(f"box                 " + " x ".join(f"[{a}, {b}]" for a, b in ranges))
+        click.echo(f"activation regions  {found.regions:,}" + ("" if found.complete else " at least (time limit)"))
+        click.echo(f"how                 traversal, {found.linear_programs:,} LPs (HiGHS); every region proven by an "
+                   f"exact interior point; {found.status}")
+        click.echo(f"bounds (n0 = {len(ranges)})     {bounds_text(network, len(ranges))}")
+        click.echo(f"time                {seconds:.3f} s")
+    if not found.complete:
+        raise SystemExit(1)
 
 
 def _unknown(name, box_text, why, as_json):

@@ -11,6 +11,7 @@ from expressivity.cli.common import (
     MAX_EXHAUSTIVE_OPTION, bits_option, check_exports, network_file_options, check_output_paths, explicit, fail, json_option, parse_bits, print_json, progress_option,
     verify_limit_options, write_outputs,
 )
+from expressivity.cli.vocabulary import renamed_option
 from expressivity.networks.shallow import CONSTRUCTIONS, OUTPUT_MODES
 
 VERIFY_METHODS = ("auto", "sparse", "exhaustive", "none")
@@ -34,13 +35,12 @@ MEMORY_BUDGET = 8 << 30
                    "exhaustive: run every input; auto: sparse, then exhaustive if sparse gives up.")
 @verify_limit_options
 @network_file_options
-@click.option("--dot", "dot_path", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write the network's units and weights as Graphviz DOT (small networks).")
+@renamed_option("--dot", "--network-dot", "network_dot")
 @json_option()
 @progress_option()
 @click.pass_context
-def shallow_command(ctx, bits, construction, method, max_exhaustive, time_limit, out, onnx_path, onnx_dtype, dot_path,
-                    as_json, progress):
+def shallow_command(ctx, bits, construction, method, max_exhaustive, time_limit, out, onnx_path, onnx_dtype,
+                    network_dot, as_json, progress):
     """Build a one-hidden-layer ReLU network for n-bit parity and verify it on every input.
 
     Its sizes are checked against the closed forms of `expressivity count`.
@@ -55,7 +55,7 @@ def shallow_command(ctx, bits, construction, method, max_exhaustive, time_limit,
         fail("--onnx-dtype applies to --onnx only")
     if method == "none" and (explicit(ctx, "max_exhaustive") or explicit(ctx, "time_limit")):
         fail("--max-exhaustive and --time-limit apply to a verification; --verify none asks for none")
-    check_output_paths(out=out, onnx=onnx_path, dot=dot_path)
+    check_output_paths(out=out, onnx=onnx_path, network_dot=network_dot)
     # Sizes first, from the closed forms: nothing is built that cannot fit or be checked.
     try:
         expected = formulas(construction).evaluate(bits)
@@ -81,14 +81,14 @@ def shallow_command(ctx, bits, construction, method, max_exhaustive, time_limit,
     except (ValueError, MemoryError) as error:
         fail(str(error))
     built = time.perf_counter() - started
-    check_exports(net, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path)
+    check_exports(net, onnx=onnx_path, onnx_dtype=onnx_dtype, network_dot=network_dot)
     counts = net.counts()
     mismatched = [key for key in counts if counts[key] != expected[key]]
     mode = OUTPUT_MODES[construction]
     check = _verify(net, method, max_exhaustive, time_limit, mode,
                     progress=progress and bits >= PROGRESS_FROM_BITS and not as_json)
     check = replace(check, reason=_in_option_words(check.reason, bits))
-    written = write_outputs(net, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, dot=dot_path)
+    written = write_outputs(net, out=out, onnx=onnx_path, onnx_dtype=onnx_dtype, network_dot=network_dot)
     summary = {
         "construction": construction,
         "bits": bits,

@@ -9,9 +9,10 @@ import click
 from expressivity.cli import main
 from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
-    backend_options, bits_option, fail, open_backend, json_option, parse_bits, print_json, progress_option, records_option,
-    refuse_repeats, resume_option,
+    backend_options, bits_option, fail, open_backend, json_option, parse_bits, print_json, progress_option,
+    records_option, refuse_repeats, resume_option,
 )
+from expressivity.cli.vocabulary import parse_widths, renamed_option, widths_option
 from expressivity.results.tables import format_table
 from expressivity.prove import (
     MAX_BINARIES, MAX_GRID_POINTS, MAX_TIED_BITS, STRONG, VARIANTS, check_program_size, default_tied_width,
@@ -37,14 +38,14 @@ def _parse_groups(text: str, n: int) -> tuple[int, ...]:
 
 @main.command("tied-width")
 @bits_option(ranges=True, extra="n >= 2.")
-@click.option("--width", type=int, default=None, metavar="W",
-              help="Hidden units to try at every n (default: one fewer than the best construction, n - 2 for n >= 4).")
+@widths_option(None, "Tried at every n (default: one fewer than the best construction, n - 2 for n >= 4).")
+@renamed_option("--width", "--widths", "widths")
 @click.option("--groups", "group_texts", multiple=True, metavar="SIZES",
               help="A grouping to try, e.g. 3,3 or 3+2+1 (repeatable; default: every grouping into at most "
                    "--max-groups groups).")
 @click.option("--max-groups", type=int, default=DEFAULT_MAX_GROUPS, show_default=True,
               help="Most groups per grouping tried (not with --groups).")
-@click.option("--time-limit", type=float, default=60.0, show_default=True,
+@click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="Seconds per grouping, building the program included; past it the grouping is 'unknown'.")
 @click.option("--variant", type=click.Choice(VARIANTS), default="sign", show_default=True,
               help="sign: output > 0 exactly on odd inputs; exact: output == parity.")
@@ -55,7 +56,7 @@ def _parse_groups(text: str, n: int) -> tuple[int, ...]:
 @json_option()
 @progress_option()
 @click.pass_context
-def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, variant, try_all, backend, address,
+def tied_width_command(ctx, bits, widths, group_texts, max_groups, time_limit, variant, try_all, backend, address,
                        workers, records, resume, as_json, progress):
     """Look for one-hidden-layer ReLU networks for n-bit parity whose weights are tied within groups of bits.
 
@@ -68,8 +69,7 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
 
     bit_range = parse_bits(bits, ranges=True, minimum=2, maximum=MAX_TIED_BITS,
                            why="a network found is checked on all 2^n inputs in exact arithmetic")
-    if width is not None and width < 1:
-        fail(f"--width must be at least 1, got {width}")
+    width_range = [None] if widths is None else parse_widths(widths)  # None: each n's default width
     if max_groups < 1:
         fail(f"--max-groups must be at least 1, got {max_groups}")
     if group_texts and ctx.get_parameter_source("max_groups") != ParameterSource.DEFAULT:
@@ -83,7 +83,7 @@ def tied_width_command(ctx, bits, width, group_texts, max_groups, time_limit, va
         fail("--groups needs a single --bits N")
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
         progress = not as_json
-    plans = [_plan(n, width, group_texts, max_groups) for n in bit_range]
+    plans = [_plan(n, width, group_texts, max_groups) for n in bit_range for width in width_range]
     known = {}
     if records:
         try:
@@ -163,14 +163,14 @@ def _plan(n: int, width: int | None, group_texts, max_groups: int):
         if why is None:
             kept.append(groups)
         elif explicit:
-            option = "--groups" if grid_size(groups) > MAX_GRID_POINTS else "--width"
+            option = "--groups" if grid_size(groups) > MAX_GRID_POINTS else "--widths"
             fail(f"{option} {format_groups(groups) if option == '--groups' else units}: at n = {n}, groups "
                  f"{format_groups(groups)}: {why}")
         else:
             too_big.append((groups, why))
     if not kept:
         if width is not None and too_big:
-            fail(f"--width {width}: at n = {n} no grouping into at most {max_groups} groups makes a program small "
+            fail(f"--widths {width}: at n = {n} no grouping into at most {max_groups} groups makes a program small "
                  f"enough (the smallest: {min(too_big, key=lambda item: grid_size(item[0]))[1]})")
         fail(f"no grouping of n = {n} into at most {max_groups} groups has at most {MAX_GRID_POINTS} grid points")
     return n, units, kept, len(too_big)

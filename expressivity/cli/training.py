@@ -1,4 +1,8 @@
-"""The training options shared by ``search-width`` and ``depth-width``: one meaning in every command."""
+"""The training options shared by ``search-width`` and ``depth-width``: one meaning in every command.
+
+Nothing here imports torch (the search modules do, which takes seconds): bad
+input is refused first, and torch is imported when the run is about to start.
+"""
 from __future__ import annotations
 
 import math
@@ -9,8 +13,14 @@ import click
 from expressivity.cli.common import check_output_paths, fail, print_json
 from expressivity.results.atomic import check_writable
 from expressivity.results.records import RecordsError
-from expressivity.search.engine import DTYPES, ENCODINGS, INITS, LOSSES, TrainConfig, resolve_device
-from expressivity.search.records import read_search_records, weights_folder
+
+# The engine's names and limits (expressivity.search.models, expressivity.search.width), written out
+# so that the options and the first checks need no torch; tests/test_cli_vocabulary.py checks they agree.
+LOSSES = ("logistic", "hinge", "squared")
+INITS = ("uniform", "kaiming", "gaussian", "rademacher")
+ENCODINGS = ("01", "pm1")
+DTYPES = ("float32", "float64")
+MAX_SEARCH_BITS = 24
 
 _OPTIONS = [
     click.option("--seeds", default=64, show_default=True, type=int, help="Networks trained per (n, shape)."),
@@ -30,7 +40,7 @@ _OPTIONS = [
                       "scale by 1/sqrt(fan-in)."),
     click.option("--encoding", type=click.Choice(ENCODINGS), default="pm1", show_default=True,
                  help="Train on inputs 0/1 or -1/+1 (saved networks read 0/1 either way)."),
-    click.option("--dtype", type=click.Choice(tuple(DTYPES)), default="float32", show_default=True,
+    click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
                  help="Training arithmetic (fits are re-checked in float64 regardless)."),
     click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
                  help="Where to train: auto takes a CUDA GPU when torch sees one."),
@@ -47,7 +57,10 @@ def training_options(command):
 
 def training_config(*, seeds, steps, lr, beta1, beta2, eps, loss, init, encoding, dtype, device, seed,
                     records=None, resume=False, plot=None):
-    """The configuration and device the options name, every output file checked; or one line and exit 2."""
+    """The configuration and device the options name, every output file checked; or one line and exit 2.
+
+    The numbers are checked before torch is imported.
+    """
     if resume and records is None:
         fail("--resume needs --records FILE")
     if seeds < 1:
@@ -62,19 +75,23 @@ def training_config(*, seeds, steps, lr, beta1, beta2, eps, loss, init, encoding
     for name, value in (("--beta1", beta1), ("--beta2", beta2)):
         if not 0 <= value < 1:
             fail(f"{name} must lie in [0, 1), got {value}")
+    check_search_outputs(records, plot)
+    from expressivity.search.engine import TrainConfig, resolve_device
+
     try:
         config = TrainConfig(loss=loss, init=init, encoding=encoding, steps=steps, lr=lr, beta1=beta1,
                              beta2=beta2, eps=eps, dtype=dtype)
         torch_device = resolve_device(device)
     except ValueError as error:
         fail(str(error))
-    check_search_outputs(records, plot)
     return config, torch_device
 
 
 def check_search_outputs(records: str | None, plot: str | None) -> None:
     """Every file the run will write, checked before it starts: folders, formats, clashes."""
     check_output_paths(records=records, plot=plot)
+    if records is not None:
+        from expressivity.search.records import read_search_records, weights_folder
     try:
         if records is not None:
             check_writable(records)

@@ -1,23 +1,38 @@
 """Receptive-field arithmetic: :class:`Field` (per layer, per input axis), :func:`union`, :class:`LayerField`.
 
+*The field* of an output position, along one input axis, is the hull of the
+input positions it reads: from the first to the last input position its
+value depends on (structurally: through the graph's ops, whatever the
+weights), dilated holes included, as the receptive-field literature counts
+it.  Zero padding is read as nothing: a position at the border reads the
+real inputs its window covers, and one whose window covers only zero
+padding reads nothing.
+
 Along one input axis, the positions ``i = 0, 1, ...`` of a tensor axis read
 the input positions ``i * stride - padding .. i * stride - padding + size - 1``
 (the notation of Araujo, Norris and Sim, "Computing Receptive Fields of
-Convolutional Neural Networks", Distill 2019; intervals are *unclipped*: a
-position next to the border counts the padding it reads, as the literature
-does).  A window op with kernel ``k``, stride ``s``, padding ``p`` and
-dilation ``d`` maps ``(size, stride, padding) = (r, j, P)`` to::
+Convolutional Neural Networks", Distill 2019; the interval is *unclipped*,
+as the literature writes it).  A window op with kernel ``k``, stride ``s``,
+padding ``p`` and dilation ``d`` maps ``(size, stride, padding) = (r, j, P)``
+to::
 
     r' = r + d (k - 1) j,    j' = j s,    P' = P + p j
 
-Stride 0 means every position reads the same interval, e.g. after a
-reduction; *whole* means that interval is the entire input along the axis.
-Where no single stride describes the positions (adaptive pooling from 14 to
-4 positions, branches of different strides meeting, mirrored border
-positions) each position keeps its own interval (a
-:class:`~expressivity.counts.receptive.span.Span` with ``windows``: what the
-positions of a tensor axis read, exactly), and a :class:`Field` reports the
-largest size with stride and padding ``None`` ("irregular").
+This affine description is the field of every position whose window lies
+inside the input (the centre); with the input's size known, the field of a
+position is that interval clipped to the input where that holds, and
+``windows`` gives every position's field exactly where it does not: at the
+border of a dilated or strided window (``Conv1d(3, dilation=2, padding=2)``
+on 14 positions: position 1 reads inputs 1 and 3, its field is ``(1, 3)``,
+not the clipped ``(0, 3)``), at zero padding of a strided axis, after
+reflect, replicate or circular padding.  Stride 0 means every position
+reads the same interval, e.g. after a reduction; *whole* means that interval
+is the entire input along the axis.  Where no single stride describes the
+positions even at the centre (adaptive pooling from 14 to 4 positions,
+branches of different strides meeting, mirrored border positions) the axis
+is *irregular*: a :class:`Field` reports the largest field with stride and
+padding ``None``, and ``windows`` every position's
+(:class:`~expressivity.counts.receptive.span.Span` composes them).
 """
 from __future__ import annotations
 
@@ -46,8 +61,11 @@ class Field:
     marks the axes along which every position reads the entire input (size:
     the input's extent, 0 when unknown; stride and padding 0); ``whole`` is
     true when that holds for every axis.  ``windows`` holds, for an
-    *irregular* axis, the interval every position reads (its size is the
-    largest, its stride and padding ``None``).
+    *irregular* axis (its size is the largest, its stride and padding
+    ``None``) and for a regular axis whose border positions the affine
+    description, clipped to the input, does not give, every position's
+    field: an inclusive ``(low, high)`` inside the input, ``None`` where the
+    position reads nothing.
 
     Examples
     --------
@@ -127,7 +145,8 @@ class Field:
             "padding": None if self.whole else [None if w else plain(v) for v, w in zip(self.padding, self.whole_axes)],
             "whole_input": self.whole,
             "whole_axes": list(self.whole_axes),
-            "windows": [None if w is None else [list(pair) for pair in w] for w in self.windows],
+            "windows": [None if w is None else [None if pair is None else list(pair) for pair in w]
+                        for w in self.windows],
         }
 
 

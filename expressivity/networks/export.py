@@ -10,6 +10,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from expressivity.errors import InputError, check_path, check_type, shown
 from expressivity.networks.files import FORMAT, load_network  # noqa: F401 - load_network: re-exported
 from expressivity.networks.layered import MAX_DENSE_PARAMETERS, LayeredNet
 from expressivity.networks.sparse_torch import to_torch_sparse  # noqa: F401 - re-exported
@@ -28,6 +29,7 @@ def save_network(net: LayeredNet, path: str | os.PathLike) -> None:
     ``load_network(path).to_torch()`` gives the torch module.  Sparse storage
     lets networks with millions of units be saved.
     """
+    check_network_and_path(net, path)
     import torch
 
     def sparse(matrix):
@@ -47,6 +49,20 @@ def save_network(net: LayeredNet, path: str | os.PathLike) -> None:
         "skip": None if net.skip is None else sparse(net.skip),
     }
     write_atomic(path, lambda temp: torch.save(payload, temp))
+
+
+def check_network_and_path(net, path) -> None:
+    """:class:`~expressivity.errors.InputError` (one line) unless ``net`` is a LayeredNet and ``path`` a path.
+
+    Examples
+    --------
+    >>> check_network_and_path(42, "net.pt")
+    Traceback (most recent call last):
+    ...
+    expressivity.errors.InputError: net must be a LayeredNet, got 42
+    """
+    check_type(net, "net", LayeredNet, "a LayeredNet")
+    check_path(path)
 
 
 def __getattr__(name: str):
@@ -78,8 +94,8 @@ def onnx_problem(net: LayeredNet, dtype: str = "float64") -> str | None:
     >>> onnx_problem(LayeredNet.from_dense([[[0.5]], [[1.0]]], [[0.0], [0.0]]), "float32")[:40]
     'float32 would round this network: its we'
     """
-    if dtype not in ONNX_DTYPES:
-        return f"ONNX dtype must be one of {', '.join(ONNX_DTYPES)}, got {dtype!r}"
+    if not isinstance(dtype, str) or dtype not in ONNX_DTYPES:
+        return f"ONNX dtype must be one of {', '.join(ONNX_DTYPES)}, got {shown(dtype)}"
     if net.parameters > MAX_DENSE_PARAMETERS:
         return (f"ONNX export stores dense matrices; this network has {net.parameters:,} dense parameters, "
                 f"over the limit of {MAX_DENSE_PARAMETERS:,} (save it with --out instead, which is sparse)")
@@ -99,16 +115,17 @@ def export_onnx(net: LayeredNet, path: str | os.PathLike, dtype: str = "float64"
 
     The graph has one input ``x`` of shape ``(batch, n_inputs)`` and one output
     ``y``; integer weights are exact in float64, and in float32 where
-    :func:`onnx_problem` allows it (raises ``ValueError`` otherwise).  Built
-    with the ``onnx`` helpers directly, so the file holds exactly these
-    weights and nothing traced.
+    :func:`onnx_problem` allows it (raises :class:`~expressivity.errors.InputError`
+    otherwise, before any work).  Built with the ``onnx`` helpers directly, so
+    the file holds exactly these weights and nothing traced.
     """
+    check_network_and_path(net, path)
+    problem = onnx_problem(net, dtype)
+    if problem:
+        raise InputError(problem)
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    problem = onnx_problem(net, dtype)
-    if problem:
-        raise ValueError(problem)
     numpy_dtype = np.float64 if dtype == "float64" else np.float32
     element = TensorProto.DOUBLE if dtype == "float64" else TensorProto.FLOAT
     nodes, initializers = [], []

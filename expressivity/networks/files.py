@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.errors import InputError, echo
+from expressivity.errors import InputError, check_int, check_path, echo
 from expressivity.networks.layered import LayeredNet
 
 #: The ``format`` tag of :func:`~expressivity.networks.export.save_network`'s files.
@@ -67,7 +67,7 @@ def file_name(path: str | os.PathLike) -> str:
     >>> file_name("runs/net.pt"), file_name("a\\nb")
     ('runs/net.pt', "'a\\\\nb'")
     """
-    text = os.fspath(path)
+    text = os.fspath(check_path(path))  # InputError for what is no path, before any file is touched
     text = text.decode(errors="replace") if isinstance(text, bytes) else text
     return text if text.isprintable() and len(text) <= 200 else echo(text, 200)
 
@@ -91,6 +91,7 @@ def check_network_file(path: str | os.PathLike, max_bytes: int = MAX_NETWORK_FIL
     expressivity.errors.InputError: .../notes.txt is not a network file: not a zip archive; expressivity writes ...
     """
     name = file_name(path)
+    check_int(max_bytes, "max_bytes", minimum=1)
     try:
         info = os.stat(path)
     except FileNotFoundError:

@@ -22,7 +22,7 @@ import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
-from expressivity.errors import InputError, check_int
+from expressivity.errors import InputError, check_int, check_type
 
 #: Gadget kinds: the circuit's nonlinear gates plus "copy".
 KINDS = ("and", "or", "xor", "copy")
@@ -63,7 +63,6 @@ class Gadget:
 MAX_GADGET_ARITY = 1 << 12
 
 
-@lru_cache(maxsize=None)
 def gadget(kind: str, arity: int) -> Gadget:
     """The gadget for ``kind`` with ``arity`` operands.
 
@@ -74,6 +73,13 @@ def gadget(kind: str, arity: int) -> Gadget:
     >>> gadget("xor", 3).readout
     (1, -2, 2)
     """
+    check_type(kind, "kind", str, f"a string, one of {', '.join(KINDS)}")  # before the cache: it hashes them
+    check_int(arity, "arity")
+    return _gadget(kind, arity)
+
+
+@lru_cache(maxsize=None)
+def _gadget(kind: str, arity: int) -> Gadget:
     if not isinstance(arity, bool) and isinstance(arity, int) and arity < 1:
         raise InputError(f"a gadget needs at least one operand, got arity {arity}")
     check_int(arity, "arity", minimum=1, maximum=MAX_GADGET_ARITY, why="(an XOR gadget has arity^2 weights)")

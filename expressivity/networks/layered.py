@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.errors import InputError
+from expressivity.errors import InputError, check_type
 from expressivity.networks import bounds
 
 #: Largest dense parameter count that ``to_torch`` will materialise.
@@ -113,26 +113,39 @@ class LayeredNet:
     name: str = ""
 
     def __post_init__(self) -> None:
+        check_type(self.weights, "weights", (tuple, list), "a tuple of scipy sparse matrices (or use from_dense)")
+        check_type(self.biases, "biases", (tuple, list), "a tuple of numpy vectors")
         if len(self.weights) != len(self.biases) or not self.weights:
-            raise ValueError("a LayeredNet needs as many bias vectors as weight matrices, at least one")
+            raise InputError("a LayeredNet needs as many bias vectors as weight matrices, at least one")
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            if not ((sp.issparse(weight) or isinstance(weight, np.ndarray)) and weight.ndim == 2):
+                raise InputError(f"layer {layer + 1} weights must be a 2-D scipy sparse matrix (or use from_dense), "
+                                 f"got a {type(weight).__name__}")
+            check_type(bias, f"layer {layer + 1} biases", np.ndarray, "a numpy vector")
+        check_type(self.name, "name", str, "a string")
+        if not (self.plan is None or isinstance(self.plan, (tuple, list)) or hasattr(self.plan, "layers")):
+            raise InputError(f"plan must be None, a tuple of placed gadgets or an ArrayPlan, got a {type(self.plan).__name__}")
         previous = self.weights[0].shape[1]
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
             if weight.shape[1] != previous:
-                raise ValueError(f"layer {layer + 1} reads {weight.shape[1]} values, the previous has {previous}")
+                raise InputError(f"layer {layer + 1} reads {weight.shape[1]} values, the previous has {previous}")
             if bias.shape != (weight.shape[0],):
-                raise ValueError(f"layer {layer + 1} bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+                raise InputError(f"layer {layer + 1} bias has shape {bias.shape}, expected ({weight.shape[0]},)")
             previous = weight.shape[0]
             check_dtype(weight, f"layer {layer + 1} weights")
             check_dtype(bias, f"layer {layer + 1} biases")
         if self.skip is not None:
             check_dtype(self.skip, "skip weights")
-        if self.skip is not None and self.skip.shape != (self.n_outputs, self.n_inputs):
-            raise ValueError("skip connection must have shape (n_outputs, n_inputs)")
+        if self.skip is not None and not (sp.issparse(self.skip) and self.skip.shape == (self.n_outputs, self.n_inputs)):
+            raise InputError(f"skip must be None or a scipy sparse matrix of shape (n_outputs, n_inputs) = "
+                             f"({self.n_outputs}, {self.n_inputs})")
 
     # -- construction ---------------------------------------------------------
     @classmethod
     def from_dense(cls, weights, biases, skip=None, plan=None, name: str = "") -> "LayeredNet":
         """Build from nested lists or arrays; integral values stay int64."""
+        check_type(weights, "weights", (tuple, list, np.ndarray), "a list of weight matrices")
+        check_type(biases, "biases", (tuple, list, np.ndarray), "a list of bias vectors")
         for layer, (w, b) in enumerate(zip(weights, biases)):
             check_dtype(w, f"layer {layer + 1} weights")
             check_dtype(b, f"layer {layer + 1} biases")

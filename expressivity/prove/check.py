@@ -24,8 +24,9 @@ arithmetic:
 * a cube closed *through a facet*: its restriction to the facet is recomputed,
   the lower cube it cites must be a closed record of the files given, reached
   from it by an input transform; it then rests on what that cube rests on;
-* the minterm constructions named as a census row's upper bound are rebuilt
-  and checked like any network.
+* the constructions named as a census row's upper bound (minterms,
+  interpolation on ``sum(x)``, zigzag) are rebuilt here and checked like any
+  network, with no more units than the bound.
 
 What the records alone cannot settle is listed, never passed: closures by
 HiGHS in floating point (with their dual bound), pattern-method refutations
@@ -71,6 +72,8 @@ import numpy as np
 MAX_FILE_BYTES = 1 << 30
 #: The largest n whose networks are evaluated on every input here.
 MAX_BITS = 16
+#: The largest n of a cube closed through a facet that is checked (its facet's input transforms are listed).
+MAX_FACET_BITS = 7
 
 
 class BadRecord(ValueError):
@@ -179,7 +182,7 @@ def check_certificate(cert, table, n: int, variant: str = "sign") -> str:
 
 
 def check_rational_network(net, table, n: int) -> str:
-    """``c + sum_i signs[i] relu(weights[i] . x + biases[i])`` (rationals as strings): "" if it sign-represents ``table``."""
+    """``c + sum_i signs[i] relu(weights[i] . x + biases[i])`` (rationals as strings): "" if it computes ``table``."""
     try:
         signs = [_int(s) for s in net["signs"]]
         if any(s not in (1, -1) for s in signs):
@@ -270,6 +273,35 @@ def minterm_network(table, n: int, of_ones: bool) -> dict:
     return {"weights": weights, "biases": biases, "output_weights": out, "output_bias": -1 if of_ones else 1}
 
 
+def construction_network(table, n: int, source: str) -> dict | None:
+    """The network a census row names as its upper bound, rebuilt here: minterms, interpolation, zigzag.
+
+    ``None`` for a name not known here.  On ``s = sum(x)``, the interpolation
+    goes through ``2 f(s) - 1`` with one unit ``relu(s - j)`` per change of
+    slope; the zigzag is that of ``expressivity.networks.shallow.zigzag``,
+    ``9 - 6 relu(s-1) + sum_{j=2, j!=3}^{n-1} 4 (-1)^j relu(s-j) - 4 relu(3-s)``.
+
+    >>> construction_network([0, 1, 1, 0], 2, "construction (interpolation on sum(x), 2 units)")["output_weights"]
+    [2, -4]
+    """
+    found = re.search(r"minterms of the (ones|zeros)", source)
+    if found:
+        return minterm_network(table, n, found.group(1) == "ones")
+    if "interpolation on sum(x)" in source:
+        y = [2 * table[(1 << j) - 1] - 1 for j in range(n + 1)]      # row (1 << j) - 1 has weight j
+        slopes = [b - a for a, b in zip(y, y[1:])]
+        units = [(j, s - p) for j, (s, p) in enumerate(zip(slopes, [0] + slopes)) if s != p]
+        return {"weights": [[1] * n for _ in units], "biases": [-j for j, _ in units],
+                "output_weights": [c for _, c in units], "output_bias": y[0]}
+    if source.startswith("construction (zigzag") and n >= 4:
+        knots = [j for j in range(1, n) if j != 3]
+        sign = -1 if "output negated" in source else 1
+        return {"weights": [[1] * n for _ in knots] + [[-1] * n], "biases": [-j for j in knots] + [3],
+                "output_weights": [sign * (-6 if j == 1 else 4 * (-1) ** j) for j in knots] + [sign * -4],
+                "output_bias": sign * 9}
+    return None
+
+
 class Report:
     """What one file's checks found: counts of exact checks, floating-point closures, missing evidence, failures."""
 
@@ -340,14 +372,19 @@ def check_census(report: Report, record) -> None:
     if second.get("status") == "proven-infeasible":
         _pattern_proof(report, label, second, table)
     # a checked network of a width at most one proven infeasible (or below the lower bound) is a contradiction
-    if networks and (min(networks) < lower or any(w >= min(networks) for w in infeasible | exact_infeasible)):
-        report.failures.append(f"{label}: a checked network of width {min(networks)} contradicts the lower bound")
+    refuted = infeasible | exact_infeasible
+    if networks and (min(networks) < lower or any(w >= min(networks) for w in refuted)) \
+            or refuted and upper <= max(refuted):
+        report.failures.append(f"{label}: the networks and the widths proven infeasible contradict each other")
     constant = len(set(table)) == 1
     if lower == 1 and constant or upper == 0 and not constant:
         report.failures.append(f"{label}: bounds {lower}..{upper} but the function is "
                                f"{'' if constant else 'not '}constant")
     elif lower >= 2 and lower - 1 not in exact_infeasible:
-        rests = "HiGHS, floating point" if lower - 1 in infeasible else "no proof in the record"
+        rests = ["HiGHS, floating point"] if lower - 1 in infeasible else []
+        if second.get("status") == "proven-infeasible" and second.get("width") == lower - 1:
+            rests.append("the pattern method, its pruning not re-checked")
+        rests = "; ".join(rests) or "no proof in the record"
         report.unchecked.append(f"{label}: lower bound {lower} rests on width {lower - 1} ({rests})")
     _upper_bound(report, label, record, table, n, upper, networks)
 
@@ -372,13 +409,12 @@ def _pattern_proof(report: Report, label: str, second, table) -> None:
 
 def _upper_bound(report: Report, label: str, record, table, n: int, upper: int, networks: set) -> None:
     source = str(record.get("upper_source", ""))
-    found = re.search(r"minterms of the (ones|zeros)", source)
+    net = construction_network(table, n, source)
     if upper in networks:
         return
     if upper == 0 and len(set(table)) == 1:
         report.exact["constructions"] += 1
-    elif found:
-        net = minterm_network(table, n, found.group(1) == "ones")
+    elif net is not None:
         why = check_certificate(net, table, n) or ("" if len(net["biases"]) <= upper else "more units than claimed")
         if why:
             report.failures.append(f"{label} upper bound: {why}")
@@ -451,8 +487,8 @@ def check_cube(report: Report, record, cubes: dict) -> None:
                                         f"fixed unit active on {active:#x}, so the cube itself is not certified")
     elif status == "proven-infeasible" and record.get("solver_status") == "facet":
         citation = FACET.search(str(record.get("reason", "")))
-        if citation is None:
-            report.unchecked.append(f"{label}: closed through a facet, citation unreadable")
+        if citation is None or not 2 <= n <= MAX_FACET_BITS:
+            report.unchecked.append(f"{label}: closed through a facet, citation unreadable or n too large")
             return
         bit, value, below, m, lp, ls, rep = (int(citation.group(i), 0) for i in range(1, 8))
         source = citation.group(8)

@@ -78,7 +78,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressivity.errors import InputError, check_int
+from expressivity.errors import InputError, check_choice, check_int, check_type
 from expressivity.verify.exhaustive import input_bits
 
 VARIANTS = ("sign", "exact")
@@ -133,18 +133,19 @@ class Formulation:
     group_symmetry: bool = True
 
     def __post_init__(self) -> None:
-        if self.normalisation not in NORMALISATIONS:
-            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {self.normalisation!r}")
-        if self.unit_order not in UNIT_ORDERS:
-            raise ValueError(f"unit_order must be one of {UNIT_ORDERS}, got {self.unit_order!r}")
+        check_type(self.name, "name", str, "a string")
+        check_choice(self.normalisation, "normalisation", NORMALISATIONS)
+        check_choice(self.unit_order, "unit_order", UNIT_ORDERS)
+        for flag in ("symmetry", "correlation_cuts", "canonical_cuts", "sign_binaries", "group_symmetry"):
+            check_type(getattr(self, flag), flag, bool, "True or False")
         if self.canonical_cuts and not self.symmetry:
-            raise ValueError("canonical_cuts needs symmetry")
+            raise InputError("canonical_cuts needs symmetry")
         if self.correlation_cuts and self.normalisation != "preactivation":
-            raise ValueError("correlation_cuts needs the 'preactivation' normalisation")
+            raise InputError("correlation_cuts needs the 'preactivation' normalisation")
         if self.symmetry and self.normalisation != "preactivation":
             # Flipping inputs changes biases, so a box on the biases is not
             # invariant and S2 could cut off every network of an orbit.
-            raise ValueError("symmetry breaking needs the 'preactivation' normalisation")
+            raise InputError("symmetry breaking needs the 'preactivation' normalisation")
 
 
 #: The formulation ``prove-width`` uses.

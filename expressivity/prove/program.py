@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.errors import InputError, SizeLimitError, check_int
+from expressivity.errors import InputError, SizeLimitError, check_int, check_positive
 from expressivity.prove.cuts import _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries
 from expressivity.prove.symmetry import SymmetryPlan, _add_symmetry_breaking, symmetry_plan
 from expressivity.prove.formulation import (
@@ -20,6 +20,7 @@ from expressivity.prove.formulation import (
     positive_counts, target_function,
 )
 from expressivity.prove.rows import _relu_rows, _Rows
+from expressivity.results.tables import span_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,23 +123,22 @@ def build_model(
     if width << n > 1 << 24:  # binaries: far past what is built (prove.width.MAX_BINARIES), before any array
         raise SizeLimitError(f"{width} units x 2^{n} inputs is more than 2^24 binaries in one program")
     check_int(positive, "positive", minimum=0, maximum=width, why="(the units with output weight +1)")
+    check_positive(bound, "bound", optional=True, finite=True)
     if not isinstance(formulation, Formulation):
         raise InputError(f"formulation must be a Formulation (such as STRONG), got {type(formulation).__name__}")
     groups = check_groups(n, groups)
     tied = is_tied(groups)
     if tied and (formulation.correlation_cuts or formulation.sign_binaries):
-        raise ValueError("cuts C1 and C3 are written for single bits, not for tied weights")
+        raise InputError("cuts C1 and C3 are written for single bits, not for tied weights")
     f = target_function(function, n)
     if is_constant(f):
-        raise ValueError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it, "
+        raise InputError(f"{f.spec} is constant on {n} bits: width 0 (the output bias alone) computes it, "
                          "and the program's normal form needs a function taking both values")
     plan = symmetry_plan(f, groups if tied else None, formulation.group_symmetry) if formulation.symmetry else None
     counts = positive_counts(width, formulation, groups, function=f)
     if formulation.symmetry and positive not in counts:
-        raise ValueError(f"with symmetry breaking the positive count must be in {counts}")
+        raise InputError(f"with symmetry breaking the positive count must be one of {span_text(counts)}, got {positive}")
     bound = default_bound(n, variant, formulation) if bound is None else float(bound)
-    if not bound > 0:
-        raise ValueError(f"bound must be positive, got {bound}")
     negative = width - positive
     inputs = grid_points(groups)  # (2^n, n), row i = bits of i (f.table's order); or one row per grid point
     target = grid_targets(f, groups)  # f on each row

@@ -254,11 +254,12 @@ def solve_pruned_cube(f, width: int, cube: Cube, counts: CountRows | None = None
 
 
 def _solve_pruned_task(spec: tuple[str, int], width: int, time_limit: float | None, threads: int,
-                       counts: CountRows | None, cube: Cube) -> CubeResult:
+                       counts: CountRows | None, sort_weights: bool, cube: Cube) -> CubeResult:
     from expressivity.functions import function_from_hex
 
     hex_digits, n = spec
-    return solve_pruned_cube(function_from_hex(hex_digits, n), width, cube, counts, time_limit, threads=threads)
+    return solve_pruned_cube(function_from_hex(hex_digits, n), width, cube, counts, time_limit, threads=threads,
+                             sort_weights=sort_weights)
 
 
 __all__ = ["hull_rows", "CountRows", "count_rows", "symmetric_blocks", "pruned_cube_model", "solve_pruned_cube"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from expressivity.errors import InputError, check_int, check_positive, check_type
 from expressivity.prove.highs import new_highs
 from expressivity.prove.program import MilpModel
 from expressivity.verify.exhaustive import input_bits
@@ -89,6 +90,16 @@ def solve_model(
     >>> s.status, round(s.objective, 6) > 0
     ('Optimal', True)
     """
+    check_type(model, "model", MilpModel, "a MilpModel (from build_model)")
+    check_positive(time_limit, "time_limit", optional=True)
+    check_int(threads, "threads", minimum=1)
+    check_int(seed, "seed", minimum=0, maximum=2**31 - 1, why="(HiGHS's random seed)")
+    check_positive(target_margin, "target_margin", optional=True, finite=True)
+    if fixed_pattern is not None:
+        pattern = np.asarray(fixed_pattern)
+        if pattern.size != model.d_index.size or pattern.dtype.kind not in "biuf" or not np.isin(pattern, (0, 1)).all():
+            raise InputError(f"fixed_pattern must be None or 0/1 activations of shape {model.d_index.shape}, "
+                             f"got shape {pattern.shape}, dtype {pattern.dtype}")
     import highspy
 
     started = time.perf_counter()

@@ -197,11 +197,11 @@ def check_program_size(n: int, width: int, groups: tuple[int, ...] | None = None
                          f"rational arithmetic (at most {MAX_CERTIFIED_PAIRS:,})")
 
 
-def check_prove_arguments(n, width=None, *, variant="sign", formulation=STRONG, time_limit=None, threads=1,
+def check_prove_arguments(n, width=..., *, variant="sign", formulation=STRONG, time_limit=None, threads=1,
                           seed=0, bound=None) -> None:
     """:class:`~expressivity.errors.InputError` (one line) for arguments no program can take, before any work.
 
-    ``n`` and ``width`` (``None``: not asked) are integers, at least 0 and 1, and at
+    ``n`` and ``width`` (``...``, the default: not asked) are integers, at least 0 and 1, and at
     most what :data:`MAX_BINARIES` allows (a program has ``width x 2^n``
     binaries, fewer when tied); ``time_limit`` is ``None`` or positive seconds.
 
@@ -214,7 +214,7 @@ def check_prove_arguments(n, width=None, *, variant="sign", formulation=STRONG, 
     """
     check_int(n, "n", minimum=0, maximum=MAX_BINARIES.bit_length() - 1,
               why=f"(a program has 2^n binaries per unit, at most {MAX_BINARIES:,})")
-    if width is not None:
+    if width is not ...:  # None is a width no program has
         check_int(width, "width", minimum=1, maximum=MAX_BINARIES,
                   why=f"(a program has at least one binary per unit, at most {MAX_BINARIES:,})")
     if variant not in VARIANTS:

@@ -206,7 +206,7 @@ def one_layer_network(function: PiecewiseLinear) -> ExactNet:
     simple = function.simplified()
     xs, slopes = simple.knots, simple.slopes()
     inner = xs[1:-1]
-    if not inner:  # an affine function still gets one (dead-free, zero-weight) unit: a network needs a layer
+    if not inner:  # an affine function still gets one unit, with output weight 0: a network needs a layer
         inner = (xs[0],)
         changes = [Fraction(0)]
     else:

@@ -11,7 +11,13 @@ from typing import Sequence
 
 import numpy as np
 
+from expressivity.errors import InputError, check_items, check_path, shown
 from expressivity.results.atomic import write_atomic
+
+#: The longest title drawn (matplotlib takes minutes to lay out a megabyte of text).
+MAX_TITLE_CHARACTERS = 1000
+#: What :func:`plot_width_search` reads of each row (a :class:`~expressivity.search.summary.WidthRow`).
+WIDTH_ROW_FIELDS = ("function", "n", "depth", "min_width_found", "minterm_width", "symmetric_width", "success_rate")
 
 
 def plot_formats() -> dict[str, str]:
@@ -29,7 +35,7 @@ def plot_formats() -> dict[str, str]:
 
 
 def plot_format(path: str | os.PathLike) -> str:
-    """The format ``path``'s suffix asks for, once matplotlib has shown it can write it; else ``ValueError``.
+    """The format ``path``'s suffix asks for, once matplotlib has shown it can write it; else ``InputError``.
 
     The suffix must name a type of :func:`plot_formats`, and a small figure with
     text is drawn in that format first (in memory), so that formats which need
@@ -42,26 +48,27 @@ def plot_format(path: str | os.PathLike) -> str:
     >>> plot_format("widths.txt")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: matplotlib cannot write '.txt' files; use .png, .pdf or .svg (or another of: ..., eps, ...)
+    expressivity.errors.InputError: matplotlib cannot write '.txt' files; use .png, .pdf or .svg (or another of: ..., eps, ...)
     """
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    check_path(path)
     formats = plot_formats()
     suffix = Path(path).suffix.lower().lstrip(".")
     others = ", ".join(sorted(set(formats) - {"png", "pdf", "svg"}))
     if suffix not in formats:
         what = f"'.{suffix}' files" if suffix else "a file without a suffix"
-        raise ValueError(f"matplotlib cannot write {what}; use .png, .pdf or .svg (or another of: {others})")
+        raise InputError(f"matplotlib cannot write {what}; use .png, .pdf or .svg (or another of: {others})")
     figure = Figure(figsize=(1, 1))
     FigureCanvasAgg(figure)
     figure.subplots().set_title("n")
     try:
         figure.savefig(io.BytesIO(), format=suffix)
     except Exception as error:  # matplotlib's writers raise many kinds (RuntimeError, OSError, ...)
-        raise ValueError(f"matplotlib cannot write .{suffix} here ({str(error).splitlines()[0]}); "
+        raise InputError(f"matplotlib cannot write .{suffix} here ({str(error).splitlines()[0]}); "
                          f"use .png, .pdf or .svg") from None
     return suffix
 
@@ -100,6 +107,11 @@ def plot_width_search(rows: Sequence, path: str | os.PathLike, *, title: str = "
     >>> out.read_bytes()[:4] == b"\\x89PNG"
     True
     """
+    rows = check_items(rows, "rows", "a sequence of WidthRow (from summarize)",
+                       lambda row: all(hasattr(row, field) for field in WIDTH_ROW_FIELDS))
+    if not isinstance(title, str) or len(title) > MAX_TITLE_CHARACTERS:
+        raise InputError(f"title must be a string of at most {MAX_TITLE_CHARACTERS} characters, got {shown(title)}")
+    plot_format(path)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

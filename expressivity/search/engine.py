@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from expressivity.errors import InputError, check_int
+from expressivity.errors import InputError, check_int, check_items, check_type
 from expressivity.functions.table import MAX_BITS as MAX_TABLE_BITS
 from expressivity.search.chunk import MIN_SLOTS, PAD_UP_TO_BITS, Chunk
 from expressivity.search.models import (  # noqa: F401  (re-exported: the engine's vocabulary)
@@ -175,6 +175,12 @@ def train_models(
     n, table = function_target(target)
     if len(table) != 1 << n:
         raise ValueError(f"the truth table has {len(table)} rows, not 2^{n}")
+    specs = check_items(specs, "specs", "a sequence of ModelSpec", lambda spec: isinstance(spec, ModelSpec))
+    check_type(config, "config", TrainConfig, "a TrainConfig")
+    check_int(seed, "seed", minimum=0)
+    for name, value in (("max_elements", max_elements), ("check_every", check_every)):
+        if value is not None:
+            check_int(value, name, minimum=1)
     device = resolve_device(device) if isinstance(device, str) else device
     budget = max_elements or MAX_ELEMENTS.get(device.type, MAX_ELEMENTS["cuda"])
     every = check_every or CHECK_EVERY.get(device.type, CHECK_EVERY["cuda"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Sequence
 
+from expressivity.errors import check_items
 from expressivity.results.tables import format_table, span_text
 from expressivity.search.models import shape_text
 
@@ -128,6 +129,7 @@ def summary_text(rows: Sequence[WidthRow]) -> str:
     <BLANKLINE>
     Upper bounds only: 'width w' means a network with that many hidden ReLU units per layer that classifies every n-bit input correctly exists (found by training, re-checked exactly in float64). A width at which no run fit proves nothing: training can fail where a network exists.
     """
+    rows = check_items(rows, "rows", "a sequence of WidthRow (from summarize)", lambda row: isinstance(row, WidthRow))
     shapes = []
     for row in rows:
         for text in row.counts:

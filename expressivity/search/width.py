@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-from expressivity.errors import InputError, check_int
+from expressivity.errors import InputError, check_int, check_type
 from expressivity.functions import BooleanFunction, npn_canonical, parse_function
 from expressivity.results.records import append_records
 from expressivity.search.budget import PIECE_BYTES, check_search_size, held_model_bytes
@@ -207,6 +207,8 @@ def search_width(
     if bits[0] < 2 or bits[-1] > MAX_SEARCH_BITS:
         raise InputError(f"bits must lie in 2..{MAX_SEARCH_BITS} (every fit is re-checked on all 2^n inputs)")
     check_int(seeds, "seeds", minimum=1)
+    check_type(config, "config", TrainConfig, "a TrainConfig")
+    check_int(seed, "seed", minimum=0)
     shapes = search_shapes(widths, depth, shape)
     targets = {n: function_at(function, n) for n in bits}  # bad specs fail here, before any work
     label = function if isinstance(function, str) else (function.spec or f"hex:{function.hex}")

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import time
 
+import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
 from expressivity.circuits.arrays import AND, CONST, INPUT, NOT, XOR, ArrayCircuit, as_arrays, n_inputs
 from expressivity.circuits.schema import CircuitError
+from expressivity.errors import check_type
 from expressivity.networks.compiler import COPY, KIND_NAMES, ArrayPlan, gadget_types
 from expressivity.networks.gadgets import check_gadget, gadget
 from expressivity.networks.layered import LayeredNet
@@ -58,6 +60,8 @@ def certify(circuit, net: LayeredNet) -> Verification:
     >>> certify(circuit, compile_network(circuit)).status
     'verified'
     """
+    check_type(circuit, "circuit", (nx.DiGraph, ArrayCircuit), "a networkx.DiGraph or an ArrayCircuit", CircuitError)
+    check_type(net, "net", LayeredNet, "a LayeredNet")
     started = time.perf_counter()
     try:
         n = n_inputs(circuit)

@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 
 from expressivity.circuits.evaluate import WORD_BITS, evaluate_words, exhaustive_words, unpack_bits
+from expressivity.errors import InputError, check_choice, check_int, check_positive, check_type, shown
 from expressivity.networks.layered import DENSE_ENTRIES, LayeredNet
 from expressivity.results.progress import progress_bar
 from expressivity.verify.exact import MAX_EXACT_OPERATIONS, exact_operations, exact_outputs, scaled_integer_net
@@ -25,6 +26,8 @@ from expressivity.verify.record import Counterexample, Verification
 
 #: Above this many input bits ``verify_exhaustive`` skips (and says so) unless told otherwise.
 DEFAULT_MAX_BITS = 24
+#: The most input bits verify_exhaustive runs, whatever max_bits says: inputs are numbered in int64.
+MAX_INPUT_BITS = 62
 #: Conservative throughput of the exhaustive check on one core of this class of machine (measured
 #: 2.3-3 G multiply-adds/s and 4-5 M inputs/s; see benchmarks/RESULTS.md), for time estimates up front.
 OPERATIONS_PER_SECOND = 1e9
@@ -54,8 +57,41 @@ def estimated_seconds(n: int, parameters: int, nonzero_weights: int, neurons: in
 
 
 def parity_reference(bits: np.ndarray) -> np.ndarray:
-    """The parity of each row of ``bits``, shape ``(m, 1)``."""
-    return (np.asarray(bits).sum(axis=1) % 2).astype(np.int64)[:, None]
+    """The parity of each row of ``bits``, shape ``(m, 1)``.
+
+    Examples
+    --------
+    >>> parity_reference([[0, 1], [1, 1]]).tolist()
+    [[1], [0]]
+    """
+    rows = np.asarray(bits)
+    if rows.ndim != 2 or rows.dtype.kind not in "biuf":
+        raise InputError(f"bits must be rows of 0/1 numbers, shape (m, n); got shape {rows.shape}, dtype {rows.dtype}")
+    return (rows.sum(axis=1) % 2).astype(np.int64)[:, None]
+
+
+def check_verify_arguments(net, reference, mode: str, encoding: str, max_bits: int, progress: bool) -> None:
+    """:class:`~expressivity.errors.InputError` (one line) for what no verifier can take, before any work.
+
+    Examples
+    --------
+    >>> check_verify_arguments(42, parity_reference, "exact", "01", 24, False)
+    Traceback (most recent call last):
+    ...
+    expressivity.errors.InputError: net must be a LayeredNet, got 42
+    """
+    check_type(net, "net", LayeredNet, "a LayeredNet")
+    if not (isinstance(reference, nx.DiGraph) or callable(reference)):
+        raise InputError(f"reference must be a circuit (networkx.DiGraph) or a function of 0/1 rows, got {shown(reference)}")
+    if isinstance(reference, nx.DiGraph):  # a callable's shape is checked on the first chunk
+        sizes = reference.graph.get("n_inputs"), len(reference.graph.get("outputs", ()))
+        if sizes != (net.n_inputs, net.n_outputs):
+            raise InputError(f"the reference circuit has {sizes[0]} inputs and {sizes[1]} outputs, the network "
+                             f"{net.n_inputs} and {net.n_outputs}")
+    check_choice(mode, "mode", ("exact", "sign"))
+    check_choice(encoding, "encoding", ("01", "pm1"))
+    check_int(max_bits, "max_bits", minimum=0)
+    check_type(progress, "progress", bool, "True or False")
 
 
 def table_reference(values) -> Reference:
@@ -105,7 +141,11 @@ def reference_outputs(reference, n: int, start: int, stop: int, bits: np.ndarray
         return table[offset : offset + (stop - start)]  # uint8 0/1: compared without conversion
     if bits is None:
         bits = input_bits(n, start, stop)
-    return np.asarray(reference(bits)).reshape(stop - start, -1).astype(np.int64)
+    expected = np.asarray(reference(bits))
+    if expected.ndim not in (1, 2) or len(expected) != stop - start or expected.dtype.kind not in "biuf":
+        raise InputError(f"the reference must give one row of 0/1 numbers per input: for {stop - start} inputs "
+                         f"it gave shape {expected.shape}, dtype {expected.dtype}")
+    return expected.reshape(stop - start, -1).astype(np.int64)
 
 
 def first_wrong(got: np.ndarray, expected: np.ndarray, mode: str) -> tuple[int | None, float]:
@@ -119,7 +159,7 @@ def first_wrong(got: np.ndarray, expected: np.ndarray, mode: str) -> tuple[int |
     (1, inf)
     """
     if expected.shape != got.shape:
-        raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
+        raise InputError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
     if mode == "exact":
         wrong = np.any(got != expected, axis=1)
         margin = np.inf
@@ -179,16 +219,15 @@ def verify_exhaustive(
     >>> verify_exhaustive(bad, parity_reference).counterexample
     Counterexample(bits=(1, 1), expected=(0,), got=(1,))
     """
-    if mode not in ("exact", "sign"):
-        raise ValueError(f"mode must be 'exact' or 'sign', got {mode!r}")
-    if encoding not in ("01", "pm1"):
-        raise ValueError(f"encoding must be '01' or 'pm1', got {encoding!r}")
+    check_verify_arguments(net, reference, mode, encoding, max_bits, progress)
+    check_positive(time_limit, "time_limit", optional=True)
     n = net.n_inputs
     started = time.perf_counter()
-    if n > max_bits:
+    if n > min(max_bits, MAX_INPUT_BITS):
+        why = "(raise max_bits, or use a certificate)" if n <= MAX_INPUT_BITS else "(inputs are numbered in int64)"
         return Verification(
             "skipped", "exhaustive", n,
-            reason=f"2^{n} inputs is more than the exhaustive limit of 2^{max_bits} (raise max_bits, or use a certificate)",
+            reason=f"2^{n} inputs is more than the exhaustive limit of 2^{min(max_bits, MAX_INPUT_BITS)} {why}",
             seconds=time.perf_counter() - started,
         )
     if time_limit is not None:

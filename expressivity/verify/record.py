@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from expressivity.errors import check_choice, check_int, check_type
+
 #: The outcomes.  Only "verified" claims that the network is right, only
 #: "counterexample" that it is wrong; "rejected" is a certificate that did not go
 #: through, "skipped" is nothing checked (the reason says why).
@@ -17,6 +19,10 @@ class Counterexample:
     bits: tuple[int, ...]
     expected: tuple[int, ...]
     got: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("bits", "expected", "got"):
+            check_type(getattr(self, name), name, tuple, "a tuple")
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,11 @@ class Verification:
     margin: float | None = None
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+        check_choice(self.status, "status", STATUSES)
+        check_type(self.method, "method", str, "a string")
+        check_int(self.n_inputs, "n_inputs", minimum=0)
+        check_int(self.inputs_checked, "inputs_checked", minimum=0)
+        check_type(self.counterexample, "counterexample", (Counterexample, type(None)), "None or a Counterexample")
 
     @property
     def verified(self) -> bool:

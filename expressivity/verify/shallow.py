@@ -32,7 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from expressivity.networks.layered import LayeredNet
-from expressivity.verify.exhaustive import Reference, first_wrong, input_bits, reference_outputs
+from expressivity.errors import InputError, check_int
+from expressivity.verify.exhaustive import Reference, check_verify_arguments, first_wrong, input_bits, reference_outputs
 from expressivity.results.progress import progress_bar
 from expressivity.verify.exact import MAX_EXACT_OPERATIONS, exact_operations, exact_outputs, scaled_integer_net
 from expressivity.verify.record import Counterexample, Verification
@@ -42,6 +43,8 @@ METHOD = "exhaustive-sparse"
 DEFAULT_MAX_BITS = 26
 #: Most undecided (unit, sub-cube) pairs held at once; beyond, the result is "skipped".
 DEFAULT_MAX_ENTRIES = 1 << 23
+#: The most ``max_entries`` may be: 2^30 entries of unit, sub-cube and value take tens of GiB.
+MAX_ENTRIES = 1 << 30
 #: Units handled together (their dense weight rows are held at once).
 UNIT_BLOCK = 1 << 15
 #: Rows compared with the reference at a time.
@@ -76,7 +79,7 @@ def verify_shallow(
     :data:`~expressivity.verify.exact.MAX_EXACT_OPERATIONS` multiply-adds, past which
     the result is "skipped" and says so.  A NaN or infinite weight gives "skipped"
     naming it.  Raises
-    ``ValueError`` for a network with more than one hidden layer.
+    :class:`~expressivity.errors.InputError` for a network with more than one hidden layer.
 
     Examples
     --------
@@ -89,12 +92,10 @@ def verify_shallow(
     >>> verify_shallow(bad, parity_reference).counterexample
     Counterexample(bits=(1, 1), expected=(0,), got=(1,))
     """
-    if mode not in ("exact", "sign"):
-        raise ValueError(f"mode must be 'exact' or 'sign', got {mode!r}")
-    if encoding not in ("01", "pm1"):
-        raise ValueError(f"encoding must be '01' or 'pm1', got {encoding!r}")
+    check_verify_arguments(net, reference, mode, encoding, max_bits, progress)
+    check_int(max_entries, "max_entries", minimum=1, maximum=MAX_ENTRIES, why="(each entry holds three int64 values)")
     if net.depth != 1:
-        raise ValueError(f"verify_shallow needs exactly one hidden layer, the network has {net.depth}")
+        raise InputError(f"verify_shallow needs exactly one hidden layer, the network has {net.depth}")
     n = net.n_inputs
     started = time.perf_counter()
     if n > max_bits:
@@ -144,7 +145,7 @@ def _verify_in_python_integers(net: LayeredNet, reference, mode: str, encoding: 
     got = exact_outputs(net, 2 * bits - 1 if encoding == "pm1" else bits)
     expected = reference_outputs(reference, n, 0, total, bits)
     if expected.shape != got.shape:
-        raise ValueError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
+        raise InputError(f"the network has {got.shape[1]} outputs, the reference {expected.shape[1]}")
     signed = [[v if e == 1 else -v for v, e in zip(values, want)] for values, want in zip(got, expected)]
     for row, (values, want) in enumerate(zip(got, expected)):
         wrong = any(v != e for v, e in zip(values, want)) if mode == "exact" else min(signed[row]) <= 0

@@ -12,12 +12,17 @@ shape gives.  Rules:
 
 * convolutions and pooling act on the last ``k`` axes (whatever they carry
   after permutes); a convolution mixes its channel axis;
-* zero padding (a convolution's ``padding``, ``ZeroPad``, ``ConstantPad``,
-  ``F.pad(mode="constant")``) is counted as the literature does; reflect,
-  replicate and circular padding (the ``*Pad*d`` modules, ``F.pad`` modes,
-  a convolution's ``padding_mode``) make each border position read the
-  input position it copies: per-position intervals, exact, reported as an
-  affine field where that field clipped to the input reads the same;
+* a position's field is the hull of the input positions it reads (see
+  :mod:`expressivity.counts.fields`), exact at every position, the border
+  included: zero padding (a convolution's ``padding``, ``ZeroPad``,
+  ``ConstantPad``, ``F.pad(mode="constant")``) is read as nothing, so a
+  dilated or strided window at the border reads only the taps that land
+  inside; reflect, replicate and circular padding (the ``*Pad*d`` modules,
+  ``F.pad`` modes, a convolution's ``padding_mode``) make each border
+  position read the input position it copies.  The field keeps the
+  literature's affine description (size, stride, padding) and adds
+  per-position ``windows`` wherever that description, clipped to the input,
+  is not every position's field;
 * adaptive pooling uses torch's windows exactly (14 to 4 positions: sizes
   of 4, offsets 0, 3, 7, 10: an *irregular* axis);
 * ``Linear`` mixes the last axis only: channels after a permute (nothing
@@ -234,8 +239,10 @@ def _attribute(graph_module, target: str):
 def _evaluate(node, env, ctx: Context, modules, op: str, where: str):
     try:
         return _apply(node, env, ctx, modules, op, where)
-    except ReceptiveFieldError:
-        raise
+    except ReceptiveFieldError as error:
+        if where in str(error):
+            raise
+        raise ReceptiveFieldError(f"{where}: {error}") from None  # a span's complaint: name the node
     except (TypeError, ValueError, IndexError, KeyError, AttributeError) as error:  # arguments no rule expected
         message = str(error).strip().splitlines()[0] if str(error).strip() else "(no message)"
         raise ReceptiveFieldError(f"{where}: arguments the rule does not handle ({type(error).__name__}: {message}): "

@@ -129,7 +129,7 @@ class Context:
 def start(ctx: Context, channels: int | None) -> Value:
     """The input: batch, channels, then one spatial axis per input axis."""
     layout = ((Part(1, batch=True),), (Part(channels),)) + tuple((Part(n, key=(d, 0)),) for d, n in enumerate(ctx.extents))
-    spans = {(d, 0): Span(1, 1, 0) for d in range(ctx.dims)}
+    spans = {(d, 0): Span(1, 1, 0, extent=ctx.extents[d]) for d in range(ctx.dims)}
     return Value(layout, Reads(dict(spans)), Reads(dict(spans)))
 
 

@@ -79,10 +79,18 @@ def window(value: Value, a: int, op, ctx: Context, where: str) -> Value:
     if part.key is None:
         return with_axis(value, a, (replace(part, extent=n_out),))
     value = with_axis(value, a, (replace(part, extent=n_out),))
+    d = part.key[0]
+    alone = sum(1 for axis in value.layout for key, _ in axis_keys(axis) if key[0] == d) == 1
+    done = {}  # the true and the local reads often share a span: compose it once
     for reads in value.reads():
         if part.key in reads.spans:
-            reads.spans[part.key] = reads.spans[part.key].window(kernel, stride, padding, dilation, n_in, n_out,
-                                                                 ctx.extents[part.key[0]])
+            span = reads.spans[part.key]
+            if alone and d in reads.fixed and n_in is not None:
+                # what every position reads joins each position's own: a position covering only zero padding reads nothing
+                span = span.union(reads.fixed.pop(d), n_in)
+            if span not in done:
+                done[span] = span.window(kernel, stride, padding, dilation, n_in, n_out, ctx.extents[d])
+            reads.spans[part.key] = done[span]
     return value
 
 
@@ -303,15 +311,22 @@ def _axis_field(reads: Reads, carried: dict, ctx: Context, d: int) -> tuple:
         copies = [(copies[0][0].union(copies[1][0], copies[0][1]), copies[0][1])]
     if len(copies) == 1:
         span = copies[0][0]
-        if span.windows is not None:
-            return span.largest(), None, None, False, span.windows
-        return span.size, span.stride, span.padding, False, None
+        if span.regular:  # exact per position in windows where the affine description clipped is not
+            return span.size, span.stride, span.padding, False, span.windows
+        return span.largest(), None, None, False, span.windows
     return _largest_hull(copies), None, None, False, None
 
 
 def _largest_hull(copies) -> int:
-    """The largest hull over elements whose copies sit at independent positions."""
-    bounds = [span.bounds(n if n is not None else 1) for span, n in copies]
+    """The largest hull over elements whose copies sit at independent positions (positions reading nothing skipped)."""
+    bounds = []
+    for span, n in copies:
+        lows, highs = span.bounds(n if n is not None else 1)
+        real = lows <= highs
+        bounds.append((lows[real], highs[real]))
+    bounds = [(lo, hi) for lo, hi in bounds if lo.size]
+    if not bounds:
+        return 0
     best = max(int((hi - lo).max()) for lo, hi in bounds)
     for i, (_, hi) in enumerate(bounds):
         for j, (lo, _) in enumerate(bounds):
