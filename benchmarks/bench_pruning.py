@@ -18,7 +18,8 @@ import time
 
 import expressivity.prove.solve as solve
 from expressivity.functions import parity
-from expressivity.prove.cubes import cubes, prove_width_by_cubes, solve_cube
+from expressivity.prove.cubes import cubes, solve_cube
+from expressivity.prove.cube_split import prove_width_by_cubes
 from expressivity.prove.facets import LowerCubes
 from expressivity.prove.pruning import count_rows, solve_pruned_cube
 from expressivity.prove.unit_facets import unit_rule

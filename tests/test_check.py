@@ -32,7 +32,7 @@ CENSUS3 = ROOT / "tests/data/census3_evidence.jsonl"   # expressivity census --b
 N5 = [ROOT / f"benchmarks/restrictions/n5_w4_p{p}_cubes.jsonl" for p in (2, 3)]
 N6 = [ROOT / f"benchmarks/restrictions/n6_w4_p{p}_cubes.jsonl" for p in (2, 3)]
 SHIPPED = [ROOT / "benchmarks/census/symmetric5.jsonl", ROOT / "benchmarks/census/symmetric6.jsonl",
-           ROOT / "benchmarks/census/symmetric7.jsonl", ROOT / "paper/records/census3.jsonl",
+           ROOT / "benchmarks/census/symmetric7.jsonl", ROOT / "tests/data/census3_plain.jsonl",
            ROOT / "paper/records/parity.jsonl", CENSUS3, *N5]
 
 
@@ -89,7 +89,7 @@ def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):
 def test_cube_records_the_toolkit_writes_pass(tmp_path):
     """XOR's 14 cubes (networks kept), then parity of 3 with 22 of its 30 cubes closed through a facet."""
     from expressivity.functions import parity
-    from expressivity.prove.cubes import prove_width_by_cubes
+    from expressivity.prove.cube_split import prove_width_by_cubes
     from expressivity.prove.facets import LowerCubes
 
     lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
@@ -105,10 +105,10 @@ def test_cube_records_the_toolkit_writes_pass(tmp_path):
 
 
 def test_old_census_records_get_the_evidence_a_new_run_writes(tmp_path):
-    """paper/records/census3.jsonl (written without evidence) augmented: the same hull points as a fresh census."""
-    from expressivity.prove.backing import census_record_with_evidence
+    """tests/data/census3_plain.jsonl (census --bits 3 written before records carried evidence) augmented: the same hull points as a fresh census."""
+    from expressivity.prove.census import census_record_with_evidence
 
-    old = lines(ROOT / "paper/records/census3.jsonl")
+    old = lines(ROOT / "tests/data/census3_plain.jsonl")
     assert check.check_files([str(write(tmp_path / "old.jsonl", old))])[0].exact["hulls"] == 0
     new = [census_record_with_evidence(r) for r in old]
     fresh = {r["hex"]: r.get("evidence") for r in lines(CENSUS3)}

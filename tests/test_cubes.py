@@ -13,9 +13,10 @@ from expressivity.functions.npn import input_transforms
 from expressivity.networks.shallow import zigzag
 from expressivity.prove import prove_width
 from expressivity.prove.cubes import (
-    THRESHOLD_COUNTS, Cube, CubeResult, cube_model, cubes, pattern_representatives, prove_width_by_cubes,
-    solve_cube, threshold_classes, threshold_count,
+    THRESHOLD_COUNTS, Cube, CubeResult, cube_model, cubes, pattern_representatives, solve_cube, threshold_classes,
+    threshold_count,
 )
+from expressivity.prove.cube_split import prove_width_by_cubes
 
 
 def separable(table) -> bool:

@@ -11,7 +11,8 @@ from expressivity.cli import main
 from expressivity.functions import function_from_hex, parity
 from expressivity.functions.npn import input_transforms
 from expressivity.prove.cube_patterns import _preserving_rows
-from expressivity.prove.cubes import cubes, fixed_sign, prove_width_by_cubes
+from expressivity.prove.cubes import cubes, fixed_sign
+from expressivity.prove.cube_split import prove_width_by_cubes
 from expressivity.prove.facets import LowerCubes, facet_drop, facet_functions, restrict
 
 # Fixed tables: a 3-bit function with little symmetry, 3-bit majority, and 4-bit "exactly two ones".

@@ -22,12 +22,19 @@ def module_name(path: Path) -> str:
 
 
 def import_graph() -> nx.DiGraph:
-    """Every ``expressivity`` module and the modules it imports, at any depth of its code (lazy imports too)."""
+    """Every ``expressivity`` module and the modules it imports, at any depth of its code (lazy imports too,
+    not those under ``if TYPE_CHECKING:``, which never run)."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph = nx.DiGraph()
     for name, path in modules.items():
         graph.add_node(name)
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                       for n in ast.walk(block)}  # imports for annotations only: no run-time edge
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             targets = []
             if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("expressivity"):
                 targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from expressivity.functions import function_from_hex, parity
-from expressivity.prove.cubes import cubes, fixed_sign, prove_width_by_cubes, solve_cube
+from expressivity.prove.cubes import cubes, fixed_sign, solve_cube
+from expressivity.prove.cube_split import prove_width_by_cubes
 from expressivity.prove.facets import LowerCubes, _transport, facet_drop, facet_functions
 from expressivity.prove.pruning import count_rows, hull_rows, pruned_cube_model, solve_pruned_cube, symmetric_blocks
 from expressivity.prove.unit_facets import threshold_tables, unit_forbidden, unit_rule

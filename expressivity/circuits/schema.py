@@ -85,9 +85,10 @@ def add_gate(circuit: nx.DiGraph, node: Hashable, gate: str, operands=(), value=
         raise CircuitError(f"node must be a hashable name other than None, got {shown(node)}")
     if not isinstance(gate, str) or gate not in GATES or gate == "input":
         raise CircuitError(f"unknown gate {shown(gate)}")
-    operands = tuple(check_items(operands, "operands", "a sequence of nodes", lambda _: True, CircuitError))
+    if not isinstance(operands, tuple):
+        operands = tuple(check_items(operands, "operands", "a sequence of nodes", lambda _: True, CircuitError))
     for operand in operands:
-        if not isinstance(operand, Hashable) or operand not in circuit:
+        if operand not in circuit:  # networkx says False for an unhashable operand
             raise CircuitError(f"operand {shown(operand)} of {shown(node)} is not in the circuit")
     if gate == "const":
         if value not in (0, 1) or operands:

@@ -19,7 +19,8 @@ from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
     prove_minimum_width, prove_width, reusable_proofs, search_upper_bounds,
 )
-from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult, prove_width_by_cubes
+from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult
+from expressivity.prove.cube_split import prove_width_by_cubes
 from expressivity.prove.facets import LowerCubes
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table

@@ -101,9 +101,9 @@ __all__ += [
 # would hide the module expressivity.prove.cubes.
 from expressivity.prove.cubes import (  # noqa: E402
     CUBE_FORMULATION, CUBE_STATUSES, MAX_CUBE_BITS, MAX_CUBES, THRESHOLD_COUNTS, WEIGHT_BOUNDS, Cube, CubeResult,
-    CubesProof, cube_model, pattern_representatives, prove_width_by_cubes, solve_cube, threshold_classes,
-    threshold_count,
+    cube_model, pattern_representatives, solve_cube, threshold_classes, threshold_count,
 )
+from expressivity.prove.cube_split import CubesProof, prove_width_by_cubes  # noqa: E402
 
 __all__ += [
     "CUBE_FORMULATION", "CUBE_STATUSES", "MAX_CUBE_BITS", "MAX_CUBES", "THRESHOLD_COUNTS", "WEIGHT_BOUNDS", "Cube",

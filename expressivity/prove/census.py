@@ -365,7 +365,45 @@ def histogram_table(rows: Sequence[CensusRow]) -> str:
     return format_table(["min width", "classes", "functions", "share"], body)
 
 
+def census_record_with_evidence(record: Mapping[str, Any],
+                                pattern_time_limit: float | None = PATTERN_TIME_LIMIT) -> dict[str, Any]:
+    """A census record written before rows kept their certificates, with them added; nothing else changes.
+
+    The hull point is found again (milliseconds); the pattern method's Farkas
+    multipliers are an empty list where no combination survived its
+    combinatorial conditions, and otherwise come from running the method
+    again (its answer must be the recorded one, else ``RuntimeError``).
+
+    Examples
+    --------
+    >>> old = census(2)[3].to_dict() | {"evidence": None}
+    >>> new = census_record_with_evidence(old)
+    >>> new["evidence"], new["second_method"]["farkas"]
+    ({'hull': {'ones': [[1, 1], [2, 1]], 'zeros': [[0, 1], [3, 1]]}}, [])
+    """
+    from expressivity.functions import parse_function
+    from expressivity.prove.backing import _with_hull, farkas_evidence
+    from expressivity.prove.by_patterns import prove_width_by_patterns
+
+    data = dict(record)
+    row = _with_hull(CensusRow.from_dict(record))
+    if row.evidence:
+        data["evidence"] = dict(data.get("evidence") or {}) | dict(row.evidence)
+    second = record.get("second_method")
+    if second and second.get("status") == "proven-infeasible" and "farkas" not in second:
+        farkas: list = []
+        if second.get("survivors"):
+            proof = prove_width_by_patterns(parse_function(f"hex:{row.hex}", row.n), int(second["width"]),
+                                            time_limit=pattern_time_limit)
+            if proof.status != "proven-infeasible":
+                raise RuntimeError(f"hex:{row.hex} width {second['width']}: the pattern method now says "
+                                   f"{proof.status} ({proof.reason})")
+            farkas = [farkas_evidence(row.n, c, m) for c, m in proof.farkas]
+        data["second_method"] = dict(second) | {"farkas": farkas}
+    return data
+
 __all__ = [
+    "census_record_with_evidence",
     "CENSUS_KINDS", "MAX_CENSUS_BITS", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "EXTRA_FAMILIES",
     "PATTERN_TIME_LIMIT", "LowerBoundDisagreement", "pattern_method", "short_method", "with_exact_methods",
     "CensusClass", "check_census_bits", "census_universe", "all_tables", "npn_classes", "symmetric_functions",

@@ -156,7 +156,8 @@ def facet_drop(f, width: int, cube: Cube, lower: LowerCubes,
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import cubes, prove_width_by_cubes
+    >>> from expressivity.prove.cubes import cubes
+    >>> from expressivity.prove.cube_split import prove_width_by_cubes
     >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
     >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
     >>> dropped = [c for c in cubes(parity(3), 2) if facet_drop(parity(3), 2, c, below)]

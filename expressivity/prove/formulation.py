@@ -79,6 +79,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from expressivity.errors import InputError, check_choice, check_int, check_type
+from expressivity.prove.symmetry import is_tied, symmetry_plan  # is_tied: re-exported
 from expressivity.verify.exhaustive import input_bits
 
 VARIANTS = ("sign", "exact")
@@ -180,8 +181,6 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
     if function is None:
         negating = groups is None or any(g % 2 for g in groups)
     else:
-        from expressivity.prove.symmetry import symmetry_plan
-
         tied = tuple(groups) if is_tied(groups) else None
         negating = formulation.symmetry and symmetry_plan(function, tied, formulation.group_symmetry).negating
     first = -(-width // 2) if formulation.symmetry and negating else 0
@@ -267,17 +266,6 @@ def check_groups(n: int, groups) -> tuple[int, ...]:
     if not groups or min(groups) < 1 or sum(groups) != n:
         raise InputError(f"groups must be positive sizes summing to n = {n}, got {list(groups)}"[:200])
     return groups
-
-
-def is_tied(groups) -> bool:
-    """Whether some group holds more than one bit (``None``: no groups).
-
-    Examples
-    --------
-    >>> is_tied((3, 3)), is_tied((1, 1)), is_tied(None)
-    (True, False, False)
-    """
-    return groups is not None and any(g > 1 for g in groups)
 
 
 def grid_points(groups: tuple[int, ...]) -> np.ndarray:

@@ -229,7 +229,8 @@ def solve_pruned_cube(f, width: int, cube: Cube, counts: CountRows | None = None
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import cubes, prove_width_by_cubes
+    >>> from expressivity.prove.cubes import cubes
+    >>> from expressivity.prove.cube_split import prove_width_by_cubes
     >>> from expressivity.prove.facets import LowerCubes
     >>> from expressivity.prove.unit_facets import unit_rule
     >>> lower = prove_width_by_cubes(parity(3), 2, stop_on_feasible=False)

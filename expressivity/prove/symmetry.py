@@ -105,8 +105,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressivity.prove.formulation import is_tied
 from expressivity.prove.rows import _Rows
+
+
+def is_tied(groups) -> bool:
+    """Whether some group holds more than one bit (``None``: no groups).
+
+    Examples
+    --------
+    >>> is_tied((3, 3)), is_tied((1, 1)), is_tied(None)
+    (True, False, False)
+    """
+    return groups is not None and any(g > 1 for g in groups)
+
 
 
 #: Largest n whose symmetry group is computed (n! 2^n transforms; see expressivity.functions.npn).
@@ -309,4 +320,4 @@ def _add_symmetry_breaking(rows: _Rows, formulation, plan: SymmetryPlan, width, 
         rows.add(terms, 0.0, inf)
 
 
-__all__ = ["MAX_GROUP_BITS", "S2_FORMS", "SymmetryPlan", "symmetry_plan"]
+__all__ = ["MAX_GROUP_BITS", "S2_FORMS", "SymmetryPlan", "is_tied", "symmetry_plan"]

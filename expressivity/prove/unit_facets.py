@@ -52,7 +52,7 @@ the programs instead as valid rows on counts (:mod:`expressivity.prove.pruning`)
 Examples
 --------
 >>> from expressivity.functions import parity
->>> from expressivity.prove.cubes import prove_width_by_cubes
+>>> from expressivity.prove.cube_split import prove_width_by_cubes
 >>> from expressivity.prove.facets import LowerCubes
 >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
 >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
@@ -112,7 +112,7 @@ def forbidden_patterns(h, width: int, positive: int, sign: int, lower: LowerCube
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import prove_width_by_cubes
+    >>> from expressivity.prove.cube_split import prove_width_by_cubes
     >>> from expressivity.prove.facets import LowerCubes
     >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
     >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
