@@ -180,15 +180,23 @@ def main() -> None:
         parser.exit(2, f"bench_restrictions: --prune {args.prune} needs --below (record files of n - 1 bits)\n")
     if args.smoke:
         args.bits, args.time_limit, args.cube_split, args.splits = "2..3", 10.0, None, None
-    if args.bits:
-        affine_rows(parse_span(args.bits), args.time_limit)
-    if args.cube_split:
-        n, width, positive = (int(v) for v in args.cube_split.split(":"))
+    try:  # every value is read before any work, so a typo costs one line, not a traceback after a run
+        bits = parse_span(args.bits) if args.bits else []
+        split = tuple(int(v) for v in args.cube_split.split(":")) if args.cube_split else None
+        pairs = [tuple(int(v) for v in pair.split(":")) for pair in args.splits.split(",")] if args.splits else []
+        if (split is not None and len(split) != 3) or any(len(p) != 2 for p in pairs):
+            raise ValueError("--cube-split takes n:w:P, --splits n:w pairs")
+    except ValueError as error:
+        parser.exit(2, f"bench_restrictions: {error}\n")
+    if bits:
+        affine_rows(bits, args.time_limit)
+    if split:
+        n, width, positive = split
         cube_split(n, width, positive, args.time_limit, args.workers, args.records, args.every,
                    [p for p in args.below.split(",") if p], args.address, args.prune,
                    [p for p in args.skip.split(",") if p])
-    if args.splits:
-        split_rows([tuple(int(v) for v in pair.split(":")) for pair in args.splits.split(",")], args.time_limit)
+    if pairs:
+        split_rows(pairs, args.time_limit)
 
 
 if __name__ == "__main__":

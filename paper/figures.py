@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from tables import BENCH, CENSUS_EVIDENCE, RECORDS, read_jsonl
+from tables import BENCH, RECORDS, census_file, read_jsonl
 
 FIGURES_DIR = Path(__file__).resolve().parent / "figures"
 
@@ -15,7 +15,7 @@ def census_histogram(path: Path) -> None:
     from expressivity.prove.census import CensusRow, width_histogram
     from expressivity.results.plots import plot_census
 
-    rows = [CensusRow.from_dict(r) for r in read_jsonl(CENSUS_EVIDENCE / "census4.jsonl")]
+    rows = [CensusRow.from_dict(r) for r in read_jsonl(census_file(4))]
     plot_census(width_histogram(rows), path, title="every function of 4 variables")
 
 

@@ -58,6 +58,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
 import math
@@ -195,26 +196,29 @@ def check_rational_network(net, table, n: int) -> str:
     return _judge(values, s, table, "sign")
 
 
-def _rows(table, patterns, signs, n: int):
-    """Yield ``(coefficients over (w_1, b_1, ..., w_W, b_W, c), h)`` of every row of ``G v >= h`` (see duals.py)."""
+def _row(table, patterns, signs, n: int, index: int):
+    """``(coefficients over (w_1, b_1, ..., w_W, b_W, c), h)`` of row ``index`` of ``G v >= h`` (see duals.py).
+
+    Rows ``unit * 2^n + k`` (``unit < W``) are the patterns, ``z_unit(x_k) >= 1`` on the
+    unit's pattern and ``-z_unit(x_k) >= 0`` elsewhere; rows ``W * 2^n + k`` the output,
+    ``out(x_k) >= 1`` where f = 1 and ``-out(x_k) >= 0`` where f = 0.
+    """
     size, width = 1 << n, len(patterns)
-    for index in range(width * size + size):
-        coefficients = [0] * (width * (n + 1) + 1)
-        unit, k = divmod(index, size)
-        x = [(k >> i) & 1 for i in range(n)] + [1]
-        if unit < width:                                  # z_unit(x) >= 1 on its pattern, -z_unit(x) >= 0 elsewhere
-            active = (patterns[unit] >> k) & 1
+    coefficients = [0] * (width * (n + 1) + 1)
+    unit, k = divmod(index, size)
+    x = [(k >> i) & 1 for i in range(n)] + [1]
+    if unit < width:
+        active = (patterns[unit] >> k) & 1
+        for j, bit in enumerate(x):
+            coefficients[unit * (n + 1) + j] = bit if active else -bit
+        return coefficients, 1 if active else 0
+    sign = 1 if table[k] else -1
+    coefficients[-1] = sign
+    for i in range(width):
+        if (patterns[i] >> k) & 1:
             for j, bit in enumerate(x):
-                coefficients[unit * (n + 1) + j] = bit if active else -bit
-            yield coefficients, 1 if active else 0
-        else:                                             # out(x) >= 1 where f = 1, -out(x) >= 0 where f = 0
-            sign = 1 if table[k] else -1
-            coefficients[-1] = sign
-            for i in range(width):
-                if (patterns[i] >> k) & 1:
-                    for j, bit in enumerate(x):
-                        coefficients[i * (n + 1) + j] += sign * signs[i] * bit
-            yield coefficients, table[k]
+                coefficients[i * (n + 1) + j] += sign * signs[i] * bit
+    return coefficients, int(table[k])
 
 
 def check_farkas(table, certificate) -> str:
@@ -229,12 +233,12 @@ def check_farkas(table, certificate) -> str:
     if len(patterns) != len(signs) or any(s not in (1, -1) for s in signs) \
             or any(not 0 <= p < 1 << (1 << n) for p in patterns):
         return "a combination needs one pattern of 2^n rows and one sign +-1 per unit"
-    rows = list(_rows(table, patterns, signs, n))
+    count = (len(patterns) + 1) << n           # only the rows the multipliers use are built
     total, right = [0] * (len(patterns) * (n + 1) + 1), 0
     for index, y in pairs:
-        if not 0 <= index < len(rows) or y < 0:
+        if not 0 <= index < count or y < 0:
             return f"a Farkas multiplier ({index}, {y}) is negative or on no row"
-        coefficients, h = rows[index]
+        coefficients, h = _row(table, patterns, signs, n, index)
         total = [t + y * a for t, a in zip(total, coefficients)]
         right += y * h
     if any(total) or right <= 0:
@@ -281,6 +285,8 @@ def construction_network(table, n: int, source: str) -> dict | None:
     slope; the zigzag is that of ``expressivity.networks.shallow.zigzag``,
     ``9 - 6 relu(s-1) + sum_{j=2, j!=3}^{n-1} 4 (-1)^j relu(s-j) - 4 relu(3-s)``.
 
+    Examples
+    --------
     >>> construction_network([0, 1, 1, 0], 2, "construction (interpolation on sum(x), 2 units)")["output_weights"]
     [2, -4]
     """
@@ -555,8 +561,15 @@ def read_records(path: str) -> list:
         raise ValueError(f"{path}: not a regular file")
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise ValueError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.read().split("\n")
+    opener = gzip.open if path.endswith(".gz") else open    # large certificate files ship compressed
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            text = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, UnicodeDecodeError) as error:   # a damaged or truncated compressed file
+        raise ValueError(f"{path}: cannot be read ({type(error).__name__})") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: more than {MAX_FILE_BYTES:,} characters")
+    lines = text.split("\n")
     records = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
