@@ -54,13 +54,14 @@ def draw_figures(folder: Path = FIGURES_DIR) -> None:
 
 
 def build_pdf() -> Path | None:
-    """``paper/expressivity.pdf`` from its source, or None when no TeX is installed."""
+    """``paper/expressivity.pdf`` from its source and freshly drawn figures, or None when no TeX is installed."""
     if shutil.which("latexmk"):
         commands = [["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", SOURCE.name]]
     elif shutil.which("pdflatex"):
         commands = [["pdflatex", "-interaction=nonstopmode", "-halt-on-error", SOURCE.name]] * 3
     else:
         return None
+    draw_figures()
     for command in commands:
         done = subprocess.run(command, cwd=PAPER, capture_output=True, text=True)
         if done.returncode != 0:
@@ -82,7 +83,6 @@ def main(argv: list[str]) -> int:
     print(f"wrote {len(fresh)} tables in paper/generated/")
     if argv == ["--tables"]:
         return 0
-    draw_figures()
     pdf = build_pdf()
     if pdf is None:
         print("no TeX found (latexmk or pdflatex): the PDF was not made", file=sys.stderr)

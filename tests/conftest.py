@@ -1,7 +1,10 @@
 """Shared test helpers: a naive per-input circuit evaluator and a hypothesis strategy for circuits."""
 from __future__ import annotations
 
+import contextlib
 import itertools
+import socket
+import threading
 
 import networkx as nx
 import numpy as np
@@ -107,3 +110,32 @@ def one_line_error(result) -> str:
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
     return lines[0]
+
+
+@contextlib.contextmanager
+def listening(reply: bytes):
+    """The port of a TCP server on 127.0.0.1 that accepts every connection and sends ``reply`` (nothing if empty)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)  # a blocking accept() would not notice the end of the test
+    accepted, done = [], threading.Event()
+
+    def serve():
+        while not done.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:  # nobody yet
+                continue
+            accepted.append(connection)
+            if reply:
+                connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        done.set()
+        thread.join(timeout=10)
+        server.close()
+        for connection in accepted:
+            connection.close()

@@ -1,18 +1,16 @@
 """Backends: local and Ray give the same results; a dying worker is retried and counted once; clean errors."""
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
 import operator
 import os
-import socket
 import sys
-import threading
 import time
 
 import pytest
 
+from conftest import listening
 from expressivity.backends import BackendError, LocalBackend, RayNotInstalledError, make_backend
 from expressivity.functions import parity
 from expressivity.prove.cube_split import prove_width_by_cubes
@@ -68,35 +66,6 @@ def test_bad_address_is_one_line(address, message):
     assert "\n" not in str(caught.value)
 
 
-@contextlib.contextmanager
-def listening(reply: bytes):
-    """The port of a TCP server on 127.0.0.1 that accepts every connection and sends ``reply`` (nothing if empty)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.05)  # a blocking accept() would not notice the end of the test
-    accepted, done = [], threading.Event()
-
-    def serve():
-        while not done.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:  # nobody yet
-                continue
-            accepted.append(connection)
-            if reply:
-                connection.sendall(reply)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        done.set()
-        thread.join(timeout=10)
-        server.close()
-        for connection in accepted:
-            connection.close()
-
-
 @needs_ray
 @pytest.mark.parametrize("reply,message", [
     (b"", "accepts connections but sends nothing back within 1 s"),
@@ -126,22 +95,33 @@ def test_a_real_ray_cluster_passes_the_probe(ray_backend):
 
 
 @needs_ray
-def test_a_local_start_hides_only_the_token_notice(capfd):
-    """The notice says Ray's default (token authentication on) holds; joining a cluster shows Ray's warnings."""
-    import logging
+def test_a_local_start_hides_only_the_token_notice():
+    """The notice says Ray's default (token authentication on) holds; joining a cluster shows Ray's warnings.
 
-    import ray  # noqa: F401  (sets up Ray's loggers, which print to stderr themselves)
+    Read through a handler of the test's own, so that what other tests did to Ray's stderr handlers
+    cannot change the answer; the logger's level is restored after each start.
+    """
+    import logging
 
     from expressivity.backends.ray_backend import AUTH_NOTICE_LOGGER, _quiet_start
 
     notice = logging.getLogger(AUTH_NOTICE_LOGGER)
-    capfd.readouterr()
-    with _quiet_start(local=True):
-        notice.warning("Token authentication is enabled for this Ray cluster.")
-    assert "Token authentication" not in capfd.readouterr().err
-    with _quiet_start(local=False):
-        notice.warning("Token authentication is disabled for this Ray cluster.")
-    assert "Token authentication is disabled" in capfd.readouterr().err
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    notice.addHandler(handler)
+    before = notice.level
+    try:
+        notice.setLevel(logging.WARNING)
+        with _quiet_start(local=True):
+            notice.warning("Token authentication is enabled for this Ray cluster.")
+        assert seen == [] and notice.level == logging.WARNING
+        with _quiet_start(local=False):
+            notice.warning("Token authentication is disabled for this Ray cluster.")
+        assert seen == ["Token authentication is disabled for this Ray cluster."]
+    finally:
+        notice.removeHandler(handler)
+        notice.setLevel(before)
 
 
 @needs_ray

@@ -7,20 +7,17 @@ Each case is refused before any work; the wall time of each run is bounded well 
 """
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import one_line_error
+from conftest import listening, one_line_error
 from expressivity.cli import main
 
 #: Seconds a refusal may take here, interpreter start included, on a loaded machine (the work refused
@@ -144,33 +141,6 @@ def test_shallow_names_an_option_that_exists():
 
 # -- a Ray address where something else listens ----------------------------------------------------------
 
-@contextlib.contextmanager
-def listening(reply: bytes):
-    """The port of a TCP server on 127.0.0.1 that accepts every connection and sends ``reply`` (nothing if empty)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.05)  # a blocking accept() would not notice the end of the test
-    accepted, done = [], threading.Event()
-
-    def serve():
-        while not done.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:  # nobody yet
-                continue
-            accepted.append(connection)
-            if reply:
-                connection.sendall(reply)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        done.set()
-        thread.join(timeout=10)
-        server.close()
-        for connection in accepted:
-            connection.close()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the ray extra is not installed")
