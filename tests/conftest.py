@@ -139,3 +139,18 @@ def listening(reply: bytes):
         server.close()
         for connection in accepted:
             connection.close()
+
+
+def support_hulls(support, dims: int) -> dict:
+    """Per output position of a boolean (output grid, input grid) relation: per axis the (first, last) input
+    position it reads, or None when it reads nothing (the receptive-field tests' ground truth)."""
+    out = {}
+    for position in itertools.product(*(range(n) for n in support.shape[:dims])):
+        reads = support[position]
+        hull = []
+        for axis in range(dims):
+            others = tuple(a for a in range(dims) if a != axis)
+            hits = torch.nonzero(reads.any(dim=others) if others else reads).ravel().tolist()
+            hull.append((hits[0], hits[-1]) if hits else None)
+        out[position] = tuple(hull) if all(h is not None for h in hull) else None
+    return out

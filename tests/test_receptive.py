@@ -43,15 +43,6 @@ from expressivity.networks.compiler import compile_network
 
 # -- the ground truth -------------------------------------------------------------------
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The networks here are tiny: on a shared machine, torch's threads cost a hundred times the work."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def linear_copy(module: nn.Module) -> nn.Module:
     twin = copy.deepcopy(module).double().eval()
     for name, child in list(twin.named_modules()):

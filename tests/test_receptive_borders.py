@@ -13,7 +13,6 @@ that it has the support of the input gradient too.
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import random
 import subprocess
@@ -24,16 +23,8 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import support_hulls
 from expressivity.counts.receptive import ReceptiveFieldError, module_receptive_fields
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one thread is the fastest."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def positive_twin(module: nn.Module) -> nn.Module:
@@ -72,18 +63,7 @@ def gradient_support(module: nn.Module, shape) -> torch.Tensor:
     return jacobian.abs().sum(dim=(0, 1, out_rank, out_rank + 1)) > 0
 
 
-def hulls(support: torch.Tensor, dims: int) -> dict:
-    """Per output position: per axis the (first, last) input position it reads, or None when it reads nothing."""
-    out = {}
-    for position in itertools.product(*(range(n) for n in support.shape[:dims])):
-        reads = support[position]
-        hull = []
-        for axis in range(dims):
-            others = tuple(a for a in range(dims) if a != axis)
-            hits = torch.nonzero(reads.any(dim=others) if others else reads).ravel().tolist()
-            hull.append((hits[0], hits[-1]) if hits else None)
-        out[position] = tuple(hull) if all(h is not None for h in hull) else None
-    return out
+hulls = support_hulls  # conftest: per axis the (first, last) input position read, or None
 
 
 def reported(field, position, extents):

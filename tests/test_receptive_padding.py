@@ -12,7 +12,6 @@ more than the next kernel's half-width, with strides and dilations, in 1-D,
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import random
 import subprocess
@@ -25,17 +24,9 @@ import torch.nn.functional as F
 from click.testing import CliRunner
 from torch import nn
 
+from conftest import support_hulls
 from expressivity.cli import main
 from expressivity.counts.receptive import ReceptiveFieldError, module_receptive_fields
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one thread is the fastest."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 class Pad(nn.Module):
@@ -70,16 +61,7 @@ def gradient_hulls(module: nn.Module, shape) -> dict:
     dims = len(shape) - 1
     # sum over the output's batch and channels and the input's batch and channels: a grid of grids
     support = jacobian.abs().sum(dim=(0, 1, out_rank, out_rank + 1)) > 0
-    hulls = {}
-    for position in itertools.product(*(range(n) for n in support.shape[:dims])):
-        reads = support[position]
-        hull = []
-        for axis in range(dims):
-            others = tuple(a for a in range(dims) if a != axis)
-            hits = torch.nonzero(reads.any(dim=others) if others else reads).ravel().tolist()
-            hull.append((hits[0], hits[-1]) if hits else None)
-        hulls[position] = tuple(hull) if all(h is not None for h in hull) else None
-    return hulls
+    return support_hulls(support, dims)
 
 
 def reported_hull(field, position, extents):
