@@ -21,7 +21,7 @@ import argparse
 import statistics
 import time
 
-from expressivity.prove.census import (
+from expressivity.prove.census.table import (
     CENSUS_KINDS, MAX_CENSUS_BITS, census, census_table, census_universe, histogram_table,
 )
 from expressivity.results.tables import format_table

@@ -24,8 +24,8 @@ import time
 from expressivity.backends import LocalBackend, make_backend
 from expressivity.functions import parity
 from expressivity.prove import prove_width
-from expressivity.prove.cubes import cubes
-from expressivity.prove.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.cube import cubes
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 from expressivity.results.atomic import write_text_atomic
 from expressivity.results.tables import format_table
 

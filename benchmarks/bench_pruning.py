@@ -2,9 +2,9 @@
 
 A node budget (HiGHS ``mip_max_nodes``, one thread, seed 0) makes a run deterministic and
 comparable on a loaded machine, where wall time says little; CPU seconds are the process's.
-Variants: ``base`` (:func:`~expressivity.prove.cubes.solve_cube`), ``s`` (the stabiliser's sorted
+Variants: ``base`` (:func:`~expressivity.prove.cubes.cube.solve_cube`), ``s`` (the stabiliser's sorted
 weights), ``c`` (every free unit's facet counts, from ``--below``), ``cs`` (both); see
-:mod:`expressivity.prove.pruning`.  One JSON line per run.
+:mod:`expressivity.prove.cubes.pruning`.  One JSON line per run.
 
     nice -n 19 python benchmarks/bench_pruning.py --split 6:4:2 --cubes 1257,395 --variants base,cs \
         --below benchmarks/restrictions/n5_w4_p2_cubes.jsonl --nodes 6000
@@ -16,13 +16,13 @@ import json
 import sys
 import time
 
-import expressivity.prove.solve as solve
+import expressivity.prove.milp.solve as solve
 from expressivity.functions import parity
-from expressivity.prove.cubes import cubes, solve_cube
-from expressivity.prove.cube_split import prove_width_by_cubes
-from expressivity.prove.facets import LowerCubes
-from expressivity.prove.pruning import count_rows, solve_pruned_cube
-from expressivity.prove.unit_facets import unit_rule
+from expressivity.prove.cubes.cube import cubes, solve_cube
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.facets import LowerCubes
+from expressivity.prove.cubes.pruning import count_rows, solve_pruned_cube
+from expressivity.prove.cubes.unit_facets import unit_rule
 from expressivity.results.records import read_records
 
 VARIANTS = ("base", "s", "c", "cs")

@@ -11,7 +11,7 @@ affine term, every ``d``-face is cut by at least ``m_d`` units, and a network wi
 with the same ``P``.
 
 This script measures the two facts the lemma needs, with the cube programs of
-:mod:`expressivity.prove.cubes` (HiGHS, floating point, the same word as
+:mod:`expressivity.prove.cubes.cube` (HiGHS, floating point, the same word as
 ``prove-width``'s "proven-infeasible"):
 
 * ``m_d``: ``k`` ReLUs plus an affine term is the same class as ``k + 1`` units of
@@ -20,16 +20,16 @@ This script measures the two facts the lemma needs, with the cube programs of
   always-active unit is such a term too.  So ``m_d <= k`` iff some cube with unit 0's
   pattern "always" is feasible at width ``k + 1`` for some ``P = 1..k+1``.
 * per ``P``: which counts of +1 output weights admit ``n``-bit parity at width ``w``
-  (the single program of :mod:`expressivity.prove.program`, one split at a time;
+  (the single program of :mod:`expressivity.prove.milp.program`, one split at a time;
   S1 maps ``P`` to ``w - P``, so ``P >= w/2`` is enough).
 
 * one split by its cubes: every cube of one ``(n, w, P)`` on a backend, each result
   appended to ``--records`` as it arrives (a rerun skips the settled cubes); with ``--below``,
-  the cubes that ``n - 1`` bits settle through a facet (:mod:`expressivity.prove.facets`, which
+  the cubes that ``n - 1`` bits settle through a facet (:mod:`expressivity.prove.cubes.facets`, which
   needs no "every unit cuts every facet": a restricted network keeps its width and output
   weights) are recorded without a program; ``--every`` solves every cube, so that the records
   say which patterns admit a network (what ``--below`` needs one bit up); ``--prune`` solves the
-  pruned programs of :mod:`expressivity.prove.pruning` (``sort``: the fixed unit's stabiliser;
+  pruned programs of :mod:`expressivity.prove.cubes.pruning` (``sort``: the fixed unit's stabiliser;
   ``counts``: every free unit's facet counts, from ``--below``; ``both``), ``--skip`` names another
   run's records to skip.
 
@@ -51,12 +51,12 @@ import time
 
 from expressivity.functions import parity
 from expressivity.backends import make_backend
-from expressivity.prove.cubes import Cube, _solve_task, cubes, solve_cube
-from expressivity.prove.facets import LowerCubes, settle_by_facets
-from expressivity.prove.pruning import _solve_pruned_task, count_rows
-from expressivity.prove.unit_facets import unit_rule
-from expressivity.prove.formulation import STRONG, default_bound, positive_counts
-from expressivity.prove.width import _solve_split
+from expressivity.prove.cubes.cube import Cube, _solve_task, cubes, solve_cube
+from expressivity.prove.cubes.facets import LowerCubes, settle_by_facets
+from expressivity.prove.cubes.pruning import _solve_pruned_task, count_rows
+from expressivity.prove.cubes.unit_facets import unit_rule
+from expressivity.prove.milp.formulation import STRONG, default_bound, positive_counts
+from expressivity.prove.milp.width import _solve_split
 from expressivity.results.records import read_records
 
 
@@ -105,9 +105,9 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
 
     The run stops at the first network found unless ``every`` (then every cube is solved: which
     patterns of the fixed unit admit a network).  ``below``: record files of ``n - 1`` bits at
-    this width; a cube that one of them settles through a facet (:mod:`expressivity.prove.facets`)
+    this width; a cube that one of them settles through a facet (:mod:`expressivity.prove.cubes.facets`)
     is recorded as such and not solved.  Each record is a ``CubeResult`` (``prove-width --cubes``'s form).
-    ``prune``: solve the pruned programs of :mod:`expressivity.prove.pruning`: ``"sort"`` (the fixed
+    ``prune``: solve the pruned programs of :mod:`expressivity.prove.cubes.pruning`: ``"sort"`` (the fixed
     unit's stabiliser sorts a free unit's weights), ``"counts"`` (every free unit's facet counts, from
     ``below``) or ``"both"``; ``""`` solves the plain cube programs.  ``skip``: more record files whose
     settled cubes of this ``(n, width)`` are not solved again (another run's records).

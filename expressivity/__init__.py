@@ -52,14 +52,14 @@ _LAZY = {
     "summary_text": "expressivity.search.summary",
     "load_weights": "expressivity.search.records",
     "plot_width_search": "expressivity.results.plots",
-    "prove_width": "expressivity.prove.width",
-    "prove_minimum_width": "expressivity.prove.summary",
-    "WidthProof": "expressivity.prove.width",
-    "WidthSummary": "expressivity.prove.summary",
-    "Formulation": "expressivity.prove.formulation",
-    "build_model": "expressivity.prove.program",
-    "solve_model": "expressivity.prove.solve",
-    "search_tied": "expressivity.prove.tied",
+    "prove_width": "expressivity.prove.milp.width",
+    "prove_minimum_width": "expressivity.prove.milp.summary",
+    "WidthProof": "expressivity.prove.milp.width",
+    "WidthSummary": "expressivity.prove.milp.summary",
+    "Formulation": "expressivity.prove.milp.formulation",
+    "build_model": "expressivity.prove.milp.program",
+    "solve_model": "expressivity.prove.milp.solve",
+    "search_tied": "expressivity.prove.milp.tied",
 }
 
 

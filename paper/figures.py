@@ -12,7 +12,7 @@ FIGURES_DIR = Path(__file__).resolve().parent / "figures"
 
 def census_histogram(path: Path) -> None:
     """Functions and classes of four variables by minimum width (the census command's own plot)."""
-    from expressivity.prove.census import CensusRow, width_histogram
+    from expressivity.prove.census.table import CensusRow, width_histogram
     from expressivity.results.plots import plot_census
 
     rows = [CensusRow.from_dict(r) for r in read_jsonl(census_file(4))]

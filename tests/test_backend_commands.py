@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 from conftest import forbid, one_line_error
 
-import expressivity.prove.census as census_module
+import expressivity.prove.census.table as census_module
 from expressivity.backends import LocalBackend
 from expressivity.cli import main
-from expressivity.prove.census import census
-from expressivity.prove.tied import search_tied
+from expressivity.prove.census.table import census
+from expressivity.prove.milp.tied import search_tied
 from expressivity.search.models import TrainConfig
 from expressivity.search.width import search_width
 
@@ -120,7 +120,7 @@ def test_sign_splits_as_tasks_agree_with_one_process(ray_backend, tmp_path):
 
 def test_split_tasks_share_the_time_limit_by_rounds(monkeypatch):
     # 3 splits (P = 2, 3, 4 at width 4) on 2 workers: two rounds, each split gets half the limit
-    import expressivity.prove.width as width_module
+    import expressivity.prove.milp.width as width_module
 
     seen = []
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import listening
 from expressivity.backends import BackendError, LocalBackend, RayNotInstalledError, make_backend
 from expressivity.functions import parity
-from expressivity.prove.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 
 HAVE_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason='Ray is not installed (pip install "expressivity[ray]")')

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from conftest import forbid, one_line_error
 
-import expressivity.prove.backing as backing_module
-import expressivity.prove.census as census_module
+import expressivity.prove.census.backing as backing_module
+import expressivity.prove.census.table as census_module
 from expressivity.cli import main
 from expressivity.functions import BooleanFunction, npn_canonical, parse_function
 from expressivity.prove import Separability, WidthProof, prove_minimum_width
-from expressivity.prove.by_patterns import PatternProof
-from expressivity.prove.census import (
+from expressivity.prove.exact.by_patterns import PatternProof
+from expressivity.prove.census.table import (
     EXACT_METHOD, HIGHS_METHOD, CensusRow, LowerBoundDisagreement, all_tables, census, census_table, census_universe,
     class_names, named_functions, npn_classes, pattern_method, symmetric_classes, symmetric_functions,
     width_histogram,

@@ -2,7 +2,7 @@
 
 References independent of the checker: the toolkit's own exact verifier and
 LayeredNet evaluation (random small networks), its truth tables from hex, its
-Farkas and hull checks (expressivity.prove.duals, .separable), and a plain
+Farkas and hull checks (expressivity.prove.exact.duals, .separable), and a plain
 Fraction evaluator written here.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ import pytest
 from expressivity.functions import function_from_hex
 from expressivity.networks.layered import LayeredNet
 from expressivity.prove import check
-from expressivity.prove.backing import farkas_evidence, hull_evidence
-from expressivity.prove.duals import check_infeasibility, solve_combination
-from expressivity.prove.patterns import Combination
-from expressivity.prove.separable import separability
+from expressivity.prove.census.backing import farkas_evidence, hull_evidence
+from expressivity.prove.exact.duals import check_infeasibility, solve_combination
+from expressivity.prove.exact.patterns import Combination
+from expressivity.prove.exact.separable import separability
 from expressivity.verify.exhaustive import input_bits, table_reference, verify_exhaustive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,8 +89,8 @@ def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):
 def test_cube_records_the_toolkit_writes_pass(tmp_path):
     """XOR's 14 cubes (networks kept), then parity of 3 with 22 of its 30 cubes closed through a facet."""
     from expressivity.functions import parity
-    from expressivity.prove.cube_split import prove_width_by_cubes
-    from expressivity.prove.facets import LowerCubes
+    from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+    from expressivity.prove.cubes.facets import LowerCubes
 
     lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
     below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
@@ -106,7 +106,7 @@ def test_cube_records_the_toolkit_writes_pass(tmp_path):
 
 def test_old_census_records_get_the_evidence_a_new_run_writes(tmp_path):
     """tests/data/census3_plain.jsonl (census --bits 3 written before records carried evidence) augmented: the same hull points as a fresh census."""
-    from expressivity.prove.census import census_record_with_evidence
+    from expressivity.prove.census.table import census_record_with_evidence
 
     old = lines(ROOT / "tests/data/census3_plain.jsonl")
     assert check.check_files([str(write(tmp_path / "old.jsonl", old))])[0].exact["hulls"] == 0

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import forbid
 
-import expressivity.prove.width as prove
+import expressivity.prove.milp.width as prove
 import expressivity.search.width as width_module
 from expressivity.cli import main
 

@@ -12,11 +12,11 @@ from expressivity.functions import NPNTransform, parity, parse_function, symmetr
 from expressivity.functions.npn import input_transforms
 from expressivity.networks.shallow import zigzag
 from expressivity.prove import prove_width
-from expressivity.prove.cubes import (
+from expressivity.prove.cubes.cube import (
     THRESHOLD_COUNTS, Cube, CubeResult, cube_model, cubes, pattern_representatives, solve_cube, threshold_classes,
     threshold_count,
 )
-from expressivity.prove.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 
 
 def separable(table) -> bool:

@@ -1,4 +1,4 @@
-"""Cubes settled one bit down (expressivity.prove.facets): restriction, transport, soundness, the CLI's --below."""
+"""Cubes settled one bit down (expressivity.prove.cubes.facets): restriction, transport, soundness, the CLI's --below."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from expressivity.cli import main
 from expressivity.functions import function_from_hex, parity
 from expressivity.functions.npn import input_transforms
-from expressivity.prove.cube_patterns import _preserving_rows
-from expressivity.prove.cubes import cubes, fixed_sign
-from expressivity.prove.cube_split import prove_width_by_cubes
-from expressivity.prove.facets import LowerCubes, facet_drop, facet_functions, restrict
+from expressivity.prove.cubes.cube_patterns import _preserving_rows
+from expressivity.prove.cubes.cube import cubes, fixed_sign
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.facets import LowerCubes, facet_drop, facet_functions, restrict
 
 # Fixed tables: a 3-bit function with little symmetry, 3-bit majority, and 4-bit "exactly two ones".
 LOPSIDED3 = function_from_hex("b2", 3)

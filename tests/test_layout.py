@@ -69,3 +69,46 @@ def test_lower_stages_never_import_higher_ones():
               if stage(a) in rank and stage(b) in rank and stage(b) not in SHARED and stage(a) not in ("cli",)
               and rank[stage(b)] > rank[stage(a)]]
     assert upward == [], f"imports that run upward: {upward}"
+
+
+# The subjects of expressivity.prove and those each may import besides itself: the exact methods share no
+# code with the MILP, the cubes build on the MILP, the census on the MILP and the exact methods; highs (the
+# one silent HiGHS) is shared, and the standalone checker imports nothing of the package (test_check.py).
+PROVE_SUBJECTS = {"milp": {"highs"}, "exact": {"highs"}, "cubes": {"milp"}, "census": {"milp", "exact"},
+                  "highs": set(), "check": set()}
+
+
+def prove_subject(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if parts[:2] == ["expressivity", "prove"] and len(parts) > 2 else None
+
+
+def test_each_subject_of_prove_imports_only_those_below_it():
+    graph = import_graph()
+    assert {prove_subject(m) for m in graph if prove_subject(m)} == set(PROVE_SUBJECTS), "a new subject needs its rule"
+    crossing = [(a, b) for a, b in graph.edges if prove_subject(a) and prove_subject(b)
+                and prove_subject(b) not in {prove_subject(a)} | PROVE_SUBJECTS[prove_subject(a)]]
+    assert crossing == [], f"imports across the subjects of expressivity.prove: {crossing}"
+    inward = [a for a, b in graph.edges if prove_subject(a) and b == "expressivity.prove"]
+    assert inward == [], f"modules that import their own package's re-exports: {inward}"
+
+
+def test_no_package_of_prove_binds_the_name_of_its_own_submodule_to_something_else():
+    # `expressivity.prove.cubes` must stay the subpackage, never become the function `cubes` of its module cube
+    # (checked in prove only: expressivity.circuits binds `balance`, expressivity.regions `sawtooth`)
+    hiding = []
+    for init in (PACKAGE / "prove").rglob("__init__.py"):
+        package = module_name(init)
+        children = {p.stem for p in init.parent.glob("*.py")} | {p.parent.name for p in init.parent.glob("*/__init__.py")}
+        for node in ast.parse(init.read_text()).body:
+            if isinstance(node, ast.ImportFrom):
+                bound = [(alias.asname or alias.name, f"{node.module}.{alias.name}") for alias in node.names]
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                bound = [(node.name, None)]
+            elif isinstance(node, ast.Assign):
+                bound = [(t.id, None) for t in node.targets if isinstance(t, ast.Name)]
+            else:
+                bound = []
+            hiding += [(package, name) for name, target in bound
+                       if name in children - {"__init__"} and target != f"{package}.{name}"]
+    assert hiding == [], f"names that hide a submodule: {hiding}"

@@ -1,6 +1,6 @@
-"""The second lower-bound method (prove/patterns.py, duals.py, by_patterns.py) against independent references.
+"""The second lower-bound method (prove/exact/patterns.py, duals.py, by_patterns.py) against independent references.
 
-References: the exact separability decisions of prove/separable.py (hull and
+References: the exact separability decisions of prove/exact/separable.py (hull and
 integer-weight certificates) for the list of threshold functions; the
 literature's counts of threshold functions (OEIS A000609: 1882 and 94572 for
 n = 4, 5); functions.symmetry for the preserving transforms; networks drawn at
@@ -17,15 +17,15 @@ import pytest
 
 from expressivity.functions import BooleanFunction, parse_function
 from expressivity.functions.symmetry import symmetry_group
-from expressivity.prove.by_patterns import PATTERN_METHOD, prove_width_by_patterns
-from expressivity.prove.duals import (
+from expressivity.prove.exact.by_patterns import PATTERN_METHOD, prove_width_by_patterns
+from expressivity.prove.exact.duals import (
     CombinationAnswer, ExactNetwork, _row, check_infeasibility, check_network, solve_combination, system,
 )
-from expressivity.prove.patterns import (
+from expressivity.prove.exact.patterns import (
     Combination, check_pattern_size, enumerate_combinations, orbit_minima, preserving_row_maps, table_mask,
     threshold_patterns,
 )
-from expressivity.prove.separable import separability
+from expressivity.prove.exact.separable import separability
 
 #: Threshold functions of n variables, constants included (Muroga 1971; OEIS A000609), written out here.
 LITERATURE_COUNTS = {4: 1882, 5: 94572}
@@ -154,7 +154,7 @@ def test_a_wrong_network_is_not_certified():
 
 @pytest.mark.parametrize("spec", ["parity", "majority", "exactly:1", "hex:69", "hex:1e", "hex:16", "threshold:2"])
 def test_agrees_with_the_milp_on_three_bits(spec):
-    from expressivity.prove.summary import prove_minimum_width
+    from expressivity.prove.milp.summary import prove_minimum_width
 
     f = parse_function(spec, 3)
     summary = prove_minimum_width(3, function=f, variant="sign", time_limit=30)

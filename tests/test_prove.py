@@ -104,7 +104,7 @@ def test_timeout_is_unknown_never_an_answer():
 
 
 def test_time_left_by_quick_splits_goes_to_a_second_try(monkeypatch):
-    import expressivity.prove.width as prove
+    import expressivity.prove.milp.width as prove
     from expressivity.prove import MilpSolution
 
     clock = [0.0]
@@ -185,7 +185,7 @@ def test_cli_records_resume_and_search_records(tmp_path, monkeypatch):
     lines = records.read_text().splitlines()
     assert len(lines) == 3  # n=2: width 1; n=3: widths 1, 2
 
-    import expressivity.prove.summary as summary
+    import expressivity.prove.milp.summary as summary
 
     forbid(monkeypatch, summary, "prove_width")
     again = runner.invoke(main, ["prove-width", "--bits", "2..3", "--records", str(records), "--resume",

@@ -297,7 +297,7 @@ def test_cli_resume_keeps_functions_apart(tmp_path, monkeypatch):
     added = [json.loads(line) for line in records.read_text().splitlines()[len(lines):]]
     assert [(r["width"], r["function_hex"]) for r in added] == [(1, "16"), (2, "16")]
 
-    import expressivity.prove.summary as summary
+    import expressivity.prove.milp.summary as summary
 
     forbid(monkeypatch, summary, "prove_width")
     again = runner.invoke(main, ["prove-width", "--bits", "3", "--records", str(records), "--resume", "--no-progress"])
@@ -311,7 +311,7 @@ def test_cli_resume_keeps_functions_apart(tmp_path, monkeypatch):
     (["--functions", "threshold:9", "--bits", "3"], "threshold:9"),
 ])
 def test_cli_bad_function_is_one_line_exit_2(monkeypatch, args, words):
-    import expressivity.prove.width as prove
+    import expressivity.prove.milp.width as prove
 
     forbid(monkeypatch, prove, "build_model", "bad input must be refused before a program is built")
     result = CliRunner().invoke(main, ["prove-width", *args])

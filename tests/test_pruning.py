@@ -1,4 +1,4 @@
-"""Pruned cube programs (expressivity.prove.unit_facets, expressivity.prove.pruning) against the unpruned answers."""
+"""Pruned cube programs (expressivity.prove.cubes.unit_facets, expressivity.prove.cubes.pruning) against the unpruned answers."""
 from __future__ import annotations
 
 import functools
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from expressivity.functions import function_from_hex, parity
-from expressivity.prove.cubes import cubes, fixed_sign, solve_cube
-from expressivity.prove.cube_split import prove_width_by_cubes
-from expressivity.prove.facets import LowerCubes, _transport, facet_drop, facet_functions
-from expressivity.prove.pruning import count_rows, hull_rows, pruned_cube_model, solve_pruned_cube, symmetric_blocks
-from expressivity.prove.unit_facets import threshold_tables, unit_forbidden, unit_rule
+from expressivity.prove.cubes.cube import cubes, fixed_sign, solve_cube
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.facets import LowerCubes, _transport, facet_drop, facet_functions
+from expressivity.prove.cubes.pruning import count_rows, hull_rows, pruned_cube_model, solve_pruned_cube, symmetric_blocks
+from expressivity.prove.cubes.unit_facets import threshold_tables, unit_forbidden, unit_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 EXACTLY2 = function_from_hex("1668", 4)  # 4-bit "exactly two ones"

@@ -1,4 +1,4 @@
-"""Exact linear separability (expressivity.prove.separable): counts, certificates, and planted wrong ones.
+"""Exact linear separability (expressivity.prove.exact.separable): counts, certificates, and planted wrong ones.
 
 The counts 4, 14, 104 of threshold functions of 1, 2, 3 variables (constants
 included) are known; they are also recomputed here by brute force over small
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from expressivity.functions import BooleanFunction, parse_function
-from expressivity.prove.separable import (
+from expressivity.prove.exact.separable import (
     HULL_METHOD, THRESHOLD_METHOD, HullCertificate, ThresholdCertificate, check_hull_certificate,
     check_threshold_certificate, separability,
 )

@@ -120,7 +120,7 @@ def test_cli_table_says_what_no_network_means(tmp_path, monkeypatch):
     assert "proves nothing about untied networks" in first.output
     assert len(records.read_text().splitlines()) == 4
 
-    import expressivity.prove.tied as tied
+    import expressivity.prove.milp.tied as tied
 
     forbid(monkeypatch, tied, "prove_width")
     again = runner.invoke(main, ["tied-width", "--bits", "4", "--records", str(records), "--resume",

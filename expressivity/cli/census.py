@@ -12,11 +12,11 @@ from expressivity.cli.common import check_output_paths
 from expressivity.cli.common import (
     backend_options, open_backend, existing_records, plot_option, bits_option, fail, json_option, parse_bits, print_json, progress_option, records_option, resume_option,
 )
-from expressivity.prove.census import (
+from expressivity.prove.census.table import (
     CENSUS_KINDS, MAX_CENSUS_BITS, PATTERN_TIME_LIMIT, LowerBoundDisagreement, census, census_table, census_universe, histogram_table,
     reusable_rows, width_histogram,
 )
-from expressivity.prove.formulation import STRONG
+from expressivity.prove.milp.formulation import STRONG
 from expressivity.results.atomic import check_writable
 
 _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
@@ -33,7 +33,7 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
                    "is 'unknown'.")
 @click.option("--pattern-time-limit", type=float, default=PATTERN_TIME_LIMIT, show_default=True, metavar="SECONDS",
               help="Seconds per class for the second exact method (activation patterns + exact LP duals, n <= 5, "
-                   "widths 1 and 2); 0 turns it off. Past it the method adds nothing and a lower bound backed by "
+                   "widths 1, 2 and 3); 0 turns it off. Past it the method adds nothing and a lower bound backed by "
                    "HiGHS alone is marked '*'.")
 @backend_options
 @records_option("class (n, kind, representative table), with its width proofs and certificates")
@@ -51,7 +51,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
     negates the output layer), so one representative per class is proven and
     counted with the class's size.  Lower bounds: widths HiGHS proves infeasible
     (floating point), backed where they can be by two exact methods that share
-    no code with it (width 1: convex-hull certificates; widths 1 and 2 for
+    no code with it (width 1: convex-hull certificates; widths 1, 2 and 3 for
     n <= 5: activation patterns with Farkas certificates checked in integers);
     upper bounds: certified integer networks or checked constructions.
     """

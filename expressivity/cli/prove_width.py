@@ -19,9 +19,9 @@ from expressivity.prove import (
     FORMULATIONS, VARIANTS, WidthProof, check_program_size, construction_upper_bound, default_bound, is_constant,
     prove_minimum_width, prove_width, reusable_proofs, search_upper_bounds,
 )
-from expressivity.prove.cubes import MAX_CUBE_BITS, CubeResult
-from expressivity.prove.cube_split import prove_width_by_cubes
-from expressivity.prove.facets import LowerCubes
+from expressivity.prove.cubes.cube import MAX_CUBE_BITS, CubeResult
+from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+from expressivity.prove.cubes.facets import LowerCubes
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table
 
@@ -45,13 +45,13 @@ MAX_PROVE_BITS = 10
               help="strong: symmetry breaking and tight big-M; plain: the baseline.")
 @click.option("--cubes", is_flag=True,
               help="Split each width into cubes (the activation pattern of a unit of the smaller sign group fixed to one orbit representative, "
-                   "one program each; see expressivity.prove.cubes) run as independent tasks on --backend; "
+                   "one program each; see expressivity.prove.cubes.cube) run as independent tasks on --backend; "
                    "--time-limit is then per cube, and each cube's result is recorded. Sign variant, strong "
                    "formulation.")
 @click.option("--below", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="With --cubes: cube records of n - 1 bits at the same width (a prove-width --cubes --records "
                    "file). A cube whose fixed unit, restricted to a facet, has the pattern of a proven-infeasible "
-                   "lower cube is settled without a program (see expressivity.prove.facets).")
+                   "lower cube is settled without a program (see expressivity.prove.cubes.facets).")
 @backend_options
 @records_option("(n, function, width), with its certificate")
 @resume_option("(n, function, width) proofs")

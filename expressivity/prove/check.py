@@ -222,8 +222,14 @@ def _row(table, patterns, signs, n: int, index: int):
 
 
 def check_farkas(table, certificate) -> str:
-    """Farkas multipliers of one combination: "" if they prove that no network has its patterns and signs."""
+    """Farkas multipliers of one combination: "" if they prove that no network has its patterns and signs.
+
+    ``"complement": true`` (the three-unit method's step 1): the rows are those of
+    ``NOT f``, the combination being a network for ``NOT f`` with the signs given.
+    """
     n = len(table).bit_length() - 1
+    if certificate.get("complement") is True:
+        table = [1 - int(v) for v in table]
     try:
         patterns = [_int(p) for p in certificate["patterns"]]
         signs = [_int(s) for s in certificate["signs"]]
@@ -411,6 +417,9 @@ def _pattern_proof(report: Report, label: str, second, table) -> None:
     pruned = second.get("considered", 0) - second.get("survivors", 0)
     report.unchecked.append(f"{label}: {pruned} combinations refuted by combinatorial pruning, and the "
                             "completeness of the list (not re-checked here)")
+    if second.get("lemmas"):
+        report.unchecked.append(f"{label}: units pruned on {len(second['lemmas'])} faces that need three units "
+                                "and output weights negated (lemmas of the three-unit method, not re-checked here)")
 
 
 def _upper_bound(report: Report, label: str, record, table, n: int, upper: int, networks: set) -> None:
@@ -552,6 +561,22 @@ def check_search(report: Report, record, folder: str) -> None:
     _count(report, label, _judge(values, scale, table_of(record["function_hex"], n), "sign"))
 
 
+def check_patterns(report: Report, record) -> None:
+    """A pattern-method record (``benchmarks/bench_patterns.py``): its network, or its Farkas certificates."""
+    n, width = _int(record["n"]), _int(record["width"])
+    table = table_of(record["hex"], n)
+    label = f"prove-patterns hex:{record['hex']} n={n}"
+    if record.get("status") == "feasible-certified":
+        net = record.get("network") or {}
+        why = check_rational_network(net, table, n) or (
+            "" if len(net["biases"]) <= width else f"the network has {len(net['biases'])} units")
+        _count(report, f"{label} width {width}", why)
+    elif record.get("status") == "proven-infeasible":
+        _pattern_proof(report, label, record, table)
+    else:
+        report.nothing_claimed += 1
+
+
 def read_records(path: str) -> list:
     """The JSON objects of a records file; ``OSError``/``ValueError`` (one line) for bad input.
 
@@ -616,6 +641,8 @@ def check_files(paths) -> list[Report]:
                     _width_proof(report, f"prove-width {record.get('function', 'parity')} n={n}", record, n, table)
                 elif record.get("kind") == "search-width":
                     check_search(report, record, os.path.dirname(path))
+                elif record.get("kind") == "prove-patterns":
+                    check_patterns(report, record)
                 else:
                     report.unchecked.append(f"record {number}: kind {record.get('kind')!r} not recognised")
             except (KeyError, TypeError, ValueError) as error:

@@ -256,7 +256,7 @@ def plot_census(bins: Sequence, path: str | os.PathLike, *, title: str = "") -> 
     Parameters
     ----------
     bins : sequence of HistogramBin
-        From :func:`expressivity.prove.census.width_histogram` (anything with ``label``,
+        From :func:`expressivity.prove.census.table.width_histogram` (anything with ``label``,
         ``width``, ``functions`` and ``classes``): the plot draws what it is given, so this
         module needs nothing from the proofs.
     path : path
@@ -272,7 +272,7 @@ def plot_census(bins: Sequence, path: str | os.PathLike, *, title: str = "") -> 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from expressivity.prove.census import census, width_histogram
+    >>> from expressivity.prove.census.table import census, width_histogram
     >>> out = plot_census(width_histogram(census(2)), pathlib.Path(tempfile.mkdtemp()) / "c.png")
     >>> out.read_bytes()[:4] == b"\\x89PNG"
     True

@@ -1,7 +1,7 @@
 """Every cube of one width, solved on a backend and combined: ``prove_width_by_cubes`` and ``CubesProof``.
 
-The cubes and why they lose no network are in :mod:`expressivity.prove.cubes`; the cubes
-settled one bit down, with no program, in :mod:`expressivity.prove.facets`.  This module
+The cubes and why they lose no network are in :mod:`expressivity.prove.cubes.cube`; the cubes
+settled one bit down, with no program, in :mod:`expressivity.prove.cubes.facets`.  This module
 drives both, so that neither of them imports the other back.
 
 Examples
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from expressivity.backends import LocalBackend
-from expressivity.prove.certificate import Certificate
-from expressivity.prove.cubes import Cube, CubeResult, _solve_task, cubes
-from expressivity.prove.facets import settle_by_facets
-from expressivity.prove.formulation import STRONG, positive_counts
-from expressivity.prove.width import SplitOutcome, WidthProof
+from expressivity.prove.milp.certificate import Certificate
+from expressivity.prove.cubes.cube import Cube, CubeResult, _solve_task, cubes
+from expressivity.prove.cubes.facets import settle_by_facets
+from expressivity.prove.milp.formulation import STRONG, positive_counts
+from expressivity.prove.milp.width import SplitOutcome, WidthProof
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class CubesProof:
         return {"kind": "prove-width-cubes"} | data
 
     def to_width_proof(self) -> WidthProof:
-        """The same answer as a :class:`~expressivity.prove.width.WidthProof` (formulation ``"cubes"``), one split per ``P``.
+        """The same answer as a :class:`~expressivity.prove.milp.width.WidthProof` (formulation ``"cubes"``), one split per ``P``.
 
         Examples
         --------
@@ -93,10 +93,10 @@ def prove_width_by_cubes(f, width: int, *, backend=None, time_limit: float | Non
     this ``time_limit``: the slow cubes' second pass).  ``on_result`` sees each new
     result as it arrives (to record it).  With ``stop_on_feasible`` the first
     certified network ends the run (the width is settled) and the cubes still
-    running are cancelled.  ``below`` (a :class:`~expressivity.prove.facets.LowerCubes`
+    running are cancelled.  ``below`` (a :class:`~expressivity.prove.cubes.facets.LowerCubes`
     of ``n - 1`` bits and this width) settles, before any program is built, every cube
     whose fixed unit restricted to a facet has the pattern of a proven-infeasible lower
-    cube (:mod:`expressivity.prove.facets`); those results have ``solver_status`` "facet".
+    cube (:mod:`expressivity.prove.cubes.facets`); those results have ``solver_status`` "facet".
     """
     backend = backend or LocalBackend()
     started = time.perf_counter()

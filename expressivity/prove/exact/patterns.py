@@ -1,7 +1,7 @@
 """Activation patterns of hidden units: which combinations a network of width 1 or 2 could have.
 
 This is the enumeration half of the second, independent lower-bound method
-(:mod:`expressivity.prove.duals` solves one linear program per surviving
+(:mod:`expressivity.prove.exact.duals` solves one linear program per surviving
 combination).  It shares no code with the mixed-integer programs.
 
 A pattern is a set of inputs, stored as an int bitmask over the ``2^n`` rows
@@ -70,7 +70,7 @@ A network of width ``w`` computes ``f`` (sign variant) when
    network.
 
 What survives is a list of ``(patterns, signs)``; each has a network iff a
-linear program is feasible (:mod:`expressivity.prove.duals`).
+linear program is feasible (:mod:`expressivity.prove.exact.duals`).
 
 Examples
 --------
@@ -213,10 +213,21 @@ def preserving_row_maps(table) -> np.ndarray:
 
 
 def _images(patterns: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """``P o sigma`` for every pattern: bit ``k`` of the image is bit ``sigma[k]`` of ``P``."""
+    """``P o sigma`` for every pattern: bit ``k`` of the image is bit ``sigma[k]`` of ``P``.
+
+    Read a byte of ``P`` at a time: a table per byte gives the image bits of
+    the rows in that byte (the image is the OR over the bytes).
+    """
     image = np.zeros_like(patterns)
-    for k, source in enumerate(sigma):
-        image |= ((patterns >> int(source)) & 1) << k
+    targets = np.zeros(len(sigma), dtype=np.int64)
+    targets[np.asarray(sigma)] = np.arange(len(sigma))          # row sigma[k] of P lands on bit k
+    values = np.arange(256)
+    for start in range(0, len(sigma), 8):
+        rows = targets[start:start + 8]
+        table = np.zeros(256, dtype=np.int64)
+        for offset, target in enumerate(rows):
+            table |= ((values >> offset) & 1) << int(target)
+        image |= table[(patterns >> start) & 255]
     return image
 
 

@@ -1,12 +1,12 @@
 """The activation patterns a cube fixes: threshold functions of n inputs and their orbits under f's symmetries.
 
-Step 4 of :mod:`expressivity.prove.cubes` rests on this list being complete:
+Step 4 of :mod:`expressivity.prove.cubes.cube` rests on this list being complete:
 :func:`threshold_classes` lists the positive threshold functions with sorted
 integer weights, every threshold function is an image of one of them under
 an input transform, and :func:`pattern_representatives` checks, every time,
 that the orbits it walks hold exactly the literature's number of threshold
 functions (OEIS A000609).  It is kept apart from
-:mod:`expressivity.prove.patterns` on purpose: the cube split (a MILP method)
+:mod:`expressivity.prove.exact.patterns` on purpose: the cube split (a MILP method)
 and the exact second method share no code.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ The solution's activation pattern is re-solved as a linear program (best margin
 for that pattern), the weights are made exact rationals, the output bias is
 recomputed exactly, everything is scaled to integers, and the integer
 ``LayeredNet`` is checked by ``verify_exhaustive``; what a certificate lets a
-proof claim is said in :mod:`expressivity.prove.width`.
+proof claim is said in :mod:`expressivity.prove.milp.width`.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from expressivity.networks.layered import LayeredNet
-from expressivity.prove.program import MilpModel
-from expressivity.prove.solve import activation_pattern, read_network, solve_model
+from expressivity.prove.milp.program import MilpModel
+from expressivity.prove.milp.solve import activation_pattern, read_network, solve_model
 from expressivity.verify.exhaustive import input_bits, table_reference, verify_exhaustive
 from expressivity.verify.record import Verification
 
@@ -124,7 +124,7 @@ def certify(model: MilpModel, values: np.ndarray) -> tuple[Certificate | None, s
 
     Examples
     --------
-    >>> from expressivity.prove.program import build_model
+    >>> from expressivity.prove.milp.program import build_model
     >>> model = build_model(2, 2, 1)
     >>> cert, why = certify(model, solve_model(model).values)
     >>> cert.verification.status, cert.network().widths

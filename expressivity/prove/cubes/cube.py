@@ -1,7 +1,7 @@
 """Cube-and-conquer for "can ``w`` ReLU units sign-represent ``f``?": one independent program per cube.
 
 The question, the class and the normal form are those of
-:mod:`expressivity.prove.formulation` (sign variant, one hidden layer, any
+:mod:`expressivity.prove.milp.formulation` (sign variant, one hidden layer, any
 non-constant ``f`` of ``n <= 6`` bits, whose symmetry group is computed).  A
 *cube* fixes the count ``P`` of +1 output weights and the whole activation
 pattern of one unit, the *fixed unit*: the first unit of the smaller sign group
@@ -18,22 +18,22 @@ The cubes lose no network
 Let ``g`` be a network of at most ``w`` units whose sign is ``f``.  Each step
 keeps a network computing ``f`` with a positive normalised margin:
 
-1. *Normal form* (:mod:`expressivity.prove.formulation`): exactly ``w`` units,
+1. *Normal form* (:mod:`expressivity.prove.milp.formulation`): exactly ``w`` units,
    output weights +-1, ``max |z_j(x)| = 1``; ``P`` of the weights are +1.
-2. *S1* (:mod:`expressivity.prove.symmetry`): if an input transform negates
+2. *S1* (:mod:`expressivity.prove.milp.symmetry`): if an input transform negates
    ``f``, applying it and negating the output swaps the sign groups, so
    ``P >= ceil(w/2)`` may be assumed; the counts solved are
-   :func:`~expressivity.prove.formulation.positive_counts`, as in the single program.
+   :func:`~expressivity.prove.milp.formulation.positive_counts`, as in the single program.
 3. *The fixed unit*: units of one sign group are interchangeable (the output sums
    them), so any unit of the smaller sign group (as defined above) may be the
    one whose pattern the cube fixes.
 4. *Its pattern is a threshold function*: ``R = {x : w . x + b > 0}`` is cut from
    the cube by an open half-space (the empty set and the whole cube included).
-   :func:`~expressivity.prove.cube_patterns.threshold_classes` lists positive threshold functions with sorted
-   integer weights at most :data:`~expressivity.prove.cube_patterns.WEIGHT_BOUNDS` ``[n]``; every image of a threshold
+   :func:`~expressivity.prove.cubes.cube_patterns.threshold_classes` lists positive threshold functions with sorted
+   integer weights at most :data:`~expressivity.prove.cubes.cube_patterns.WEIGHT_BOUNDS` ``[n]``; every image of a threshold
    function under an input transform (an affine bijection of the cube) is one,
    and the union of their orbits is checked, on every call, to hold exactly
-   :data:`~expressivity.prove.cube_patterns.THRESHOLD_COUNTS` ``[n]`` functions (OEIS A000609, Muroga's enumeration):
+   :data:`~expressivity.prove.cubes.cube_patterns.THRESHOLD_COUNTS` ``[n]`` functions (OEIS A000609, Muroga's enumeration):
    so the list reaches every threshold function.
 5. *A representative*: a transform ``T`` that preserves ``f`` maps ``g`` to
    ``g o y``, which computes ``f`` with the same output weights and ``P`` and the
@@ -44,14 +44,14 @@ keeps a network computing ``f`` with a positive normalised margin:
 6. *S3, the remaining units*: relabel the units of each sign group other than
    the fixed unit by decreasing bias (step 5 changed every bias, so the fixed unit
    stays out of the order, as in the single program when S2 holds).
-7. Read into the program with ``d = [z > 0]`` (how :mod:`expressivity.prove.program`
+7. Read into the program with ``d = [z > 0]`` (how :mod:`expressivity.prove.milp.program`
    reads every network), the network satisfies every row and the fixed unit has
    ``d = R``: it is a point of the cube ``(P, R)`` with a positive margin.
 
 So if no cube holds a margin above ``ZERO_MARGIN`` (the statement of
-:mod:`expressivity.prove.width`, HiGHS's word in floating point), no network of
+:mod:`expressivity.prove.milp.width`, HiGHS's word in floating point), no network of
 width ``w`` exists; a network found in any cube is certified on all ``2^n`` inputs
-in exact arithmetic (:func:`~expressivity.prove.certificate.certify`), whatever
+in exact arithmetic (:func:`~expressivity.prove.milp.certificate.certify`), whatever
 the cube.
 
 Cubes and the symmetry breaking S1, S2, S3
@@ -62,7 +62,7 @@ same transforms on the fixed unit's pattern, and a network moved to the represen
 pattern need not have canonical weights (nor a network with canonical weights
 the representative pattern), so using both could lose every network of an orbit.
 S3 is kept for every unit but the fixed one (step 6).  The programs are
-:func:`~expressivity.prove.program.build_model` with :data:`CUBE_FORMULATION`
+:func:`~expressivity.prove.milp.program.build_model` with :data:`CUBE_FORMULATION`
 (pre-activation normalisation, no symmetry rows) plus the rows of step 6 and
 the fixed unit's binaries fixed by their bounds.
 
@@ -70,14 +70,14 @@ Cost: a cube is not much easier than the whole program (``benchmarks/RESULTS.md`
 "Cube-and-conquer": at n = 5, w = 3, 422 cubes took 59 times the single program's time on one core); what the split buys is
 independence, cubes spread over any number of workers (:mod:`expressivity.backends`).
 A cube can also be settled with no program at all, by the cubes of ``n - 1`` bits on
-a facet (:mod:`expressivity.prove.facets`, ``prove_width_by_cubes(..., below=...)``).
+a facet (:mod:`expressivity.prove.cubes.facets`, ``prove_width_by_cubes(..., below=...)``).
 
 Examples
 --------
 >>> from expressivity.functions import parity
 >>> [len(cubes(parity(n), n - 1)) for n in (2, 3, 4)]
 [7, 30, 88]
->>> from expressivity.prove.cube_split import prove_width_by_cubes
+>>> from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 >>> proof = prove_width_by_cubes(parity(3), 2)
 >>> proof.status, len(proof.results), {r.status for r in proof.results}
 ('proven-infeasible', 30, {'proven-infeasible'})
@@ -93,15 +93,15 @@ from typing import Any, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.prove.cube_patterns import (  # noqa: F401  (re-exported: the patterns a cube fixes)
+from expressivity.prove.cubes.cube_patterns import (  # noqa: F401  (re-exported: the patterns a cube fixes)
     MAX_CUBE_BITS, MAX_CUBES, THRESHOLD_COUNTS, WEIGHT_BOUNDS, pattern_representatives, threshold_classes,
     threshold_count,
 )
-from expressivity.prove.certificate import Certificate, certify
-from expressivity.prove.formulation import STRONG, Formulation, is_constant, positive_counts
-from expressivity.prove.program import MilpModel, build_model
-from expressivity.prove.solve import solve_model
-from expressivity.prove.width import ZERO_MARGIN, _proves_infeasible
+from expressivity.prove.milp.certificate import Certificate, certify
+from expressivity.prove.milp.formulation import STRONG, Formulation, is_constant, positive_counts
+from expressivity.prove.milp.program import MilpModel, build_model
+from expressivity.prove.milp.solve import solve_model
+from expressivity.prove.milp.width import ZERO_MARGIN, _proves_infeasible
 
 #: The program inside a cube: no symmetry rows of its own (the cube adds S3 for units 1..w-1).
 CUBE_FORMULATION = Formulation("cube", symmetry=False, canonical_cuts=False, unit_order="none")

@@ -3,7 +3,7 @@
 Restriction to a facet
 ----------------------
 Let ``g(x) = c + sum_j a_j relu(z_j(x))`` (``z_j`` affine) sign-represent ``f``
-on ``{0,1}^n`` in the normal form of :mod:`expressivity.prove.formulation`
+on ``{0,1}^n`` in the normal form of :mod:`expressivity.prove.milp.formulation`
 (output weights +-1, ``P`` of them +1, every ``|z_j(x)| <= 1``, margin ``t``).
 Fix bit ``i`` to ``v``: on the facet ``x_i = v`` the same sum, with ``x_i = v``
 substituted in every ``z_j``, is a network of the other ``n - 1`` bits with the
@@ -15,7 +15,7 @@ it as units with a constant pattern, which the lower programs allow.
 
 Dropping a cube
 ---------------
-A cube ``(P, s, R)`` of :mod:`expressivity.prove.cubes` holds the networks in
+A cube ``(P, s, R)`` of :mod:`expressivity.prove.cubes.cube` holds the networks in
 which a unit of output sign ``s`` (``s = fixed_sign(w, P)``, the same rule one
 bit down since ``w`` and ``P`` are the same) has the pattern ``R``.  Restricted
 to the facet, such a network has a unit of sign ``s`` with the pattern
@@ -51,8 +51,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from expressivity.prove.cube_patterns import _orbit, _preserving_rows
-from expressivity.prove.cubes import Cube, CubeResult
+from expressivity.prove.cubes.cube_patterns import _orbit, _preserving_rows
+from expressivity.prove.cubes.cube import Cube, CubeResult
 
 #: Fields a lower record needs (a prove-width --cubes record or any dict with these).
 LOWER_FIELDS = ("n", "width", "function_hex", "cube", "status")
@@ -156,8 +156,8 @@ def facet_drop(f, width: int, cube: Cube, lower: LowerCubes,
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import cubes
-    >>> from expressivity.prove.cube_split import prove_width_by_cubes
+    >>> from expressivity.prove.cubes.cube import cubes
+    >>> from expressivity.prove.cubes.cube_split import prove_width_by_cubes
     >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
     >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
     >>> dropped = [c for c in cubes(parity(3), 2) if facet_drop(parity(3), 2, c, below)]

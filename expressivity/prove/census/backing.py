@@ -1,20 +1,21 @@
 """What backs a lower bound of the census: the solver's word, counting, and two exact methods.
 
-A row's ``lower_methods`` (:class:`~expressivity.prove.census.CensusRow`) lists them: ``"HiGHS (floating point)"`` where a width was
-proven infeasible (the solver's word, see :mod:`expressivity.prove.width`), and
+A row's ``lower_methods`` (:class:`~expressivity.prove.census.table.CensusRow`) lists them: ``"HiGHS (floating point)"`` where a width was
+proven infeasible (the solver's word, see :mod:`expressivity.prove.milp.width`), and
 ``"trivial"`` for the bounds that need no proof (width 0 computes only
 constants, so a non-constant function needs 1 unit; a constant one needs 0).
 
 Two more methods, exact and sharing no code with the MILP, are added where they
 apply.  ``"exact LP dual (width 1)"`` (:data:`EXACT_METHOD`) is added where the lower
-bound is 2 and :func:`~expressivity.prove.separable.separability` proves
+bound is 2 and :func:`~expressivity.prove.exact.separable.separability` proves
 the representative not linearly separable with a certificate checked in exact
 arithmetic (a point in the convex hulls of both its ones and its zeros).  One
 unit computes exactly the constants and the threshold functions (proof in
-:mod:`expressivity.prove.separable`).  ``"activation patterns + exact LP duals
+:mod:`expressivity.prove.exact.separable`).  ``"activation patterns + exact LP duals
 (width W)"`` (:func:`pattern_method`) is added where the lower bound is ``W + 1``
-with ``W`` = 1 or 2 and ``n <= 5``, and
-:func:`~expressivity.prove.by_patterns.prove_width_by_patterns` proves width
+with ``W`` = 1, 2 or 3 and ``n <= 5`` (``W = 3``: at most 20 ones and 20 zeros,
+:mod:`expressivity.prove.exact.three_units`), and
+:func:`~expressivity.prove.exact.by_patterns.prove_width_by_patterns` proves width
 ``W`` infeasible: every combination of unit patterns and output signs that
 survives its combinatorial conditions has a Farkas certificate checked in
 integer arithmetic.  So at ``n <= 4`` every lower bound of 2 or 3 can have two
@@ -47,19 +48,21 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 from expressivity.functions import parse_function
-from expressivity.prove.by_patterns import PATTERN_METHOD, prove_width_by_patterns
-from expressivity.prove.patterns import PATTERN_MAX_BITS, PATTERN_MAX_WIDTH
-from expressivity.prove.separable import separability
+from expressivity.prove.exact.by_patterns import PATTERN_METHOD, prove_width_by_patterns
+from expressivity.errors import InputError
+from expressivity.prove.exact.patterns import PATTERN_MAX_BITS
+from expressivity.prove.exact.three_units import check_three_unit_size
+from expressivity.prove.exact.separable import separability
 
 if TYPE_CHECKING:
-    from expressivity.prove.census import CensusRow
-    from expressivity.prove.summary import WidthSummary
+    from expressivity.prove.census.table import CensusRow
+    from expressivity.prove.milp.summary import WidthSummary
 
-#: The method that proves widths infeasible today (floating-point MILP; see expressivity.prove.width).
+#: The method that proves widths infeasible today (floating-point MILP; see expressivity.prove.milp.width).
 HIGHS_METHOD = "HiGHS (floating point)"
 #: Lower bounds that need no proof: width 0 computes only constants.
 TRIVIAL_METHOD = "trivial"
-#: Width 1 is not enough, by an exact certificate of non-separability (expressivity.prove.separable).
+#: Width 1 is not enough, by an exact certificate of non-separability (expressivity.prove.exact.separable).
 EXACT_METHOD = "exact LP dual (width 1)"
 #: Seconds the pattern method may take per class in the census (past it: "undecided", nothing added).
 PATTERN_TIME_LIMIT = 600.0
@@ -105,12 +108,12 @@ def _integers(values) -> list[int]:
 
 
 def hull_evidence(certificate) -> dict[str, Any]:
-    """A :class:`~expressivity.prove.separable.HullCertificate` as integer weights, ``[row, weight]`` per side.
+    """A :class:`~expressivity.prove.exact.separable.HullCertificate` as integer weights, ``[row, weight]`` per side.
 
     Examples
     --------
     >>> from fractions import Fraction
-    >>> from expressivity.prove.separable import HullCertificate
+    >>> from expressivity.prove.exact.separable import HullCertificate
     >>> half = Fraction(1, 2)
     >>> hull_evidence(HullCertificate({1: half, 2: half}, {0: half, 3: half}))
     {'ones': [[1, 1], [2, 1]], 'zeros': [[0, 1], [3, 1]]}
@@ -121,24 +124,27 @@ def hull_evidence(certificate) -> dict[str, Any]:
     return {"ones": pairs[:len(certificate.lambdas)], "zeros": pairs[len(certificate.lambdas):]}
 
 
-def farkas_evidence(n: int, combination, multipliers: Mapping[tuple, Any]) -> dict[str, Any]:
-    """One combination's Farkas multipliers (:mod:`expressivity.prove.duals`) as integers on numbered rows.
+def farkas_evidence(n: int, combination, multipliers: Mapping[tuple, Any], complement: bool = False) -> dict[str, Any]:
+    """One combination's Farkas multipliers (:mod:`expressivity.prove.exact.duals`) as integers on numbered rows.
 
     Row ``i * 2^n + k`` is unit ``i``'s row at input ``k``, row ``width * 2^n + k``
-    the output's row at input ``k``.
+    the output's row at input ``k``.  ``complement``: the rows are those of
+    ``NOT f`` (:mod:`expressivity.prove.exact.three_units`, step 1), marked
+    ``"complement": true``.
 
     Examples
     --------
     >>> from fractions import Fraction
-    >>> from expressivity.prove.patterns import Combination
+    >>> from expressivity.prove.exact.patterns import Combination
     >>> farkas_evidence(2, Combination((2,), (1,)), {("unit", 0, 1): Fraction(1, 2), ("output", 1): Fraction(1)})
     {'patterns': [2], 'signs': [1], 'rows': [[1, 1], [5, 2]]}
     """
     size, width = 1 << n, len(combination.patterns)
     rows = [key[1] * size + key[2] if key[0] == "unit" else width * size + key[1] for key in multipliers]
     weights = _integers(multipliers.values())
-    return {"patterns": [int(p) for p in combination.patterns], "signs": [int(s) for s in combination.signs],
-            "rows": [[r, y] for r, y in sorted(zip(rows, weights)) if y]}
+    evidence = {"patterns": [int(p) for p in combination.patterns], "signs": [int(s) for s in combination.signs],
+                "rows": [[r, y] for r, y in sorted(zip(rows, weights)) if y]}
+    return evidence | ({"complement": True} if complement else {})
 
 
 def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
@@ -146,7 +152,7 @@ def lower_methods(summary: WidthSummary) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> from expressivity.prove.summary import prove_minimum_width
+    >>> from expressivity.prove.milp.summary import prove_minimum_width
     >>> lower_methods(prove_minimum_width(2, function="parity"))
     ('HiGHS (floating point)',)
     >>> lower_methods(prove_minimum_width(2, function="threshold:2"))
@@ -166,7 +172,7 @@ def with_exact_methods(row: CensusRow, pattern_time_limit: float | None = PATTER
 
     Examples
     --------
-    >>> from expressivity.prove.census import census
+    >>> from expressivity.prove.census.table import census
     >>> [(r.hex, r.lower_methods) for r in census(2) if r.lower >= 2]  # doctest: +NORMALIZE_WHITESPACE
     [('6', ('HiGHS (floating point)', 'exact LP dual (width 1)',
             'activation patterns + exact LP duals (width 1)'))]
@@ -194,8 +200,13 @@ def _with_hull(row: CensusRow) -> CensusRow:
 
 def _with_patterns(row: CensusRow, time_limit: float | None) -> CensusRow:
     width = row.lower - 1
-    if not 1 <= width <= PATTERN_MAX_WIDTH or row.n > PATTERN_MAX_BITS or time_limit == 0:
+    if not 1 <= width <= THREE_UNIT_WIDTH or row.n > PATTERN_MAX_BITS or time_limit == 0:
         return row
+    if width == THREE_UNIT_WIDTH:
+        try:
+            check_three_unit_size(parse_function(f"hex:{row.hex}", row.n).table)
+        except InputError:
+            return row                              # more than 20 ones or zeros: not this method
     if row.second is not None and row.second.get("width") == width:
         return row                              # proven before (a record read back): not again
     proof = prove_width_by_patterns(parse_function(f"hex:{row.hex}", row.n), width, time_limit=time_limit)
@@ -211,11 +222,15 @@ def _with_patterns(row: CensusRow, time_limit: float | None) -> CensusRow:
         methods = methods + (pattern_method(width),)
     second = proof.to_dict()
     if proof.status == "proven-infeasible":
-        second["farkas"] = [farkas_evidence(row.n, c, m) for c, m in proof.farkas]
+        complements = proof.complements or (False,) * len(proof.farkas)
+        second["farkas"] = [farkas_evidence(row.n, c, m, k) for (c, m), k in zip(proof.farkas, complements)]
     return replace(row, lower_methods=methods, second=second)
 
 
+#: The widest width the pattern method proves infeasible for the census (three units: at most 20 ones and zeros).
+THREE_UNIT_WIDTH = 3
+
 __all__ = [
-    "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
+    "THREE_UNIT_WIDTH", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
     "LowerBoundDisagreement", "lower_methods", "with_exact_methods", "hull_evidence", "farkas_evidence",
 ]

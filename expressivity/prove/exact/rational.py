@@ -1,7 +1,7 @@
 """Exact linear algebra in :class:`fractions.Fraction`: what turns a floating-point LP answer into a checkable one.
 
-Both exact lower-bound methods (:mod:`expressivity.prove.separable` and
-:mod:`expressivity.prove.duals`) take the support of a vertex that HiGHS found
+Both exact lower-bound methods (:mod:`expressivity.prove.exact.separable` and
+:mod:`expressivity.prove.exact.duals`) take the support of a vertex that HiGHS found
 and solve the equalities on it again here, in rationals, so that the
 certificate they check never contains a rounding error.
 

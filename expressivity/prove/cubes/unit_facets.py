@@ -1,6 +1,6 @@
 """The facet rule for every unit: which patterns a unit of each output sign may show on a facet.
 
-:mod:`expressivity.prove.facets` drops a cube when its *fixed* unit, restricted to
+:mod:`expressivity.prove.cubes.facets` drops a cube when its *fixed* unit, restricted to
 a facet, has the pattern of a proven-infeasible lower cube.  The same argument
 holds for every unit of the network, with one more step for a unit whose output
 sign is not the one the lower cubes fix.
@@ -8,19 +8,19 @@ sign is not the one the lower cubes fix.
 The rule
 --------
 Let ``g`` be a network of ``w`` units in the normal form of
-:mod:`expressivity.prove.formulation` (output weights +-1, ``P`` of them +1,
+:mod:`expressivity.prove.milp.formulation` (output weights +-1, ``P`` of them +1,
 every ``|z_j| <= 1``, margin ``t > 0``) that sign-represents ``f`` on
 ``{0,1}^n``, and let unit ``j`` have output sign ``s`` and pattern ``R``.  On
-the facet ``x_i = v`` (restriction lemma of :mod:`~expressivity.prove.facets`)
+the facet ``x_i = v`` (restriction lemma of :mod:`~expressivity.prove.cubes.facets`)
 the same units form a network ``g'`` of ``n - 1`` bits for ``h = f_{i,v}`` with
 the same width, output weights, normalisation and a margin ``>= t``, in which
 unit ``j`` has sign ``s`` and pattern ``Q = R|_{x_i = v}``.  Let a lower record
 be for a function ``h'`` with ``h' = h o T`` (``T`` an input transform, found
-by :func:`~expressivity.prove.facets._transport`); ``g' o T`` is a network for
+by :func:`~expressivity.prove.cubes.facets._transport`); ``g' o T`` is a network for
 ``h'`` with the same weights' signs, in which unit ``j`` has pattern ``Q o T``.
 Then:
 
-* (direct) by steps 3 and 5 of :mod:`~expressivity.prove.cubes` (any unit of
+* (direct) by steps 3 and 5 of :mod:`~expressivity.prove.cubes.cube` (any unit of
   the sign group a cube fixes may be its fixed unit; a transform preserving
   ``h'`` moves its pattern to the orbit's representative) ``g' o T`` lies in the
   lower cube ``(P, s, rep(Q o T))`` of ``h'`` -- a key the records hold only when
@@ -47,13 +47,13 @@ unit's rule leaves open, so the rule settles no further cube by itself.  A
 second level of cubes fixing a free unit's whole pattern would have about
 ``2.6 * 10^6 / |Stab(R)|`` cubes per open cube (the stabilisers of the open
 patterns have 1 to 720 elements, most 2 to 12): far too many.  The rule enters
-the programs instead as valid rows on counts (:mod:`expressivity.prove.pruning`).
+the programs instead as valid rows on counts (:mod:`expressivity.prove.cubes.pruning`).
 
 Examples
 --------
 >>> from expressivity.functions import parity
->>> from expressivity.prove.cube_split import prove_width_by_cubes
->>> from expressivity.prove.facets import LowerCubes
+>>> from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+>>> from expressivity.prove.cubes.facets import LowerCubes
 >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
 >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
 >>> rule = unit_rule(parity(3), 2, 1, below)
@@ -70,8 +70,8 @@ from typing import Mapping
 
 import numpy as np
 
-from expressivity.prove.cube_patterns import _distinct_orbits, _orbit, _preserving_rows
-from expressivity.prove.facets import LowerCubes, _transport, facet_functions, restrict
+from expressivity.prove.cubes.cube_patterns import _distinct_orbits, _orbit, _preserving_rows
+from expressivity.prove.cubes.facets import LowerCubes, _transport, facet_functions, restrict
 
 
 @functools.lru_cache(maxsize=8)
@@ -112,8 +112,8 @@ def forbidden_patterns(h, width: int, positive: int, sign: int, lower: LowerCube
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cube_split import prove_width_by_cubes
-    >>> from expressivity.prove.facets import LowerCubes
+    >>> from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+    >>> from expressivity.prove.cubes.facets import LowerCubes
     >>> lower = prove_width_by_cubes(parity(2), 2, stop_on_feasible=False)
     >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 2, 2)
     >>> sorted(forbidden_patterns(parity(2), 2, 1, 1, below)), sorted(forbidden_patterns(parity(2), 2, 1, -1, below))

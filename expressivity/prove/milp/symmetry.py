@@ -1,7 +1,7 @@
-"""Symmetry breaking for the program of :mod:`expressivity.prove.program`, derived from the function's symmetry group.
+"""Symmetry breaking for the program of :mod:`expressivity.prove.milp.program`, derived from the function's symmetry group.
 
-It is written on the normal form of :mod:`expressivity.prove.formulation`; the valid
-inequalities are in :mod:`expressivity.prove.cuts`.
+It is written on the normal form of :mod:`expressivity.prove.milp.formulation`; the valid
+inequalities are in :mod:`expressivity.prove.milp.cuts`.
 
 How input transforms act on networks
 ------------------------------------
@@ -105,7 +105,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressivity.prove.rows import _Rows
+from expressivity.prove.milp.rows import _Rows
 
 
 def is_tied(groups) -> bool:

@@ -1,13 +1,13 @@
 """One linear program per activation-pattern combination, answered with a certificate checked in exact arithmetic.
 
 This is the LP half of the second, independent lower-bound method
-(:mod:`expressivity.prove.patterns` lists the combinations).  It shares no
+(:mod:`expressivity.prove.exact.patterns` lists the combinations).  It shares no
 code with the mixed-integer programs.
 
 The program of one combination
 ------------------------------
 Fix the patterns ``P_i`` and the output signs ``s_i`` of ``w`` units (the
-normal form of :mod:`expressivity.prove.patterns`).  The unknowns are
+normal form of :mod:`expressivity.prove.exact.patterns`).  The unknowns are
 ``v = (w_1, b_1, ..., w_w, b_w, c)``; with ``z_i(x) = w_i.x + b_i`` the
 network's output is ``out(x) = c + sum_{i : x in P_i} s_i z_i(x)``, linear in
 ``v``.  A network with these patterns and signs computes ``f`` iff
@@ -27,7 +27,7 @@ Certificates
 ``y`` would give ``0 >= y^T h > 0``.  HiGHS (``scipy.optimize.linprog``, dual
 simplex, floating point) finds a vertex of ``{y >= 0, y^T G = 0, y^T h = 1}``;
 its values are rounded to small rationals, or its support is solved again in
-:class:`~fractions.Fraction` arithmetic (:func:`~expressivity.prove.rational.solve_exact`),
+:class:`~fractions.Fraction` arithmetic (:func:`~expressivity.prove.exact.rational.solve_exact`),
 scaled to integers, and checked exactly: ``y^T G = 0`` and ``y^T h > 0`` in
 integer arithmetic (int64 where no sum can overflow, Python ints otherwise).
 :func:`check_infeasibility` checks a certificate again from the combination's
@@ -42,7 +42,7 @@ that computes ``f`` counts, and then it is a certified network of width ``w``.
 
 Examples
 --------
->>> from expressivity.prove.patterns import Combination
+>>> from expressivity.prove.exact.patterns import Combination
 >>> xor = [False, True, True, False]
 >>> answer = solve_combination(xor, Combination((0b0010, 0b0100), (1, 1)))   # relu(x0 - x1) + relu(x1 - x0)
 >>> answer.status, check_network(xor, answer.network)
@@ -60,8 +60,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from expressivity.prove.highs import new_highs
-from expressivity.prove.patterns import Combination
-from expressivity.prove.rational import rational_guesses, solve_exact
+from expressivity.prove.exact.patterns import Combination
+from expressivity.prove.exact.rational import rational_guesses, solve_exact
 
 #: LP values below this are outside the support of a certificate.
 SUPPORT_TOLERANCE = 1e-9
@@ -243,7 +243,8 @@ def _certificate(keys, G: np.ndarray, h: np.ndarray, y: np.ndarray) -> dict | No
     return None
 
 
-def _network(table, combination, v) -> ExactNetwork | None:
+def rational_network(table, combination, v) -> ExactNetwork | None:
+    """The LP solution ``v`` rounded to rationals (a few denominator limits): the first network that computes ``f``."""
     n = len(table).bit_length() - 1
     width = len(combination.patterns)
     for guess in rational_guesses(v):
@@ -308,11 +309,11 @@ def solve_combination(table, combination: Combination, programs: _LinearPrograms
     v = programs.solve(G, h, np.full(len(h), inf), np.zeros(G.shape[1]), np.full(G.shape[1], -inf),
                        np.full(G.shape[1], inf))
     if v is not None:
-        network = _network(table, combination, v)
+        network = rational_network(table, combination, v)
         if network is not None:
             return CombinationAnswer(combination, "feasible", network=network)
     return CombinationAnswer(combination, "undecided")
 
 
 __all__ = ["SUPPORT_TOLERANCE", "ExactNetwork", "CombinationAnswer", "check_infeasibility", "check_network",
-           "system", "solve_combination"]
+           "system", "rational_network", "solve_combination"]

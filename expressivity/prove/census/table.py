@@ -2,13 +2,13 @@
 
 For each class the minimum width of one hidden ReLU layer, sign variant (output
 ``> 0`` exactly where ``f = 1``, an output of exactly 0 is wrong), is settled by
-:func:`~expressivity.prove.summary.prove_minimum_width` on one representative
+:func:`~expressivity.prove.milp.summary.prove_minimum_width` on one representative
 and reported with its class size, so the rows add up to a statement about
 every function: "how many of the 65,536 functions of 4 variables need each
 width" (:func:`width_histogram`).
 
 Which classes, why one representative of each is enough, and their names: see
-:mod:`expressivity.prove.classes`.
+:mod:`expressivity.prove.census.classes`.
 
 Records and ``--resume``
 ------------------------
@@ -24,7 +24,7 @@ records file of another command is refused (:mod:`expressivity.results.records`)
 What backs a lower bound
 ------------------------
 ``lower_methods``: HiGHS, the trivial count, and two exact methods that share
-no code with the MILP; see :mod:`expressivity.prove.backing`.
+no code with the MILP; see :mod:`expressivity.prove.census.backing`.
 """
 from __future__ import annotations
 
@@ -34,18 +34,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from expressivity.prove.classes import (  # noqa: F401  (re-exported: what a census is made of)
+from expressivity.prove.census.classes import (  # noqa: F401  (re-exported: what a census is made of)
     CENSUS_KINDS, EXTRA_FAMILIES, MAX_CENSUS_BITS, CensusClass, all_tables, census_classes, census_universe,
     check_census_bits, class_names, named_functions, npn_classes, symmetric_classes, symmetric_functions,
     symmetric_names,
 )
-from expressivity.prove.backing import (  # noqa: F401  (re-exported: what backs a row's lower bound)
+from expressivity.prove.census.backing import (  # noqa: F401  (re-exported: what backs a row's lower bound)
     EXACT_METHOD, HIGHS_METHOD, PATTERN_TIME_LIMIT, TRIVIAL_METHOD, LowerBoundDisagreement, lower_methods,
     pattern_method, short_method, with_exact_methods,
 )
-from expressivity.prove.formulation import STRONG, Formulation
-from expressivity.prove.summary import prove_minimum_width
-from expressivity.prove.width import WidthProof
+from expressivity.prove.milp.formulation import STRONG, Formulation
+from expressivity.prove.milp.summary import prove_minimum_width
+from expressivity.prove.milp.width import WidthProof
 
 @dataclass(frozen=True)
 class CensusRow:
@@ -60,7 +60,7 @@ class CensusRow:
     certificates behind the lower bound, in integers, for a reader to re-check
     (:mod:`expressivity.prove.check`): ``"hull"``, a point in the convex hulls of
     the ones and of the zeros (width 1 is not enough), see
-    :func:`~expressivity.prove.backing.with_exact_methods`.
+    :func:`~expressivity.prove.census.backing.with_exact_methods`.
     """
 
     n: int
@@ -382,8 +382,8 @@ def census_record_with_evidence(record: Mapping[str, Any],
     ({'hull': {'ones': [[1, 1], [2, 1]], 'zeros': [[0, 1], [3, 1]]}}, [])
     """
     from expressivity.functions import parse_function
-    from expressivity.prove.backing import _with_hull, farkas_evidence
-    from expressivity.prove.by_patterns import prove_width_by_patterns
+    from expressivity.prove.census.backing import _with_hull, farkas_evidence
+    from expressivity.prove.exact.by_patterns import prove_width_by_patterns
 
     data = dict(record)
     row = _with_hull(CensusRow.from_dict(record))

@@ -1,8 +1,8 @@
-"""Proven widths: solve the MILP of :mod:`expressivity.prove.program` for one ``(n, w)`` and certify what it says.
+"""Proven widths: solve the MILP of :mod:`expressivity.prove.milp.program` for one ``(n, w)`` and certify what it says.
 
 The class is one hidden layer of ``w`` ReLU units with an affine output
-(bias included), fed bits as 0/1; see :mod:`expressivity.prove.formulation` for the
-normal form and :mod:`expressivity.prove.symmetry` for the symmetry breaking.  For one
+(bias included), fed bits as 0/1; see :mod:`expressivity.prove.milp.formulation` for the
+normal form and :mod:`expressivity.prove.milp.symmetry` for the symmetry breaking.  For one
 ``(n, w)`` the program is solved once per count ``P`` of positive output weights,
 and the answer is one of
 
@@ -37,19 +37,19 @@ and the answer is one of
     Anything else: a time limit, a solver status other than the two above, a
     positive margin with no exact certificate.  Never counted as either answer.
 ``"no-tied-network"``
-    Only for tied weights (``groups``, see :mod:`expressivity.prove.formulation`): what
+    Only for tied weights (``groups``, see :mod:`expressivity.prove.milp.formulation`): what
     ``"proven-infeasible"`` would say, for the smaller class of networks whose
     weights are equal within each group of bits.  It is no lower bound on the
     width and is never counted as one; a tied network that *is* found is
     certified on all ``2^n`` inputs and is an upper bound like any other.
 
 The target ``f`` is parity unless ``function`` says otherwise (see
-:mod:`expressivity.prove.formulation`); every proof records it as ``function``
+:mod:`expressivity.prove.milp.formulation`); every proof records it as ``function``
 (its spec) and ``function_hex``, and a record without them (written before
 functions were a parameter) is parity's.
 
 The minimum width for each ``n``, from these proofs and the known upper bounds,
-is settled in :mod:`expressivity.prove.summary`.
+is settled in :mod:`expressivity.prove.milp.summary`.
 """
 from __future__ import annotations
 
@@ -60,13 +60,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
 from expressivity.errors import InputError, SizeLimitError, check_int
-from expressivity.prove.certificate import Certificate, certify
-from expressivity.prove.formulation import (
+from expressivity.prove.milp.certificate import Certificate, certify
+from expressivity.prove.milp.formulation import (
     STRONG, VARIANTS, Formulation, check_groups, default_bound, is_constant, is_tied, positive_counts,
     target_function,
 )
-from expressivity.prove.program import build_model
-from expressivity.prove.solve import solve_model
+from expressivity.prove.milp.program import build_model
+from expressivity.prove.milp.solve import solve_model
 
 #: A proven upper bound on the normalised margin at or below this counts as zero.
 ZERO_MARGIN = 1e-6
@@ -255,7 +255,7 @@ def prove_width(
     certified on all ``2^n`` inputs all the same).  Programs beyond
     :func:`check_program_size` raise ``SizeLimitError``, bad arguments
     :class:`~expressivity.errors.InputError` (:func:`check_prove_arguments`), and so does a constant
-    ``function`` (width 0 computes it; :func:`~expressivity.prove.summary.prove_minimum_width`
+    ``function`` (width 0 computes it; :func:`~expressivity.prove.milp.summary.prove_minimum_width`
     reports that case).
 
     With a ``backend`` (:mod:`expressivity.backends`) the programs run as

@@ -1,8 +1,8 @@
 """The rows every program is made of: a sparse row builder and the big-M rows of one ReLU unit.
 
-Used by :mod:`expressivity.prove.program` for the program itself and by
-:mod:`expressivity.prove.cuts` for the cuts and the small program behind
-:func:`~expressivity.prove.cuts.unit_correlation_bound`.
+Used by :mod:`expressivity.prove.milp.program` for the program itself and by
+:mod:`expressivity.prove.milp.cuts` for the cuts and the small program behind
+:func:`~expressivity.prove.milp.cuts.unit_correlation_bound`.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The mixed-integer program for one ``(n, width, P)``: its columns, their bounds, and its rows.
 
 What the program asks and why its normal form loses no network is said in
-:mod:`expressivity.prove.formulation`; the symmetry breaking and cuts it adds are
-written in :mod:`expressivity.prove.cuts`; HiGHS solves it in :mod:`expressivity.prove.solve`.
+:mod:`expressivity.prove.milp.formulation`; the symmetry breaking and cuts it adds are
+written in :mod:`expressivity.prove.milp.cuts`; HiGHS solves it in :mod:`expressivity.prove.milp.solve`.
 """
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from expressivity.errors import InputError, SizeLimitError, check_int, check_positive
-from expressivity.prove.cuts import _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries
-from expressivity.prove.symmetry import SymmetryPlan, _add_symmetry_breaking, symmetry_plan
-from expressivity.prove.formulation import (
+from expressivity.prove.milp.cuts import _add_canonical_cuts, _add_correlation_cuts, _add_sign_binaries
+from expressivity.prove.milp.symmetry import SymmetryPlan, _add_symmetry_breaking, symmetry_plan
+from expressivity.prove.milp.formulation import (
     STRONG, VARIANTS, Formulation, check_groups, default_bound, grid_points, grid_targets, is_constant, is_tied,
     positive_counts, target_function,
 )
-from expressivity.prove.rows import _relu_rows, _Rows
+from expressivity.prove.milp.rows import _relu_rows, _Rows
 from expressivity.results.tables import span_text
 
 
@@ -103,7 +103,7 @@ def build_model(
 
     ``function`` is the target: a ``BooleanFunction`` of ``n`` bits, a spec, or
     None for parity; it must not be constant (width 0 computes a constant).
-    ``groups`` ties the weights of each group of bits (see :mod:`expressivity.prove.formulation`).
+    ``groups`` ties the weights of each group of bits (see :mod:`expressivity.prove.milp.formulation`).
 
     Examples
     --------

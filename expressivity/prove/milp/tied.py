@@ -1,6 +1,6 @@
 """Upper bounds on the minimum width from networks whose weights are tied within groups of bits.
 
-The untied program of :mod:`expressivity.prove.program` has ``2^n`` binaries per
+The untied program of :mod:`expressivity.prove.milp.program` has ``2^n`` binaries per
 unit and stops being solvable around n = 6.  Parity is symmetric, so a natural
 smaller class is networks whose units give one weight to every bit of a group:
 they read only the group counts, and the program shrinks to one row per point
@@ -25,9 +25,9 @@ import math
 from typing import Callable, Iterable, Iterator
 
 from expressivity.errors import InputError
-from expressivity.prove.formulation import STRONG, Formulation, check_groups, is_tied, target_function
-from expressivity.prove.summary import construction_upper_bound
-from expressivity.prove.width import WidthProof, check_prove_arguments, prove_width
+from expressivity.prove.milp.formulation import STRONG, Formulation, check_groups, is_tied, target_function
+from expressivity.prove.milp.summary import construction_upper_bound
+from expressivity.prove.milp.width import WidthProof, check_prove_arguments, prove_width
 
 #: Grid points (binaries per unit) above which a grouping is not tried.
 MAX_GRID_POINTS = 2048

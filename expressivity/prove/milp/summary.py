@@ -1,7 +1,7 @@
 """Proven minimum widths: the proofs for widths 1, 2, ... of one ``n`` and the known upper bounds, combined.
 
 Lower bounds come from widths proven impossible and upper bounds from certified
-networks (:mod:`expressivity.prove.width`).  Upper bounds for the summary also
+networks (:mod:`expressivity.prove.milp.width`).  Upper bounds for the summary also
 come from ``search-width`` records and from constructions
 (:func:`constructions`):
 
@@ -32,8 +32,8 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from expressivity.errors import check_int
-from expressivity.prove.formulation import STRONG, Formulation, default_bound, is_constant, target_function
-from expressivity.prove.width import WidthProof, check_prove_arguments, format_groups, prove_width
+from expressivity.prove.milp.formulation import STRONG, Formulation, default_bound, is_constant, target_function
+from expressivity.prove.milp.width import WidthProof, check_prove_arguments, format_groups, prove_width
 
 SUMMARY_STATUSES = ("exact", "gap", "unknown", "conflict")
 
@@ -341,8 +341,8 @@ def prove_minimum_width(
     stop it: proving a larger width impossible also settles the smaller ones.
     ``known`` holds proofs from earlier runs (``--resume``); ``on_proof`` is
     called with each new one.  A constant function is settled at once: width 0.
-    ``prover(width, f)`` replaces :func:`~expressivity.prove.width.prove_width`
-    (for example the cubes of :mod:`expressivity.prove.cubes`).
+    ``prover(width, f)`` replaces :func:`~expressivity.prove.milp.width.prove_width`
+    (for example the cubes of :mod:`expressivity.prove.cubes.cube`).
 
     Examples
     --------

@@ -71,7 +71,7 @@ from typing import Mapping
 
 import numpy as np
 
-from expressivity.prove.rational import DENOMINATOR_LIMITS, rational_guesses, solve_exact
+from expressivity.prove.exact.rational import DENOMINATOR_LIMITS, rational_guesses, solve_exact
 
 #: The method name of a non-separability proof (a point in both convex hulls, checked in Fractions).
 HULL_METHOD = "exact hull certificate (LP support re-solved in Fractions)"

@@ -1,7 +1,7 @@
 """Pruning a cube's program before it is solved: rows that lose no network of the cube.
 
-A cube of :mod:`expressivity.prove.cubes` fixes one unit's pattern ``R``; the
-program of :func:`~expressivity.prove.cubes.cube_model` knows nothing else.  Two
+A cube of :mod:`expressivity.prove.cubes.cube` fixes one unit's pattern ``R``; the
+program of :func:`~expressivity.prove.cubes.cube.cube_model` knows nothing else.  Two
 further facts hold for every network in the cube and are written as rows
 (:func:`pruned_cube_model`).  Each loses no network, so a cube whose pruned
 program has no margin above ``ZERO_MARGIN`` has no network (the same word as the
@@ -10,7 +10,7 @@ every input as always.
 
 1. Counts on every facet (every free unit)
 ------------------------------------------
-By the rule of :mod:`expressivity.prove.unit_facets`, unit ``j`` of output sign
+By the rule of :mod:`expressivity.prove.cubes.unit_facets`, unit ``j`` of output sign
 ``s`` restricted to the facet ``x_i = v`` has a threshold pattern ``Q`` that is
 not forbidden for ``s`` there.  Write ``A(Q)``, ``B(Q)`` for the numbers of
 active rows of the facet where ``f`` is 1 and where it is 0; ``A`` and ``B`` are
@@ -57,9 +57,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from expressivity.prove.cubes import Cube, CubeResult, cube_model, solve_cube
-from expressivity.prove.program import MilpModel
-from expressivity.prove.unit_facets import UnitRule
+from expressivity.prove.cubes.cube import Cube, CubeResult, cube_model, solve_cube
+from expressivity.prove.milp.program import MilpModel
+from expressivity.prove.cubes.unit_facets import UnitRule
 
 
 def _reduced(a: int, b: int, c: int) -> tuple[int, int, int]:
@@ -170,12 +170,12 @@ def symmetric_blocks(f, pattern: int) -> tuple[tuple[int, ...], ...]:
 
 def pruned_cube_model(f, width: int, cube: Cube, counts: CountRows | None = None, *,
                       sort_weights: bool = True) -> MilpModel:
-    """:func:`~expressivity.prove.cubes.cube_model` plus the rows of items 1 (with ``counts``) and 2.
+    """:func:`~expressivity.prove.cubes.cube.cube_model` plus the rows of items 1 (with ``counts``) and 2.
 
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import cubes
+    >>> from expressivity.prove.cubes.cube import cubes
     >>> cube = cubes(parity(4), 3)[5]  # the fixed unit active on rows 0, 1, 3: bits 2 and 3 are symmetric
     >>> symmetric_blocks(parity(4), cube.pattern), pruned_cube_model(parity(4), 3, cube).n_rows - cube_model(
     ...     parity(4), 3, cube).n_rows
@@ -220,7 +220,7 @@ def pruned_cube_model(f, width: int, cube: Cube, counts: CountRows | None = None
 
 def solve_pruned_cube(f, width: int, cube: Cube, counts: CountRows | None = None, time_limit: float | None = 60.0,
                       *, threads: int = 1, seed: int = 0, sort_weights: bool = True) -> CubeResult:
-    """:func:`~expressivity.prove.cubes.solve_cube` on the pruned program; the reason says which rows it had.
+    """:func:`~expressivity.prove.cubes.cube.solve_cube` on the pruned program; the reason says which rows it had.
 
     An infeasible pruned program (HiGHS "Infeasible": the unpruned sign program always has points)
     is read as proven infeasible.  Parity of 4 bits with 2 units: every unit of every 3-bit cube is
@@ -229,10 +229,10 @@ def solve_pruned_cube(f, width: int, cube: Cube, counts: CountRows | None = None
     Examples
     --------
     >>> from expressivity.functions import parity
-    >>> from expressivity.prove.cubes import cubes
-    >>> from expressivity.prove.cube_split import prove_width_by_cubes
-    >>> from expressivity.prove.facets import LowerCubes
-    >>> from expressivity.prove.unit_facets import unit_rule
+    >>> from expressivity.prove.cubes.cube import cubes
+    >>> from expressivity.prove.cubes.cube_split import prove_width_by_cubes
+    >>> from expressivity.prove.cubes.facets import LowerCubes
+    >>> from expressivity.prove.cubes.unit_facets import unit_rule
     >>> lower = prove_width_by_cubes(parity(3), 2, stop_on_feasible=False)
     >>> below = LowerCubes.from_records([r.to_dict() for r in lower.results], 3, 2)
     >>> rows = count_rows(unit_rule(parity(4), 2, 1, below))

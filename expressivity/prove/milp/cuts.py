@@ -1,7 +1,7 @@
-"""Valid inequalities for the program of :mod:`expressivity.prove.program`.
+"""Valid inequalities for the program of :mod:`expressivity.prove.milp.program`.
 
-They are written on the normal form of :mod:`expressivity.prove.formulation`; the symmetry
-breaking they may rely on (C2 needs S2) is in :mod:`expressivity.prove.symmetry`.
+They are written on the normal form of :mod:`expressivity.prove.milp.formulation`; the symmetry
+breaking they may rely on (C2 needs S2) is in :mod:`expressivity.prove.milp.symmetry`.
 
 Valid inequalities
 ------------------
@@ -15,7 +15,7 @@ Each holds for every network once it is read into the program with ``d = [z > 0]
 * C1 (``correlation_cuts``, default off: measured slower) and C3
   (``sign_binaries``, default off: fewer nodes, slower overall) are kept as
   options for experiments; see the attributes of
-  :class:`~expressivity.prove.formulation.Formulation`.  Both are properties of
+  :class:`~expressivity.prove.milp.formulation.Formulation`.  Both are properties of
   single units, true whatever ``f`` is.
 
 """
@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from expressivity.prove.highs import new_highs
-from expressivity.prove.rows import _relu_rows, _Rows
+from expressivity.prove.milp.rows import _relu_rows, _Rows
 from expressivity.verify.exhaustive import input_bits
 
 

@@ -53,10 +53,10 @@ Normal form (each step loses no network)
    bias lies in ``[-P R, N R + 1]`` because ``g`` takes values in ``{0, 1}``.
    Statements in this variant are about that class only.
 
-The program written from this normal form is in :mod:`expressivity.prove.program`;
+The program written from this normal form is in :mod:`expressivity.prove.milp.program`;
 the symmetry breaking and valid inequalities it may add, each with the argument
-that it loses no network, are in :mod:`expressivity.prove.symmetry` and
-:mod:`expressivity.prove.cuts`.
+that it loses no network, are in :mod:`expressivity.prove.milp.symmetry` and
+:mod:`expressivity.prove.milp.cuts`.
 
 Tied weights (``groups``)
 -------------------------
@@ -69,7 +69,7 @@ binaries per unit rather than ``2^n``.  A network found here is a network of
 the full class (its weights repeated over each group) and is certified on all
 ``2^n`` inputs like any other; "no network" here says nothing about untied
 networks.  Which of the symmetry breaking still holds for tied weights is said in
-:mod:`expressivity.prove.symmetry`.
+:mod:`expressivity.prove.milp.symmetry`.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from expressivity.errors import InputError, check_choice, check_int, check_type
-from expressivity.prove.symmetry import is_tied, symmetry_plan  # is_tied: re-exported
+from expressivity.prove.milp.symmetry import is_tied, symmetry_plan  # is_tied: re-exported
 from expressivity.verify.exhaustive import input_bits
 
 VARIANTS = ("sign", "exact")
@@ -101,13 +101,13 @@ class Formulation:
         input (the loose textbook choice).
     symmetry : bool
         Add S1, S2 and S3 where the target's symmetries allow them (see
-        :mod:`expressivity.prove.symmetry`).
+        :mod:`expressivity.prove.milp.symmetry`).
     unit_order : {"active-count", "bias", "none"}
         The key of S3 (ignored without ``symmetry``).
     correlation_cuts : bool
         C1: on every subcube of dimension m >= 2, each unit's hidden values have
         parity correlation at most ``K_m`` (see
-        :func:`~expressivity.prove.cuts.unit_correlation_bound`).
+        :func:`~expressivity.prove.milp.cuts.unit_correlation_bound`).
     canonical_cuts : bool
         C2: the activations and hidden values of unit 0 follow the order that S2
         puts on its weights (needs ``symmetry``; only where S2 is parity's form).
@@ -116,7 +116,7 @@ class Formulation:
         each unit's activations along that coordinate.
     group_symmetry : bool
         With ``symmetry``: derive S1 and S2 from the target's symmetry group
-        (:func:`~expressivity.prove.symmetry.symmetry_plan`); False leaves S3 alone.
+        (:func:`~expressivity.prove.milp.symmetry.symmetry_plan`); False leaves S3 alone.
 
     Examples
     --------
@@ -162,7 +162,7 @@ def positive_counts(width: int, formulation: Formulation = STRONG, groups: tuple
     """The counts ``P`` of +1 output weights the program must be solved for.
 
     S1 (``P >= ceil(w/2)``) needs an input transform that negates the target
-    (:mod:`expressivity.prove.symmetry`).  ``function=None`` is parity: a single flip
+    (:mod:`expressivity.prove.milp.symmetry`).  ``function=None`` is parity: a single flip
     does, and with tied ``groups`` a group of odd size.
 
     Examples

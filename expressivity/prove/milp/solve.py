@@ -9,7 +9,7 @@ import numpy as np
 
 from expressivity.errors import InputError, check_int, check_positive, check_type
 from expressivity.prove.highs import new_highs
-from expressivity.prove.program import MilpModel
+from expressivity.prove.milp.program import MilpModel
 from expressivity.verify.exhaustive import input_bits
 
 #: HiGHS's MIP stops as soon as it holds a network with at least this margin (the
@@ -85,7 +85,7 @@ def solve_model(
     --------
     Two units and a positive margin for XOR:
 
-    >>> from expressivity.prove.program import build_model
+    >>> from expressivity.prove.milp.program import build_model
     >>> s = solve_model(build_model(2, 2, 1), target_margin=None)
     >>> s.status, round(s.objective, 6) > 0
     ('Optimal', True)
