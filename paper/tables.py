@@ -69,18 +69,43 @@ def counts_n16() -> str:
 
 # --- parity: the exact minimum widths ----------------------------------------------------
 
+TWO_METHODS = BENCH / "prove" / "two_methods.jsonl.gz"
+
+
+def exact_lower_bounds() -> dict[int, str]:
+    """Per n, the exact method behind "lower bound - 1 units are not enough" (benchmarks/prove/two_methods.jsonl.gz).
+
+    At n = 6 the bound follows from n = 5's on a facet (Lemma facets): no record, the argument.
+    """
+    found, milp = {}, {}
+    for r in read_jsonl(TWO_METHODS):
+        if r.get("part") == "parity" and r.get("kind") == "prove-width":
+            milp[(r["n"], r["width"])] = r["seconds"]
+    for r in read_jsonl(TWO_METHODS):
+        if r.get("part") == "parity" and r.get("kind") == "prove-patterns" and r["status"] == "proven-infeasible":
+            same_run = milp.get((r["n"], r["width"]))
+            found[r["n"]] = f"patterns, $w = {r['width']}$: {r['seconds']:.1f} s" + \
+                ("" if same_run is None else f" (MILP {same_run:.1f} s)")
+    if 5 in found:
+        found[6] = "facet and $n = 5$"
+    return found
+
+
 def parity_widths() -> str:
-    """Per n: the bounds of ``prove-width --json`` (paper/records/parity.json) and each width's time in its records."""
+    """Per n: the bounds of ``prove-width --json`` (paper/records/parity.json), each width's time in its records,
+    and the exact method behind the lower bound."""
     summary = json.loads((RECORDS / "parity.json").read_text())
     seconds = Counter()
     for record in read_jsonl(RECORDS / "parity.jsonl"):
         seconds[record["n"]] += record["seconds"]
+    exact = exact_lower_bounds()
     rows = []
     for s in summary["summaries"]:
         status = s["status"] if s["status"] == "exact" else f"open: {s['lower_bound']} or {s['upper_bound']}"
         rows.append([s["n"], s["lower_bound"], s["upper_bound"], s["upper_source"], status,
-                     f"{seconds[s['n']]:.1f}"])
-    return tabular("rrrlll", ["$n$", "lower bound", "upper bound", "upper from", "status", "seconds"], rows)
+                     f"{seconds[s['n']]:.1f}", exact.get(s["n"], "none")])
+    return tabular("rrrllrl", ["$n$", "lower bound", "upper bound", "upper from", "status", "MILP seconds",
+                                "lower bound, exactly"], rows)
 
 
 def cube_counts(path: Path) -> dict[str, int]:

@@ -26,7 +26,14 @@ arithmetic:
   from it by an input transform; it then rests on what that cube rests on;
 * the constructions named as a census row's upper bound (minterms,
   interpolation on ``sum(x)``, zigzag) are rebuilt here and checked like any
-  network, with no more units than the bound.
+  network, with no more units than the bound;
+* with ``--rederive`` (seconds per record), a three-unit refutation (a pattern
+  proof of width 3 with face ``lemmas``) is re-derived by the sibling file
+  ``rederive.py`` (numpy only too): its count of surviving combinations must be
+  the record's.  Its face lemmas (restrictions needing three units) are
+  re-derived there where the sandwich conditions suffice (parity of 3 and 4
+  bits), and the width then counts as proven exactly; the others are listed
+  with the census rows of the files given that prove them.
 
 What the records alone cannot settle is listed, never passed: closures by
 HiGHS in floating point (with their dual bound), pattern-method refutations
@@ -68,6 +75,11 @@ import sys
 from fractions import Fraction
 
 import numpy as np
+
+if __package__:                  # python -m expressivity.prove.check, or imported: the sibling module
+    from . import rederive
+else:                            # python expressivity/prove/check.py: Python put this file's folder first on sys.path
+    import rederive
 
 #: The largest records file read (bytes): checked before reading.
 MAX_FILE_BYTES = 1 << 30
@@ -317,9 +329,10 @@ def construction_network(table, n: int, source: str) -> dict | None:
 class Report:
     """What one file's checks found: counts of exact checks, floating-point closures, missing evidence, failures."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, census_rows: dict | None = None):
         self.path, self.records = path, 0
-        self.exact = {"networks": 0, "farkas": 0, "hulls": 0, "constructions": 0, "facets": 0}
+        self.exact = {"networks": 0, "farkas": 0, "hulls": 0, "constructions": 0, "facets": 0, "rederived": 0}
+        self.census_rows = census_rows      # --rederive: census rows of <= 4 bits by class, to cite; else None
         self.floating: list[str] = []
         self.unchecked: list[str] = []
         self.failures: list[str] = []
@@ -381,8 +394,9 @@ def check_census(report: Report, record) -> None:
         else:
             report.exact["networks"] += 1
             networks.add(second.get("width"))
-    if second.get("status") == "proven-infeasible":
-        _pattern_proof(report, label, second, table)
+    rederived = _pattern_proof(report, label, second, table) if second.get("status") == "proven-infeasible" else ""
+    if rederived == "exact":                      # --rederive: the pruning and its face lemmas re-derived here
+        exact_infeasible.add(second.get("width"))
     # a checked network of a width at most one proven infeasible (or below the lower bound) is a contradiction
     refuted = infeasible | exact_infeasible
     if networks and (min(networks) < lower or any(w >= min(networks) for w in refuted)) \
@@ -395,14 +409,19 @@ def check_census(report: Report, record) -> None:
     elif lower >= 2 and lower - 1 not in exact_infeasible:
         rests = ["HiGHS, floating point"] if lower - 1 in infeasible else []
         if second.get("status") == "proven-infeasible" and second.get("width") == lower - 1:
-            rests.append("the pattern method, its pruning not re-checked")
+            rests.append("the pattern method, " + ("its pruning re-derived, resting on face lemmas" if rederived
+                                                   else "its pruning not re-checked"))
         rests = "; ".join(rests) or "no proof in the record"
         report.unchecked.append(f"{label}: lower bound {lower} rests on width {lower - 1} ({rests})")
     _upper_bound(report, label, record, table, n, upper, networks)
 
 
-def _pattern_proof(report: Report, label: str, second, table) -> None:
-    """The pattern method's width proven infeasible: its Farkas certificates, and what rests on pruning."""
+def _pattern_proof(report: Report, label: str, second, table) -> str:
+    """The pattern method's width proven infeasible: its Farkas certificates, and what rests on pruning.
+
+    With ``--rederive``, three units with face lemmas: "exact" when the pruning and every face lemma were
+    re-derived, "resting on face lemmas" when some of these are cited; otherwise "".
+    """
     label = f"{label} pattern width {second.get('width')}"
     farkas = second.get("farkas")
     if farkas is None:
@@ -414,12 +433,50 @@ def _pattern_proof(report: Report, label: str, second, table) -> None:
         if len(farkas) != second.get("survivors"):
             report.failures.append(f"{label}: {len(farkas)} certificates for {second.get('survivors')} "
                                    "surviving combinations")
+    if second.get("lemmas") and second.get("width") == 3 and report.census_rows is not None:
+        return _rederived(report, label, second, table)
     pruned = second.get("considered", 0) - second.get("survivors", 0)
     report.unchecked.append(f"{label}: {pruned} combinations refuted by combinatorial pruning, and the "
                             "completeness of the list (not re-checked here)")
     if second.get("lemmas"):
         report.unchecked.append(f"{label}: units pruned on {len(second['lemmas'])} faces that need three units "
-                                "and output weights negated (lemmas of the three-unit method, not re-checked here)")
+                                "and output weights negated (lemmas of the three-unit method, not re-checked here; "
+                                "--rederive re-derives them)")
+    return ""
+
+
+def _rederived(report: Report, label: str, second, table) -> str:
+    """Three units: rederive.py recounts the surviving combinations and re-derives the face lemmas it can.
+
+    A face lemma it cannot re-derive is cited: the census row of its class among the files given.
+    """
+    try:
+        found = rederive.rederive_three_units(table, second["lemmas"])
+    except (rederive.LemmaError, ArithmeticError) as error:   # a lemma not its face's restriction; a wrong count
+        report.failures.append(f"{label}: not re-derived: {error}"[:300])
+        return ""
+    except ValueError as error:                                 # a table out of the re-derivation's reach
+        report.unchecked.append(f"{label}: not re-derived ({error}), its pruning not re-checked"[:300])
+        return ""
+    if found.survivors != second.get("survivors"):
+        report.failures.append(f"{label}: re-derived {found.survivors} surviving combinations, the record says "
+                               f"{second.get('survivors')}")
+        return ""
+    report.exact["rederived"] += 1
+    cited = []
+    for bits, hex_, proven in found.faces:
+        row = report.census_rows.get(rederive.class_key(table_of(hex_, bits)))
+        if row is not None and isinstance(row[3], int) and row[3] <= 2:
+            report.failures.append(f"{label}: face lemma {hex_} needs three units, census row {row[1]} of "
+                                   f"{row[0]} has a network of {row[3]}")
+        if not proven:
+            cited.append(f"{hex_} ({bits} bits): " + (f"census row {row[1]} of {row[0]}, lower bound {row[2]}" if row
+                                                     else f"no census row of {bits} bits among the files given"))
+    if cited:
+        report.unchecked.append(f"{label}: re-derived: {found.survivors} surviving combinations; some face lemmas "
+                                f"rest on restrictions needing three units, not re-derived: {'; '.join(cited)}")
+        return "resting on face lemmas"
+    return "exact"
 
 
 def _upper_bound(report: Report, label: str, record, table, n: int, upper: int, networks: set) -> None:
@@ -611,9 +668,28 @@ def read_records(path: str) -> list:
     return records
 
 
-def check_files(paths) -> list[Report]:
-    """Check every record of ``paths`` (read first, so that facet citations reach across files)."""
+def _census_classes(files) -> dict:
+    """The census rows of at most 4 bits by class (input transforms, output negation), for face lemmas to cite."""
+    rows: dict = {}
+    for path, records in files:
+        for record in records:
+            try:
+                if record.get("kind") == "census" and 1 <= _int(record["n"]) <= 4:
+                    rows.setdefault(rederive.class_key(table_of(record["hex"], record["n"])),
+                                    (os.path.basename(path), record["hex"], record.get("lower_bound"),
+                                     record.get("upper_bound")))
+            except (KeyError, TypeError, BadRecord):
+                continue
+    return rows
+
+
+def check_files(paths, rederive_three: bool = False) -> list[Report]:
+    """Check every record of ``paths`` (read first, so that facet citations reach across files).
+
+    ``rederive_three``: re-derive the three-unit refutations (:func:`_rederived`, seconds each).
+    """
     files = [(p, read_records(p)) for p in paths]
+    census_rows = _census_classes(files) if rederive_three else None
     cubes: dict = {}
     for _, records in files:
         for record in records:
@@ -627,7 +703,7 @@ def check_files(paths) -> list[Report]:
                                   else f"HiGHS, dual bound {record.get('dual_bound')}")
     reports = []
     for path, records in files:
-        report = Report(path)
+        report = Report(path, census_rows)
         for number, record in enumerate(records, 1):
             report.records += 1
             try:
@@ -655,7 +731,8 @@ def summary_text(report: Report, brief: bool = False) -> str:
     exact = report.exact
     lines = [f"{report.path}: {report.records} records; checked exactly: {exact['networks']} networks, "
              f"{exact['farkas']} Farkas certificates, {exact['hulls']} hull certificates, {exact['constructions']} "
-             f"constructions, {exact['facets']} facet citations; {len(report.floating)} closures resting on floating "
+             f"constructions, {exact['facets']} facet citations, {exact['rederived']} three-unit re-derivations; "
+             f"{len(report.floating)} closures resting on floating "
              f"point; {len(report.unchecked)} claims not checked; {report.nothing_claimed} claiming nothing; "
              f"{len(report.failures)} failures"]
     for title, items in (("FAILED", report.failures), ("floating point", report.floating),
@@ -677,9 +754,11 @@ def main(argv=None) -> int:
     parser.add_argument("files", nargs="+")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--brief", action="store_true", help="summaries and failures only")
+    parser.add_argument("--rederive", action="store_true",
+                        help="re-derive three-unit refutations with rederive.py (seconds per record)")
     args = parser.parse_args(argv)
     try:
-        reports = check_files(args.files)
+        reports = check_files(args.files, args.rederive)
     except (OSError, ValueError) as error:
         print(f"error: {error}".splitlines()[0][:300], file=sys.stderr)
         return 2

@@ -153,15 +153,16 @@ def prove_width_by_patterns(f, width: int, *, time_limit: float | None = None) -
     return PatternProof(status="proven-infeasible", programs=solved, certificates=certified, seconds=seconds,
                         farkas=tuple(kept), **counts)
 
-def _first_network(table, survivors, programs, started: float, time_limit: float | None) -> ExactNetwork | None:
+def _first_network(table, survivors, programs, started: float, time_limit: float | None):
     """A network of some survivor, checked on every input in Fractions, looked for first (one primal LP each).
 
-    Only a speed-up: a survivor with no network found here is decided again,
-    with its certificate, afterwards.
+    Returns the network (or ``None``) and the LPs solved.  Only a speed-up: a
+    survivor with no network found here is decided again, with its certificate,
+    afterwards.
     """
-    for g_is_f, combination in survivors:
+    for tried, (g_is_f, combination) in enumerate(survivors, 1):
         if time_limit is not None and time.perf_counter() - started > time_limit:
-            return None
+            return None, tried - 1
         g = table if g_is_f else ~table
         _, G, h = system(g, combination)
         v = programs.solve(G, h, np.full(len(h), np.inf), np.zeros(G.shape[1]), np.full(G.shape[1], -np.inf),
@@ -170,8 +171,8 @@ def _first_network(table, survivors, programs, started: float, time_limit: float
         if network is not None:
             network = network if g_is_f else negated_network(g, network)
             if check_network(table, network):
-                return network
-    return None
+                return network, tried
+    return None, len(survivors)
 
 
 def _prove_three(table: np.ndarray, time_limit: float | None) -> PatternProof:
@@ -197,9 +198,9 @@ def _prove_three(table: np.ndarray, time_limit: float | None) -> PatternProof:
         return PatternProof(status="undecided", programs=0, certificates=0, seconds=time.perf_counter() - started,
                             reason=f"the enumeration did not finish: {enumeration.reason}", **counts)
     programs = _LinearPrograms()
-    network = _first_network(table, enumeration.survivors, programs, started, time_limit)
+    network, tried = _first_network(table, enumeration.survivors, programs, started, time_limit)
     if network is not None:
-        return PatternProof(status="feasible-certified", programs=0, certificates=0,
+        return PatternProof(status="feasible-certified", programs=tried, certificates=0,
                             seconds=time.perf_counter() - started, network=network, **counts)
     kept, complements, undecided = [], [], 0
     for solved, (g_is_f, combination) in enumerate(enumeration.survivors):
