@@ -8,6 +8,7 @@ import threading
 
 import networkx as nx
 import numpy as np
+import pytest
 import torch
 from hypothesis import settings, strategies as st
 
@@ -154,3 +155,34 @@ def support_hulls(support, dims: int) -> dict:
             hull.append((hits[0], hits[-1]) if hits else None)
         out[position] = tuple(hull) if all(h is not None for h in hull) else None
     return out
+
+
+# -- one local Ray instance for the two backend modules ----------------------------------------------
+
+#: The Ray backend of the session, while it is up, and the last selected test that uses it.
+_RAY: dict = {}
+
+
+@pytest.fixture(scope="session")
+def ray_backend():
+    """One local Ray instance with two CPUs for every test that asks (test_backend_commands.py, test_backends.py).
+
+    Starting one costs several seconds, so the two modules share it; it is shut down after the last
+    test that uses it (``pytest_runtest_teardown`` below), not left idle through the rest of the suite.
+    """
+    pytest.importorskip("ray", reason='Ray is not installed (pip install "expressivity[ray]")')
+    from expressivity.backends import make_backend
+
+    backend = _RAY["backend"] = make_backend("ray", workers=2)
+    yield backend
+    backend.close()
+
+
+def pytest_collection_finish(session):
+    users = [item for item in session.items if "ray_backend" in getattr(item, "fixturenames", ())]
+    _RAY["last"] = users[-1].nodeid if users else None
+
+
+def pytest_runtest_teardown(item, nextitem):
+    if item.nodeid == _RAY.get("last") and "backend" in _RAY:
+        _RAY.pop("backend").close()

@@ -26,15 +26,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
-
-
-@pytest.fixture(scope="module")
-def ray_backend():
-    from expressivity.backends import make_backend
-
-    backend = make_backend("ray", workers=2)
-    yield backend
-    backend.close()
+# ray_backend: the one local Ray instance (two CPUs) this module shares with test_backends.py (conftest.py)
 
 
 def _same(record):

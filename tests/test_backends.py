@@ -17,14 +17,7 @@ from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 
 HAVE_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason='Ray is not installed (pip install "expressivity[ray]")')
-
-
-@pytest.fixture(scope="module")
-def ray_backend():
-    """One local Ray instance with two CPUs for every test of this module, shut down at the end."""
-    backend = make_backend("ray", workers=2)
-    yield backend
-    backend.close()
+# ray_backend: the one local Ray instance (two CPUs) this module shares with test_backend_commands.py (conftest.py)
 
 
 def test_local_runs_in_order_in_process():

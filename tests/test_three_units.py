@@ -158,7 +158,11 @@ def test_too_many_survivors_is_undecided_and_says_so(monkeypatch):
     import expressivity.prove.exact.three_units as three_units
 
     monkeypatch.setattr(three_units, "MAX_SURVIVORS", 10)
-    proof = prove_width_by_patterns(parse_function("parity", 4), 3)
+    three_units._enumerate_complete.cache_clear()          # answers kept under the real limit
+    try:
+        proof = prove_width_by_patterns(parse_function("parity", 4), 3)
+    finally:
+        three_units._enumerate_complete.cache_clear()      # and none kept under this one
     assert proof.status == "undecided" and "more than 10 surviving combinations" in proof.reason
 
 

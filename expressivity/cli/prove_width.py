@@ -22,11 +22,14 @@ from expressivity.prove import (
 from expressivity.prove.cubes.cube import MAX_CUBE_BITS, CubeResult
 from expressivity.prove.cubes.cube_split import prove_width_by_cubes
 from expressivity.prove.cubes.facets import LowerCubes
+from expressivity.prove.exact.patterns import PATTERN_MAX_BITS
 from expressivity.results.records import RecordsError, append_records, read_records
 from expressivity.results.tables import format_table
 
 #: 2^n binaries per unit: beyond this the program is hopeless on this machine.
 MAX_PROVE_BITS = 10
+#: The widest width ``--exact`` proves (three units: :mod:`expressivity.prove.exact.three_units`).
+PATTERN_MAX_EXACT_WIDTH = 3
 
 
 @main.command("prove-width")
@@ -58,11 +61,16 @@ MAX_PROVE_BITS = 10
 @click.option("--search-records", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="search-width records: their smallest successful width per n for the same function "
                    "(by its table) is an upper bound.")
+@click.option("--exact", is_flag=True,
+              help="Prove every width HiGHS proves infeasible again with the exact method that shares no code with "
+                   "it (activation patterns, each answer a Farkas certificate checked in integers; sign variant, "
+                   "n <= 5, widths 1 to 3), reported beside it. Exit 1 if a width it was asked for is not settled "
+                   "by it, or the two methods disagree.")
 @json_option()
 @progress_option()
 @click.pass_context
 def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, formulation, cubes, below, backend,
-                        address, workers, records, resume, search_records, as_json, progress):
+                        address, workers, records, resume, search_records, exact, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer for an n-bit function (default parity) by mixed-integer programming.
 
     A width is 'proven-infeasible' only when HiGHS solves every sign split to
@@ -89,6 +97,11 @@ def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, fo
         fail("--cubes proves the sign variant with the strong formulation: drop --variant exact / --formulation plain")
     if cubes and any(n > MAX_CUBE_BITS for n in bit_range):
         fail(f"--cubes: at most n = {MAX_CUBE_BITS} (the threshold functions of n variables are listed)")
+    if exact and variant != "sign":
+        fail("--exact proves the sign variant (activation patterns): drop --variant exact")
+    if exact and max(bit_range) > PATTERN_MAX_BITS:
+        fail(f"--exact: the pattern method lists the threshold functions of n <= {PATTERN_MAX_BITS} inputs, "
+             f"--bits reaches {max(bit_range)}")
     below_records = _below_records(below, cubes)
     if ctx.get_parameter_source("progress") == ParameterSource.DEFAULT:
         progress = not as_json
@@ -175,6 +188,9 @@ def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, fo
         bar.close()
         runner.close()
 
+    second = _second_method(summaries, targets, time_limit) if exact else []
+    unsettled = [f"n = {a['n']}, width {a['width']}: {a['status']}" + (f" ({a['reason']})" if a["reason"] else "")
+                 for a in second if a["status"] != "proven-infeasible"]
     if as_json:
         print_json({
             "function": function, "variant": variant, "formulation": "cubes" if cubes else form.name,
@@ -182,7 +198,8 @@ def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, fo
             "summaries": [s.to_dict() for s in summaries],
             "widths": [p.to_dict() for s in summaries for p in s.widths],
             "records": records,
-        })
+        } | ({"exact": second} if exact else {}))
+        _exit_if_unsettled(unsettled)
         return
     click.echo(_widths_table(summaries))
     click.echo("")
@@ -194,6 +211,49 @@ def prove_width_command(ctx, functions, bits, max_width, time_limit, variant, fo
     click.echo(f"proven-infeasible: HiGHS solved every {'cube' if cubes else 'sign split'} to optimality with no "
                "margin above 1e-6, in floating point (not exact arithmetic); certified: an integer network checked "
                "on every input.")
+    if exact:
+        click.echo("")
+        click.echo(format_table(["n", "width", "exact method", "survivors", "LPs", "Farkas certificates", "seconds"],
+                                [[a["n"], a["width"], a["status"], a["survivors"], a["programs"], a["certificates"],
+                                  f"{a['seconds']:.1f}"] for a in second]))
+        click.echo("exact method: activation patterns (prove/exact/); what its combinatorial conditions leave is "
+                   "refuted by Farkas multipliers checked in integer arithmetic, no solver trusted.")
+    _exit_if_unsettled(unsettled)
+
+
+def _second_method(summaries, targets, time_limit: float) -> list[dict]:
+    """The pattern method on every width HiGHS proved infeasible (``--exact``), as dicts for the output."""
+    from expressivity.prove.exact.by_patterns import prove_width_by_patterns
+
+    answers = []
+    for summary in summaries:
+        for proof in summary.widths:
+            if proof.status != "proven-infeasible":
+                continue
+            base = {"n": proof.n, "width": proof.width}
+            if proof.width > PATTERN_MAX_EXACT_WIDTH:
+                answers.append(base | {"status": "not run", "survivors": None, "programs": None, "certificates": None,
+                                       "seconds": 0.0, "reason": f"the pattern method proves widths up to "
+                                                                 f"{PATTERN_MAX_EXACT_WIDTH}"})
+                continue
+            try:
+                answer = prove_width_by_patterns(targets[proof.n], proof.width, time_limit=time_limit).to_dict()
+            except ValueError as error:         # three units: at most 20 ones and zeros
+                answers.append(base | {"status": "not run", "survivors": None, "programs": None,
+                                       "certificates": None, "seconds": 0.0, "reason": str(error)})
+                continue
+            if answer["status"] == "feasible-certified":
+                answer["reason"] = "DISAGREES with HiGHS: a network checked in Fractions"
+            answers.append(answer)
+    return answers
+
+
+def _exit_if_unsettled(unsettled: list[str]) -> None:
+    """``--exact`` asked for a second proof: a width without one is an exit status 1, named on stderr."""
+    if unsettled:
+        click.echo(f"--exact: {len(unsettled)} width(s) not settled by the exact method: {'; '.join(unsettled)}",
+                   err=True)
+        sys.exit(1)
 
 
 def _widths_table(summaries) -> str:

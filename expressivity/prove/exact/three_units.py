@@ -341,8 +341,20 @@ def enumerate_three_units(table, deadline: float | None = None) -> ThreeUnitEnum
     ((1289, 1289), 58, 4096, True)
     """
     table = np.asarray(table, dtype=bool).ravel()
-    n = len(table).bit_length() - 1
     check_three_unit_size(table)
+    if deadline is None:
+        return _enumerate_complete(tuple(bool(v) for v in table))
+    return _enumerate(table, deadline)
+
+
+@lru_cache(maxsize=16)
+def _enumerate_complete(table: tuple[bool, ...]) -> ThreeUnitEnumeration:
+    """The enumeration with no deadline, kept for the functions asked again (the answer is immutable)."""
+    return _enumerate(np.array(table, dtype=bool), None)
+
+
+def _enumerate(table: np.ndarray, deadline: float | None) -> ThreeUnitEnumeration:
+    n = len(table).bit_length() - 1
     candidates: list[int] = []
     first_units = pairs = 0
     survivors: list[tuple[bool, Combination]] = []
@@ -378,8 +390,9 @@ def check_three_unit_size(table: np.ndarray) -> None:
         raise InputError(f"the three-unit pattern method takes n <= {MAX_BITS} inputs, got n = {n}")
     ones = int(np.count_nonzero(table))
     if max(ones, len(table) - ones) > MAX_TABLE_BITS:
-        raise InputError(f"the three-unit pattern method takes at most {MAX_TABLE_BITS} ones and zeros "
-                         f"(tables of 2^ones entries), got {ones} ones of {len(table)}")
+        raise InputError(f"the three-unit pattern method takes at most {MAX_TABLE_BITS} ones and at most "
+                         f"{MAX_TABLE_BITS} zeros (tables over the subsets of each), got {ones} ones and "
+                         f"{len(table) - ones} zeros")
 
 
 def negated_network(table: np.ndarray, network: ExactNetwork) -> ExactNetwork:
