@@ -180,21 +180,21 @@ def _prove_three(table: np.ndarray, time_limit: float | None) -> PatternProof:
     n = len(table).bit_length() - 1
     hex_ = format(table_mask(table), f"0{max(1, (1 << n) // 4)}x")
     started = time.perf_counter()
-    narrower = prove_width_by_patterns(table, 2, time_limit=time_limit)
-    if narrower.status == "feasible-certified":           # a unit with weights 0 and bias -1 adds nothing
-        network = narrower.network
-        network = ExactNetwork(network.weights + (tuple(Fraction(0) for _ in range(n)),),
-                               network.biases + (Fraction(-1),), network.signs + (1,), network.c)
-        return PatternProof(n=n, hex=hex_, width=3, status="feasible-certified", patterns=narrower.patterns,
-                            first_units=narrower.first_units, considered=narrower.considered,
-                            survivors=narrower.survivors, programs=narrower.programs, certificates=0,
-                            seconds=time.perf_counter() - started, network=network,
-                            reason="a network of two units, and a third unit that is never active")
     enumeration = enumerate_three_units(table, None if time_limit is None else started + time_limit)
     counts = dict(n=n, hex=hex_, width=3, patterns=sum(enumeration.candidates),
                   first_units=enumeration.first_units, considered=enumeration.pairs,
                   survivors=len(enumeration.survivors), lemmas=enumeration.faces)
     if not enumeration.complete:
+        # a complete list holds every two-unit network too (with an empty third pattern); a cut one may not
+        left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
+        narrower = None if left == 0.0 else prove_width_by_patterns(table, 2, time_limit=left)
+        if narrower is not None and narrower.status == "feasible-certified":  # a dead third unit adds nothing
+            network = narrower.network
+            network = ExactNetwork(network.weights + (tuple(Fraction(0) for _ in range(n)),),
+                                   network.biases + (Fraction(-1),), network.signs + (1,), network.c)
+            return PatternProof(status="feasible-certified", programs=narrower.programs, certificates=0,
+                                seconds=time.perf_counter() - started, network=network,
+                                reason="a network of two units, and a third unit that is never active", **counts)
         return PatternProof(status="undecided", programs=0, certificates=0, seconds=time.perf_counter() - started,
                             reason=f"the enumeration did not finish: {enumeration.reason}", **counts)
     programs = _LinearPrograms()
