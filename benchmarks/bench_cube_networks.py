@@ -25,15 +25,22 @@ rename): each record without a network is replaced, in place, by the certified
 record of its cube from ``--out``; every other line is kept byte for byte and in
 order.  It refuses, writing nothing, unless every such cube has one.
 
+``--refit`` (no ``--out``) writes ``--records`` anew the same way with each
+network that leaves its cube put back into it exactly (:func:`refit`: the LP of
+the network's own activation patterns with the fixed unit's set to the cube's,
+solved and checked in Fractions); a network it cannot refit stays as it was and
+is counted.  On the shipped n = 5 file all 113 refit, in about a second.
+
     nice -n 19 python benchmarks/bench_cube_networks.py --records benchmarks/restrictions/n5_w4_p2_cubes.jsonl \\
         --out benchmarks/restrictions/n5_w4_p2_networks.jsonl --time-limit 600
     python benchmarks/bench_cube_networks.py --records benchmarks/restrictions/n5_w4_p2_cubes.jsonl \\
         --out benchmarks/restrictions/n5_w4_p2_networks.jsonl --merge
+    python benchmarks/bench_cube_networks.py --records benchmarks/restrictions/n5_w4_p2_cubes.jsonl --refit
     python -m expressivity.prove.check benchmarks/restrictions/n5_w4_p2_cubes.jsonl
 
 ``--workers N`` (N > 1) solves the cubes on a local Ray instance; only this
 process writes records.  ``--smoke``: the cubes of 3-bit parity at width 3 in a
-temporary folder, their networks stripped, recomputed and merged (seconds).
+temporary folder, their networks stripped, recomputed, merged and refit (seconds).
 """
 from __future__ import annotations
 
@@ -131,6 +138,145 @@ def resolve(task: tuple) -> dict:
                             0, None, None, time_limit, f"error while solving: {error!r}"[:300]).to_dict()
         seed = 0
     return {"record": result, "seeds": seed + 1, "wall": time.perf_counter() - started}
+
+
+def exact_certificate(network, table) -> dict | None:
+    """A rational network (``expressivity.prove.exact.duals.ExactNetwork``) as an integer certificate record.
+
+    The network's output is ``> 0`` on the ones and ``<= 0`` on the zeros (it was
+    checked so in Fractions); its output bias is lowered by half the least output
+    on the ones, so every sign is strict, as the toolkit's certificates are
+    (``verify_exhaustive``, sign variant).  Every hidden unit is scaled by the lcm ``D`` of the hidden denominators
+    (``relu(D z) = D relu(z)``), then the output row by the denominator ``E`` of
+    ``D c``: the integer network computes ``D E`` times the shifted one, so its
+    sign is the same on every input.  The result is checked by
+    ``verify_exhaustive`` on every input (sign variant); ``None`` if it does not
+    verify (it always should: the rational network was checked in Fractions).
+    """
+    import math
+    from fractions import Fraction
+
+    import numpy as np
+
+    from expressivity.prove import Certificate
+    from expressivity.verify.exhaustive import table_reference, verify_exhaustive
+    from expressivity.verify.record import Verification
+
+    hidden = [v for row in network.weights for v in row] + list(network.biases)
+    d = math.lcm(*(v.denominator for v in hidden))
+    n = len(network.weights[0])
+    ones = [network.c + sum(s * max(Fraction(0), b + sum(w for j, w in enumerate(row) if (k >> j) & 1))
+                            for row, b, s in zip(network.weights, network.biases, network.signs))
+            for k in range(1 << n) if table[k]]
+    shifted = network.c - min(ones, default=Fraction(1)) / 2
+    e = (d * shifted).denominator
+    weights = tuple(tuple(int(v * d) for v in row) for row in network.weights)
+    biases = tuple(int(b * d) for b in network.biases)
+    out, c = tuple(int(s) * e for s in network.signs), int(d * e * shifted)
+    limit = max(v.denominator for v in hidden + [shifted])
+    candidate = Certificate(weights, biases, out, c, 1, limit, Verification("skipped", "none", n))
+    verification = verify_exhaustive(candidate.network(), table_reference(np.asarray(table, dtype=np.int64)),
+                                     mode="sign")
+    if not verification.verified:
+        return None
+    return Certificate(weights, biases, out, c, 1, limit, verification).to_dict()
+
+
+def refit(record: dict) -> dict | None:
+    """The record with a network that keeps its cube, found exactly from the network it has; ``None`` if none is.
+
+    The combination: every unit keeps the activation pattern it has in the stored
+    network (active where its pre-activation is ``> 0``) and its output sign,
+    except the fixed unit, which gets the cube's pattern.  That combination's one
+    linear program (:func:`expressivity.prove.exact.duals.solve_combination`: a
+    pattern's rows ``z >= 1`` on it and ``z <= 0`` off it, the output ``>= 1`` on
+    the ones and ``<= 0`` on the zeros, all homogeneous, so nothing is lost) is
+    solved and its solution checked in Fractions, then made an integer
+    certificate (:func:`exact_certificate`).
+
+    Why a network *at zero* always refits: let the stored network ``N`` (integer
+    weights, output ``>= 1`` on the ones, ``<= 0`` on the zeros) leave its fixed
+    unit ``u`` at ``z_u = 0`` on some inputs the cube calls active.  The cube's
+    pattern ``R`` is a threshold function, so some integer affine ``h`` has
+    ``h >= 1`` on ``R`` and ``h <= -1`` off it; let ``H = max |h|``.  Scale every
+    hidden unit and the output bias of ``N - 1/2`` by ``K``, and replace ``K z_u``
+    by ``K z_u + h``.  Where ``z_u >= 1`` or ``z_u <= -1`` (integers) its sign
+    stays when ``K > H``; where ``z_u = 0`` it takes the sign of ``h``, that is
+    ``R``'s; no other unit changes.  The output moves by at most ``|a_u| H`` from
+    ``K (N - 1/2)``, whose values are at least ``K/2`` away from 0 with the right
+    sign, so ``K > 2 |a_u| H`` keeps every sign.  That network lies in the LP:
+    it is feasible.  A network whose unit *moved* by rounding may or may not refit.
+    """
+    from expressivity.prove.exact.duals import solve_combination
+    from expressivity.prove.exact.patterns import Combination
+
+    cert, cube, n = record["certificate"], record["cube"], int(record["n"])
+    table = [bool((int(record["function_hex"], 16) >> k) & 1) for k in range(1 << n)]
+    unit = 0 if cube["sign"] > 0 else cube["positive"]
+    patterns = []
+    for i, (row, bias) in enumerate(zip(cert["weights"], cert["biases"])):
+        z = [bias + sum(w for j, w in enumerate(row) if (k >> j) & 1) for k in range(1 << n)]
+        patterns.append(int(cube["pattern"]) if i == unit else sum((v > 0) << k for k, v in enumerate(z)))
+    signs = tuple(1 if a > 0 else -1 for a in cert["output_weights"])
+    answer = solve_combination(table, Combination(tuple(patterns), signs))
+    if answer.status != "feasible":
+        return None
+    certificate = exact_certificate(answer.network, table)
+    if certificate is None:
+        return None
+    new = dict(record, certificate=certificate,
+               reason=f"{record.get('reason', '')}; refit exactly into the cube's pattern (the LP of the network's "
+                      f"activation patterns with the fixed unit's set to the cube's, solved in rationals)")
+    return new if fixed_unit_holds(new) else None
+
+
+def refit_records(records: str) -> dict:
+    """Write ``records`` anew with each certified network that leaves its cube refit into it (:func:`refit`).
+
+    Every other line stays byte for byte and in place; written beside the file and
+    renamed over it, then read back.  Returns counts: networks that left their
+    cube, by how, before; how many refit; how many still leave it.
+    """
+    from expressivity.results.atomic import check_writable
+
+    rows, lines = read_input(records)
+    try:
+        check_writable(records)
+    except OSError as error:
+        raise Refused(f"cannot rewrite --records {records}: {error}") from None
+    before, left = {"at zero": 0, "moved": 0}, {"at zero": 0, "moved": 0}
+    new_lines, fixed = [], 0
+    for line in lines:
+        record = json.loads(line) if line.strip() else None
+        if record is None or record.get("status") != FEASIBLE or record.get("certificate") is None \
+                or fixed_unit_holds(record):
+            new_lines.append(line)
+            continue
+        how = fixed_unit(record)
+        before[how] += 1
+        new = refit(record)
+        if new is None:
+            left[how] += 1
+            new_lines.append(line)
+        else:
+            fixed += 1
+            new_lines.append(json.dumps(new, sort_keys=True) + ("\n" if line.endswith("\n") else ""))
+    if fixed:
+        rewrite(records, lines, new_lines, "refit")
+    return {"records": records, "in_file": len(rows), "left_their_cube_before": before, "refit": fixed,
+            "still_leave_their_cube": left}
+
+
+def rewrite(records: str, lines: list[str], new_lines: list[str], step: str) -> None:
+    """Replace ``records`` (read as ``lines``) by ``new_lines``: atomically, refused if it changed since, read back."""
+    from expressivity.results.atomic import write_text_atomic
+
+    text = "".join(new_lines)
+    if Path(records).read_text(encoding="utf-8") != "".join(lines):
+        raise Refused(f"--records {records} changed while the {step} ran: nothing written, run it again")
+    write_text_atomic(records, text)
+    if Path(records).read_text(encoding="utf-8") != text:
+        raise RuntimeError(f"{records} does not read back as written")
 
 
 def split_lines(text: str) -> list[str]:
@@ -286,8 +432,6 @@ def merge(records: str, out: str) -> dict:
     ``out``, or when ``records`` changed while the merge ran.  Returns counts:
     records, replaced, kept, networks that left their cube.
     """
-    from expressivity.results.atomic import write_text_atomic
-
     rows, lines = read_input(records)
     best = certified(read_output(out, records))
     missing = [r for r in rows if needs_network(r) and cube_key(r) not in best]
@@ -305,13 +449,8 @@ def merge(records: str, out: str) -> dict:
                 moved[fixed_unit(new)] += 1
         else:
             new_lines.append(line)
-    text = "".join(new_lines)
     if replaced:
-        if Path(records).read_text(encoding="utf-8") != "".join(lines):
-            raise Refused(f"--records {records} changed while the merge ran: nothing written, run it again")
-        write_text_atomic(records, text)
-        if Path(records).read_text(encoding="utf-8") != text:
-            raise RuntimeError(f"{records} does not read back as written")
+        rewrite(records, lines, new_lines, "merge")
     return {"records": records, "out": out, "in_file": len(rows), "replaced": replaced, "kept": len(rows) - replaced,
             "networks_left_their_cube": moved}
 
@@ -343,6 +482,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="Ray workers (1: in this process)")
     parser.add_argument("--merge", action="store_true",
                         help="replace, in --records, each record without a network by its certified record in --out")
+    parser.add_argument("--refit", action="store_true",
+                        help="rewrite --records with each network that leaves its cube refit into it, exactly")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     parser.add_argument("--smoke", action="store_true", help="3-bit parity's cubes in a temporary folder (seconds)")
     args = parser.parse_args(argv)
@@ -351,13 +492,19 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         if args.smoke:
             args.records, args.out, args.time_limit = str(smoke_records(Path(folder))), f"{folder}/nets.jsonl", 10.0
-        if not args.records or not args.out:
-            parser.exit(2, "bench_cube_networks: give --records FILE and --out FILE\n")
+        if args.refit and args.merge:
+            parser.exit(2, "bench_cube_networks: --refit and --merge are separate steps: give one\n")
+        if not args.records or not (args.out or args.refit):
+            parser.exit(2, "bench_cube_networks: give --records FILE and --out FILE (or --refit)\n")
         try:
-            summary = (merge(args.records, args.out) if args.merge else
-                       recompute(args.records, args.out, args.time_limit, args.workers, args.tries))
+            if args.refit and not args.smoke:
+                summary = refit_records(args.records)
+            else:
+                summary = (merge(args.records, args.out) if args.merge else
+                           recompute(args.records, args.out, args.time_limit, args.workers, args.tries))
             if args.smoke:
-                summary = {"recompute": summary, "merge": merge(args.records, args.out)}
+                summary = {"recompute": summary, "merge": merge(args.records, args.out),
+                           "refit": refit_records(args.records)}
         except Refused as error:
             parser.exit(2, f"bench_cube_networks: {error}\n")
     if args.json:

@@ -176,3 +176,63 @@ def test_bad_input_is_refused_with_one_line_before_any_work(legacy, tmp_path):
     text = records.read_text()
     refused(run("--records", records, "--out", out, "--merge", cwd=tmp_path), "cannot merge")
     assert records.read_text() == text and not out.exists()
+
+
+def own_cube(record) -> bool:
+    """A plain evaluator: the fixed unit (unit 0 for sign +1, else unit ``positive``) is active exactly on the cube's
+    pattern and the network has ``positive`` positive output weights."""
+    cert, cube, n = record["certificate"], record["cube"], record["n"]
+    unit = 0 if cube["sign"] > 0 else cube["positive"]
+    for k in range(1 << n):
+        x = [(k >> i) & 1 for i in range(n)]
+        z = cert["biases"][unit] + sum(w * v for w, v in zip(cert["weights"][unit], x))
+        if (z > 0) != bool((cube["pattern"] >> k) & 1):
+            return False
+    return sum(a > 0 for a in cert["output_weights"]) == cube["positive"]
+
+
+def and_record(pattern, weights, bias):
+    """A one-unit cube record of AND (x0 and x1) whose network is ``relu(w . x + b)`` with output bias -1/2 scaled."""
+    cert = {"weights": [weights], "biases": [bias], "output_weights": [2], "output_bias": -1, "scale": 1,
+            "denominator_limit": 1, "verification": {"status": "verified", "method": "exhaustive", "n_inputs": 2,
+                                                     "inputs_checked": 4, "counterexample": None, "margin": 1.0,
+                                                     "reason": "written by the test", "seconds": 0.0}}
+    return {"n": 2, "width": 1, "function_hex": "8", "cube": {"index": 0, "positive": 1, "sign": 1, "pattern": pattern},
+            "status": "feasible-certified", "solver_status": "test", "seconds": 0.0, "nodes": 0, "dual_bound": None,
+            "objective": None, "time_limit": 1.0, "reason": "network verified on all 4 inputs", "certificate": cert}
+
+
+def test_refit_puts_networks_back_into_their_cubes_exactly_and_keeps_every_other_line(tmp_path):
+    # relu(x0 + x1 - 1) computes AND but sits at 0 on rows 1 and 2, where the cube 0b1110 says active ("at zero");
+    # the cube 0b0001 (active on row 0 only) holds no network of AND at all, so that record cannot refit
+    at_zero, impossible, holds = and_record(0b1110, [1, 1], -1), and_record(0b0001, [1, 1], -1), \
+        and_record(0b1000, [1, 1], -1)
+    path = tmp_path / "cubes.jsonl"
+    lines = [json.dumps(r) + "\n" for r in (holds, at_zero, impossible)]
+    path.write_text("".join(lines))
+    os.chmod(path, 0o640)
+    assert own_cube(holds) and not own_cube(at_zero) and not own_cube(impossible)
+    done = run("--records", path, "--refit", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["refit"] == 1 and summary["left_their_cube_before"] == {"at zero": 1, "moved": 1}
+    assert summary["still_leave_their_cube"] == {"at zero": 0, "moved": 1}
+    after = path.read_text().splitlines(keepends=True)
+    assert after[0] == lines[0] and after[2] == lines[2] and os.stat(path).st_mode & 0o777 == 0o640
+    new = json.loads(after[1])
+    assert own_cube(new) and "refit exactly" in new["reason"]
+    # AND by a plain evaluator: the output is > 0 on row 3 only
+    cert = new["certificate"]
+    outputs = [cert["output_bias"] + cert["output_weights"][0] * max(0, cert["biases"][0] + sum(
+        w * ((k >> i) & 1) for i, w in enumerate(cert["weights"][0]))) for k in range(4)]
+    assert [v > 0 for v in outputs] == [False, False, False, True]
+    checked = subprocess.run([sys.executable, str(CHECKER[0]), "--json", str(path)], capture_output=True, text=True,
+                             timeout=60)
+    report = json.loads(checked.stdout)["files"][0]
+    assert checked.returncode == 0 and report["checked_exactly"]["networks"] == 3 and not report["failures"]
+    assert len(report["not_checked"]) == 1 and "0x1" in report["not_checked"][0]
+    # a second refit changes nothing
+    text = path.read_text()
+    again = run("--records", path, "--refit", "--json", cwd=tmp_path)
+    assert again.returncode == 0 and json.loads(again.stdout)["refit"] == 0 and path.read_text() == text
+    refused(run("--records", path, "--refit", "--merge", cwd=tmp_path), "separate steps")
