@@ -88,6 +88,11 @@ def test_shipped_records_pass_and_say_what_rests_on_floating_point():
         return active != cube["pattern"] or sum(Fraction(a) > 0 for a in cert["output_weights"]) != cube["positive"]
 
     assert len(by_name["n5_w4_p2_cubes.jsonl"].unchecked) == sum(moved(r) for r in feasible)
+    assert sum(moved(r) for r in feasible) == 0        # since bench_cube_networks.py --refit: every cube certified
+    # lower bounds carried from a restriction one bit down: each citation resolved in the files given
+    for name in ("symmetric6.jsonl", "symmetric7.jsonl"):
+        cited = [r for r in lines(ROOT / "benchmarks/census" / name) if "restriction" in (r.get("evidence") or {})]
+        assert len(cited) >= 2 and by_name[name].exact["facets"] == len(cited)
 
 
 def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):

@@ -19,6 +19,9 @@ from expressivity.prove.census.table import (
 from expressivity.prove.milp.formulation import STRONG
 from expressivity.results.atomic import check_writable
 
+#: The largest --below file read (the 4-bit NPN census with every certificate is about 34 MB).
+MAX_BELOW_BYTES = 256 * 2**20
+
 _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
         "symmetric": "the programs grow as 2^n binaries per unit"}
 
@@ -35,6 +38,10 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
               help="Seconds per class for the second exact method (activation patterns + exact LP duals, n <= 5, "
                    "widths 1, 2 and 3); 0 turns it off. Past it the method adds nothing and a lower bound backed by "
                    "HiGHS alone is marked '*'.")
+@click.option("--below", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Census records of n - 1 bits (the same kind): a class whose restriction to a facet has a higher "
+                   "lower bound there gets it, exactly (a network for f, with one input fixed, is one for the "
+                   "restriction).")
 @backend_options
 @records_option("class (n, kind, representative table), with its width proofs and certificates")
 @resume_option("classes")
@@ -42,8 +49,8 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
 @json_option()
 @progress_option()
 @click.pass_context
-def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, address, workers, records, resume, plot,
-                   as_json, progress):
+def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, backend, address, workers, records, resume,
+                   plot, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer (sign variant) for every class of n-bit functions.
 
     The minimum width is an NPN invariant (negating an input changes the first
@@ -64,6 +71,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
     if not (math.isfinite(pattern_time_limit) and pattern_time_limit >= 0):
         fail(f"--pattern-time-limit must be 0 (off) or a positive number of seconds, got {pattern_time_limit}")
     check_output_paths(records=records, plot=plot)
+    below_rows = _below_rows(below, n, kind)
     if resume and not records:
         fail("--resume needs --records FILE")
     if plot is not None:
@@ -91,7 +99,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
     try:
         with runner:
             rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
-                          progress=progress, pattern_time_limit=pattern_time_limit, backend=runner)
+                          progress=progress, pattern_time_limit=pattern_time_limit, backend=runner, below=below_rows)
     except LowerBoundDisagreement as error:
         fail(f"the census disagrees with itself: {error}")
     seconds = time.perf_counter() - started
@@ -122,6 +130,28 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, backend, add
                "network checked on every input), ? unknown; size: functions of the census in the class.")
     click.echo("lower from: HiGHS (the solver's word), hull (width 1: a point in both convex hulls, checked in "
                "Fractions), patterns W (width W: every activation-pattern combination infeasible by a Farkas "
-               "certificate checked in integers), trivial; * a lower bound resting on HiGHS alone.")
+               "certificate checked in integers), trivial, facet: the bound of a restriction to a facet (--below) "
+               "and its method; * a lower bound resting on HiGHS alone.")
     if plot is not None:
         click.echo(f"plot: {plot}")
+
+
+def _below_rows(below: str | None, n: int, kind: str) -> list:
+    """The census rows of ``n - 1`` bits and ``kind`` in ``--below`` (none without it); one line and exit 2 if unusable."""
+    from expressivity.results.records import RecordsError, read_records
+
+    if below is None:
+        return []
+    if n < 2:
+        fail("--below: a census of 1 bit has no facets to restrict to")
+    if not Path(below).is_file():
+        fail(f"--below {below}: no such file" if not Path(below).exists() else f"--below {below}: not a file")
+    if Path(below).stat().st_size > MAX_BELOW_BYTES:
+        fail(f"--below {below}: larger than {MAX_BELOW_BYTES:,} bytes; census records of n - 1 bits are far smaller")
+    try:
+        rows = reusable_rows(read_records(below, kind="census"), n - 1, kind, STRONG.name)
+    except (OSError, RecordsError, ValueError) as error:
+        fail(f"cannot use --below {below}: {error}")
+    if not rows:
+        fail(f"--below {below}: no {kind} census rows of {n - 1} bits in it")
+    return list(rows.values())

@@ -334,6 +334,7 @@ class Report:
         self.path, self.records = path, 0
         self.exact = {"networks": 0, "farkas": 0, "hulls": 0, "constructions": 0, "facets": 0, "rederived": 0}
         self.census_rows = census_rows      # --rederive: census rows of <= 4 bits by class, to cite; else None
+        self.census_by_hex: dict = {}       # every census row of the files given by (n, hex), for facet citations
         self.floating: list[str] = []
         self.unchecked: list[str] = []
         self.failures: list[str] = []
@@ -395,6 +396,8 @@ def check_census(report: Report, record) -> None:
         else:
             report.exact["networks"] += 1
             networks.add(second.get("width"))
+    restriction = evidence.get("restriction")
+    through_facet = restriction is not None and _restriction(report, label, restriction, hex_, n, lower)
     rederived = _pattern_proof(report, label, second, table) if second.get("status") == "proven-infeasible" else ""
     if rederived == "exact":                      # --rederive: the pruning and its face lemmas re-derived here
         exact_infeasible.add(second.get("width"))
@@ -407,7 +410,7 @@ def check_census(report: Report, record) -> None:
     if lower == 1 and constant or upper == 0 and not constant:
         report.failures.append(f"{label}: bounds {lower}..{upper} but the function is "
                                f"{'' if constant else 'not '}constant")
-    elif lower >= 2 and lower - 1 not in exact_infeasible:
+    elif lower >= 2 and lower - 1 not in exact_infeasible and not through_facet:
         rests = ["HiGHS, floating point"] if lower - 1 in infeasible else []
         if second.get("status") == "proven-infeasible" and second.get("width") == lower - 1:
             rests.append("the pattern method, " + ("its pruning re-derived, resting on face lemmas" if rederived
@@ -415,6 +418,55 @@ def check_census(report: Report, record) -> None:
         rests = "; ".join(rests) or "no proof in the record"
         report.unchecked.append(f"{label}: lower bound {lower} rests on width {lower - 1} ({rests})")
     _upper_bound(report, label, record, table, n, upper, networks)
+
+
+def _restriction(report: Report, label: str, citation, hex_: str, n: int, lower: int) -> bool:
+    """A lower bound carried from a restriction to a facet (a network for f is one for f with x_bit fixed).
+
+    The restriction is recomputed here and must map onto the cited class's table
+    by an input transform, with or without negating the output; the cited census
+    row must be in the files given with a lower bound at least the one claimed.
+    The bound then rests on what that row rests on (checked as its own record).
+    """
+    try:
+        bit, value, m, bound = (_int(citation[k]) for k in ("bit", "value", "n", "lower_bound"))
+        cited = str(citation["hex"])
+        target = np.array(table_of(cited, m))
+    except (KeyError, TypeError, BadRecord) as error:
+        report.failures.append(f"{label}: a malformed facet citation ({error})"[:200])
+        return False
+    if m != n - 1 or not 0 <= bit < n or value not in (0, 1) or bound != lower or not 2 <= n <= MAX_FACET_BITS:
+        report.failures.append(f"{label}: the facet citation does not match the row (n, bit, value or bound)")
+        return False
+    facet = restrict(int(hex_, 16), n, bit, value)
+    mine = np.array([(facet >> k) & 1 for k in range(1 << m)])
+    moved = mine[transforms(m)]
+    if not ((moved == target).all(1) | (moved != target).all(1)).any():
+        report.failures.append(f"{label}: its facet x{bit}={value} is not in the class of hex:{cited}")
+        return False
+    row = report.census_by_hex.get((m, cited))
+    if row is None:
+        report.unchecked.append(f"{label}: lower bound {bound} through facet x{bit}={value}, citing census hex:{cited} "
+                                f"({m} bits), not in the files given")
+        return True
+    if _int(row[1]) < bound:
+        report.failures.append(f"{label}: cites census hex:{cited} ({m} bits), whose lower bound is {row[1]}")
+        return False
+    report.exact["facets"] += 1
+    report.floating.append(f"{label}: lower bound {bound} through facet x{bit}={value}, resting on census "
+                           f"hex:{cited} ({m} bits, {row[0]}): {', '.join(row[2]) or 'no method named'}")
+    return True
+
+
+def _census_by_hex(files) -> dict:
+    """Every census row of the files by ``(n, hex)``: ``(file name, lower bound, lower methods)``; later ones win."""
+    rows: dict = {}
+    for path, records in files:
+        for record in records:
+            if record.get("kind") == "census" and "n" in record and "hex" in record:
+                rows[(record["n"], str(record["hex"]))] = (os.path.basename(path), record.get("lower_bound", 0),
+                                                           [str(m) for m in record.get("lower_methods", ())])
+    return rows
 
 
 def _pattern_proof(report: Report, label: str, second, table) -> str:
@@ -697,6 +749,7 @@ def check_files(paths, rederive_three: bool = False) -> list[Report]:
     """
     files = [(p, read_records(p)) for p in paths]
     census_rows = _census_classes(files) if rederive_three else None
+    census_by_hex = _census_by_hex(files)
     cubes: dict = {}
     for _, records in files:
         for record in records:
@@ -711,6 +764,7 @@ def check_files(paths, rederive_three: bool = False) -> list[Report]:
     reports = []
     for path, records in files:
         report = Report(path, census_rows)
+        report.census_by_hex = census_by_hex
         for number, record in enumerate(records, 1):
             report.records += 1
             try:

@@ -6,7 +6,9 @@ of each is enough (the minimum width is an NPN invariant) and names them;
 (:func:`~expressivity.prove.milp.summary.prove_minimum_width`) into a ``CensusRow``, with
 records, ``--resume``, the width histogram and the text tables; and
 :mod:`~expressivity.prove.census.backing` records what backs each lower bound: HiGHS's word,
-counting, and the exact methods of :mod:`expressivity.prove.exact`.
+counting, and the exact methods of :mod:`expressivity.prove.exact`; and
+:mod:`~expressivity.prove.census.restriction` carries a lower bound up from the census one bit
+down (a network for ``f`` with one input fixed is one for the restriction).
 
 Among the proofs this subpackage imports only itself, the MILP (:mod:`expressivity.prove.milp`)
 and the exact methods.

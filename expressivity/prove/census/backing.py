@@ -64,6 +64,8 @@ HIGHS_METHOD = "HiGHS (floating point)"
 TRIVIAL_METHOD = "trivial"
 #: Width 1 is not enough, by an exact certificate of non-separability (expressivity.prove.exact.separable).
 EXACT_METHOD = "exact LP dual (width 1)"
+#: The prefix of a bound carried over from a restriction to a facet (expressivity.prove.census.restriction).
+RESTRICTION_METHOD = "restriction to a facet"
 #: Seconds the pattern method may take per class in the census (past it: "undecided", nothing added).
 PATTERN_TIME_LIMIT = 600.0
 
@@ -88,13 +90,17 @@ class LowerBoundDisagreement(RuntimeError):
 
 
 def short_method(method: str) -> str:
-    """A method's name in a table column: ``HiGHS``, ``hull``, ``patterns W`` or ``trivial``.
+    """A method's name in a table column: ``HiGHS``, ``hull``, ``patterns W``, ``trivial``, or ``facet:`` one of them.
 
     Examples
     --------
     >>> [short_method(m) for m in (HIGHS_METHOD, EXACT_METHOD, pattern_method(2), TRIVIAL_METHOD)]
     ['HiGHS', 'hull', 'patterns 2', 'trivial']
+    >>> short_method(f"{RESTRICTION_METHOD} (5 bits, hex:69969669): {pattern_method(3)}")
+    'facet: patterns 3'
     """
+    if method.startswith(RESTRICTION_METHOD) and "): " in method:
+        return "facet: " + short_method(method.split("): ", 1)[1])
     if method.startswith(PATTERN_METHOD):
         return "patterns " + method.rsplit(" ", 1)[-1].rstrip(")")
     return {HIGHS_METHOD: "HiGHS", EXACT_METHOD: "hull"}.get(method, method)
@@ -231,6 +237,6 @@ def _with_patterns(row: CensusRow, time_limit: float | None) -> CensusRow:
 THREE_UNIT_WIDTH = 3
 
 __all__ = [
-    "THREE_UNIT_WIDTH", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
+    "THREE_UNIT_WIDTH", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "RESTRICTION_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
     "LowerBoundDisagreement", "lower_methods", "with_exact_methods", "hull_evidence", "farkas_evidence",
 ]

@@ -43,6 +43,7 @@ from expressivity.prove.census.backing import (  # noqa: F401  (re-exported: wha
     EXACT_METHOD, HIGHS_METHOD, PATTERN_TIME_LIMIT, TRIVIAL_METHOD, LowerBoundDisagreement, lower_methods,
     pattern_method, short_method, with_exact_methods,
 )
+from expressivity.prove.census.restriction import rows_by_hex, with_restriction_bound
 from expressivity.prove.milp.formulation import STRONG, Formulation
 from expressivity.prove.milp.summary import prove_minimum_width
 from expressivity.prove.milp.width import WidthProof
@@ -213,6 +214,7 @@ def census(
     threads: int = 1,
     pattern_time_limit: float | None = PATTERN_TIME_LIMIT,
     backend=None,
+    below: Iterable[CensusRow] = (),
 ) -> list[CensusRow]:
     """Prove the minimum width (sign variant) of every class of ``kind`` on ``n`` bits; one row per class.
 
@@ -226,7 +228,10 @@ def census(
     ``pattern_time_limit``: seconds for the second method per class (``0``: not run).
     ``backend``: an :class:`expressivity.backends.Backend` running the classes
     as independent tasks (default: in this process, one after another); each
-    record says which backend and how many workers.
+    record says which backend and how many workers.  ``below``: rows of the
+    census of ``n - 1`` bits (same kind); a class whose restriction to a facet
+    has a higher lower bound there gets it (:mod:`~expressivity.prove.census.restriction`),
+    and a row read back that this raises is written again.
 
     Examples
     --------
@@ -245,12 +250,16 @@ def census(
     classes = census_classes(n, kind) if classes is None else list(classes)
     previous = read_records(records_path, kind="census") if records_path is not None else []  # no mixed files
     reuse = reusable_rows(previous, n, kind, formulation.name) if resume else {}
+    lower_rows = rows_by_hex(below, n - 1, kind)
     ready: dict[str, CensusRow] = {}
     tasks = []
     for cls in classes:
         old = reuse.get(cls.hex)
         if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
-            ready[cls.hex] = with_exact_methods(old, pattern_time_limit)
+            row = with_restriction_bound(with_exact_methods(old, pattern_time_limit), lower_rows)
+            if row.lower != old.lower and records_path is not None:
+                append_records(records_path, [row.to_dict() | backend.describe()])
+            ready[cls.hex] = row
         else:
             known = {p.width: p for p in (old.widths if old is not None else ())
                      if p.status != "unknown" or _had_enough(p.time_limit, time_limit)}
@@ -272,7 +281,7 @@ def census(
         for _, answer in backend.map_unordered(_prove_class, tasks):
             if answer[0] == "disagreement":
                 raise LowerBoundDisagreement(*answer[1:])
-            row = answer[1]
+            row = with_restriction_bound(answer[1], lower_rows)
             if records_path is not None:
                 append_records(records_path, [row.to_dict() | backend.describe()])
             if progress:
