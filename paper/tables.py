@@ -104,12 +104,18 @@ def parity_widths() -> str:
     for record in read_jsonl(RECORDS / "parity.jsonl"):
         seconds[record["n"]] += record["seconds"]
     exact = exact_lower_bounds()
+    six = six_bit_parity()
     rows = []
     for s in summary["summaries"]:
-        status = s["status"] if s["status"] == "exact" else f"open: {s['lower_bound']} or {s['upper_bound']}"
+        lower, upper = s["lower_bound"], s["upper_bound"]
+        status = s["status"] if s["status"] == "exact" else f"open: {lower} or {upper}"
         upper_from = s["upper_source"].removeprefix("construction (").removesuffix(")")
-        rows.append([s["n"], s["lower_bound"], s["upper_bound"], upper_from, status,
-                     f"{seconds[s['n']]:.1f}", exact.get(s["n"], "none")])
+        how = exact.get(s["n"], "none")
+        if s["n"] == 6 and six == "5":         # every width-4 cube closed: the cubes settle it, on HiGHS's word
+            lower, status, how = 5, "exact (cubes)", "none: the cubes are HiGHS's"
+        elif s["n"] == 6 and six == "4":       # a cube's network, checked on every input
+            upper, upper_from, status = 4, "a cube's network", "exact"
+        rows.append([s["n"], lower, upper, upper_from, status, f"{seconds[s['n']]:.1f}", how])
     return tabular("rrrllrl", ["$n$", "lower", "upper", "upper from", "status", "MILP s",
                                 "lower bound exactly, s"], rows)
 
@@ -124,6 +130,26 @@ def cube_counts(path: Path) -> dict[str, int]:
     closed = sum(v for k, v in how.items() if k in ("facet", "proven-infeasible"))
     return {"total": len(last), "closed": closed, "facet": how["facet"], "solved": how["proven-infeasible"],
             "open": how["unknown"], "networks": how["feasible-certified"]}
+
+
+#: The cubes of each split at n = 6, width 4: the orbits of one unit's pattern (bench_restrictions.py lists them).
+SIX_BIT_CUBES = 2107
+
+
+def six_bit_parity(folder: Path | None = None) -> str:
+    """What the width-4 cube records settle for 6-bit parity: ``"open"``, ``"5"`` or ``"4"``.
+
+    ``"4"``: some cube holds a network (certified on every input when written;
+    the checker re-checks it).  ``"5"``: every cube of P = 2 and P = 3 is closed
+    (P = 4 was closed by one program, P = 1 and 0 by the negation lemma: see
+    docs/results/cubes.md), so width 4 is impossible and the zigzag's 5 units are
+    the minimum.  ``folder``: where the records are (default: benchmarks/restrictions).
+    """
+    folder = BENCH / "restrictions" if folder is None else folder
+    splits = [cube_counts(folder / f"n6_w4_p{positive}_cubes.jsonl") for positive in (2, 3)]
+    if any(c["networks"] for c in splits):
+        return "4"
+    return "5" if all(c["open"] == 0 and c["total"] == SIX_BIT_CUBES for c in splits) else "open"
 
 
 def n6_cubes() -> str:
@@ -280,11 +306,14 @@ def numbers() -> str:
         "SixCubesSolved": n6["solved"],
         "SixCubesOpen": n6["open"],
         "SixCubesNetworks": n6["networks"],
+        "SixParitySettled": int(six_bit_parity() != "open"),
+        "SixParityWidth": {"open": "4 or 5"}.get(six_bit_parity(), six_bit_parity()),
     }
     for n in (3, 4):
         records = read_jsonl(census_file(n))
         macros[f"Census{'Three' if n == 3 else 'Four'}Classes"] = len(records)
-    lines = [f"\\newcommand{{\\{name}}}{{{value:,}}}".replace(",", "{,}") for name, value in macros.items()]
+    lines = [f"\\newcommand{{\\{name}}}{{{value:,}}}".replace(",", "{,}") if isinstance(value, int)
+             else f"\\newcommand{{\\{name}}}{{{value}}}" for name, value in macros.items()]
     return "\n".join(lines) + "\n"
 
 

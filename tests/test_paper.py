@@ -48,7 +48,8 @@ def test_every_table_is_input_by_the_paper_and_nothing_else_is():
 def test_every_macro_the_prose_uses_is_generated():
     source = (PAPER / "expressivity.tex").read_text()
     defined = set(re.findall(r"\\newcommand\{\\(\w+)\}", (PAPER / "generated" / "numbers.tex").read_text()))
-    used = set(re.findall(r"\\([A-Z]\w+)\{\}", source))  # the generated macros are capitalised; \date{} is not one
+    # the generated macros are capitalised (\date{} is not one); a flag is read by \ifnum
+    used = {a or b for a, b in re.findall(r"\\([A-Z]\w+)\{\}|\\ifnum\\([A-Z]\w+)", source)}
     assert used <= defined, used - defined
     assert defined <= used, f"generated but never quoted: {defined - used}"
 
@@ -90,3 +91,34 @@ def test_check_mode_names_a_stale_table(tmp_path, monkeypatch, capsys, fresh):
 def test_the_pdf_builds(tmp_path):
     pdf = build.build_pdf()
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_six_bit_parity_is_settled_only_when_every_cube_is_closed_or_one_holds_a_network(tmp_path):
+    tables = _load("tables")
+
+    def write(folder, p2_status, p3_status, extra=()):
+        folder.mkdir()
+        for positive, status in ((2, p2_status), (3, p3_status)):
+            records = [{"cube": {"index": i, "positive": positive, "sign": 1, "pattern": i},
+                        "status": status(i), "solver_status": "facet" if i % 2 else "Optimal"}
+                       for i in range(tables.SIX_BIT_CUBES)]
+            records += [r for r in extra if r["cube"]["positive"] == positive]
+            (folder / f"n6_w4_p{positive}_cubes.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+        return folder
+
+    closed = lambda i: "proven-infeasible"                                 # noqa: E731
+    assert tables.six_bit_parity(write(tmp_path / "all", closed, closed)) == "5"
+    one_open = lambda i: "unknown" if i == 8 else "proven-infeasible"     # noqa: E731
+    assert tables.six_bit_parity(write(tmp_path / "open", one_open, closed)) == "open"
+    # a later record of a cube wins: cube 8 first open, then closed
+    later = [{"cube": {"index": 8, "positive": 2, "sign": 1, "pattern": 8}, "status": "proven-infeasible",
+              "solver_status": "Optimal"}]
+    assert tables.six_bit_parity(write(tmp_path / "later", one_open, closed, later)) == "5"
+    network = [{"cube": {"index": 9, "positive": 2, "sign": 1, "pattern": 9}, "status": "feasible-certified",
+                "solver_status": "Optimal"}]
+    assert tables.six_bit_parity(write(tmp_path / "net", one_open, closed, network)) == "4"
+    # a split with cubes missing is not settled
+    few = write(tmp_path / "few", closed, closed)
+    lines = (few / "n6_w4_p2_cubes.jsonl").read_text().splitlines(keepends=True)
+    (few / "n6_w4_p2_cubes.jsonl").write_text("".join(lines[:-1]))
+    assert tables.six_bit_parity(few) == "open"

@@ -87,6 +87,7 @@ from functools import lru_cache
 import numpy as np
 
 #: The number of threshold functions of n variables (constants included), OEIS A000609 (Muroga 1971).
+#: Written here again, not imported from the cubes: the exact method shares no code with the MILP side.
 THRESHOLD_COUNTS = (2, 4, 14, 104, 1882, 94572, 15028134)
 #: The largest n whose patterns are listed (n = 6 would be 15 million patterns).
 PATTERN_MAX_BITS = 5

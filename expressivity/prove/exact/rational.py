@@ -19,7 +19,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterable, Sequence
 
-#: Denominator limits tried when rounding LP values to rationals.
+#: Denominator limits tried when rounding LP values to rationals (the MILP's certificates keep their own list,
+#: expressivity.prove.milp.certificate.DENOMINATOR_LIMITS: the exact method shares no code with them).
 DENOMINATOR_LIMITS = (1, 2, 6, 12, 60, 420, 5040, 10**6)
 
 
