@@ -148,8 +148,15 @@ def test_census_records_with_evidence_pass(tmp_path):
     names = ("census3", "census_symmetric5", "census_symmetric6", "census_symmetric7")
     reports = check.check_files([str(folder / f"{name}.jsonl") for name in names])
     assert [f for r in reports for f in r.failures] == []
-    assert [r.exact["hulls"] for r in reports] == [sum(r["lower_bound"] == 2 for r in lines(folder / f"{name}.jsonl"))
-                                                   for name in names]
+    # every row whose lower bound is 2 carries a hull point (rows raised above 2 one bit down keep theirs), all checked
+    assert [r.exact["hulls"] for r in reports] == [sum("hull" in (r.get("evidence") or {})
+                                                       for r in lines(folder / f"{name}.jsonl")) for name in names]
+    assert all("hull" in (r.get("evidence") or {}) for name in names for r in lines(folder / f"{name}.jsonl")
+               if r["lower_bound"] == 2)
+    # the lower bounds carried up one bit (census --below): each citation resolved in the file one bit down
+    assert [r.exact["facets"] for r in reports] == [
+        sum("restriction" in (r.get("evidence") or {}) for r in lines(folder / f"{name}.jsonl")) for name in names]
+    assert reports[2].exact["facets"] >= 2 and reports[3].exact["facets"] >= 10
     gc.disable()  # millions of small objects: the collector's passes took 8 of the 9 s the parse took
     try:
         census4 = [json.loads(line) for line in gzip.open(folder / "census4.jsonl.gz", "rt") if line.strip()]
