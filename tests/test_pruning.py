@@ -215,3 +215,36 @@ def test_cube_split_refuses_counts_without_lower_records(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "--below" in done.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_every_unit_of_every_five_bit_network_lies_in_a_cube_that_holds_one():
+    """What the cubes rest on ((ii), (iv) and S1 of expressivity.prove.cubes.cube), on data: each unit of each of the 148 certified n = 5, w = 4, P = 2 networks, read
+    either way at its zero pre-activations, and each negative unit through S1 (flip x0, negate the output), has a
+    pattern in the orbit (input permutations and even flips, which keep parity) of a cube that holds a network.
+    The orbits are built here from the records, and cover all 94,572 threshold functions of 5 inputs (A000609)."""
+    records = [json.loads(line) for line in (ROOT / "benchmarks/restrictions/n5_w4_p2_cubes.jsonl").read_text().splitlines()]
+    rows = np.arange(32)
+    maps = []
+    for perm in itertools.permutations(range(5)):
+        moved = sum(((rows >> i) & 1) << target for i, target in enumerate(perm))
+        maps += [moved[rows ^ flips] for flips in range(32) if bin(flips).count("1") % 2 == 0]
+    maps = np.array(maps)
+    weights = 1 << np.arange(32, dtype=np.int64)
+    status = {}
+    for r in records:
+        bits = (r["cube"]["pattern"] >> rows) & 1
+        for image in (bits[maps] * weights).sum(1).tolist():
+            status[image] = status.get(image, r["status"])
+            assert status[image] == r["status"]            # the orbits are disjoint
+    assert len(status) == 94572
+    feasible = [r for r in records if r["status"] == "feasible-certified"]
+    assert len(feasible) == 148
+    for r in feasible:
+        cert = r["certificate"]
+        for w, b, a in zip(cert["weights"], cert["biases"], cert["output_weights"]):
+            z = b + sum(int(wi) * ((rows >> i) & 1) for i, wi in enumerate(w))
+            for bits in ((z > 0).astype(int), (z >= 0).astype(int)):
+                if a < 0:
+                    bits = bits[rows ^ 1]
+                assert status[int((bits * weights).sum())] == "feasible-certified"
+
