@@ -104,7 +104,8 @@ def test_the_standalone_checker_accepts_the_new_records(recomputed):
     assert report["checked_exactly"]["networks"] == len(read(out)) and not report["failures"]
     # the networks whose fixed unit left the cube are the ones the checker leaves unchecked as cube certificates
     summary = json.loads(done.stdout)
-    assert len(report["not_checked"]) == sum(summary["networks_left_their_cube"].values())
+    cube_lines = [line for line in report["not_checked"] if line.startswith("cube ")]   # (the split is partial here)
+    assert len(cube_lines) == sum(summary["networks_left_their_cube"].values())
 
 
 def test_a_rerun_skips_the_cubes_already_certified_and_solves_the_rest(recomputed, tmp_path):
@@ -230,7 +231,8 @@ def test_refit_puts_networks_back_into_their_cubes_exactly_and_keeps_every_other
                              timeout=60)
     report = json.loads(checked.stdout)["files"][0]
     assert checked.returncode == 0 and report["checked_exactly"]["networks"] == 3 and not report["failures"]
-    assert len(report["not_checked"]) == 1 and "0x1" in report["not_checked"][0]
+    cube_lines = [line for line in report["not_checked"] if line.startswith("cube ")]   # (the split is partial here)
+    assert len(cube_lines) == 1 and "0x1" in cube_lines[0]
     # a second refit changes nothing
     text = path.read_text()
     again = run("--records", path, "--refit", "--json", cwd=tmp_path)

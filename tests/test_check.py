@@ -72,7 +72,13 @@ def test_shipped_records_pass_and_say_what_rests_on_floating_point():
     assert by_name["census3_evidence.jsonl"].exact["hulls"] == 7           # the 7 classes with lower bound 2
     assert by_name["symmetric5.jsonl"].exact["networks"] == 16
     # every HiGHS closure is listed as such, none passed silently: 63 + 211 proven-infeasible n = 5 cubes
-    assert len(by_name["n5_w4_p2_cubes.jsonl"].floating) == 63 and len(by_name["n5_w4_p3_cubes.jsonl"].floating) == 211
+    assert len(by_name["n5_w4_p2_cubes.jsonl"].floating) == 63 and len(by_name["n5_w4_p3_cubes.jsonl"].floating) == 212
+    # both n = 5 splits are complete (every threshold pattern's orbit has its cube); only P = 3 is closed whole
+    assert by_name["n5_w4_p2_cubes.jsonl"].exact["complete splits"] == by_name["n5_w4_p3_cubes.jsonl"].exact[
+        "complete splits"] == 1
+    closed = [line for line in by_name["n5_w4_p3_cubes.jsonl"].floating if line.startswith("split ")]
+    assert len(closed) == 1 and "no network of width 4 with P = 3" in closed[0]
+    assert not any(line.startswith("split ") for line in by_name["n5_w4_p2_cubes.jsonl"].floating)
     # every feasible cube keeps its network now; where rounding moved the fixed unit's pattern (or left it at 0)
     # the network proves the width, not the cube, and that is listed: recount those here, in Fractions
     records = [json.loads(line) for line in (ROOT / "benchmarks/restrictions/n5_w4_p2_cubes.jsonl").read_text().splitlines()]
@@ -102,7 +108,8 @@ def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):
     assert [f for r in reports for f in r.failures] == []
     for report in reports[2:]:
         facets = sum(r.get("solver_status") == "facet" for r in lines(Path(report.path)))
-        assert report.exact["facets"] == facets and report.unchecked == []
+        assert report.exact["facets"] == facets
+        assert len(report.unchecked) == 1 and "completeness of the list (n = 6" in report.unchecked[0]
 
 
 def test_cube_records_the_toolkit_writes_pass(tmp_path):
@@ -120,7 +127,12 @@ def test_cube_records_the_toolkit_writes_pass(tmp_path):
     assert [f for r in reports for f in r.failures] == []
     assert reports[0].exact["networks"] == sum(r.status == "feasible-certified" for r in lower.results) > 0
     assert reports[1].exact["facets"] == sum(r.solver_status == "facet" for r in upper.results) == 22
-    assert len(reports[1].floating) == len(upper.results)      # every closure rests on HiGHS, one way or another
+    # every closure rests on HiGHS, one way or another; each split is complete and closed, so "no network" too
+    splits = {(r.cube.positive, r.cube.sign) for r in upper.results}
+    assert reports[1].exact["complete splits"] == len(splits) and upper.status == "proven-infeasible"
+    said = [line for line in reports[1].floating if line.startswith("split ")]
+    assert len(said) == len(splits) and all("no network of width 2" in line for line in said)
+    assert len(reports[1].floating) == len(upper.results) + len(splits)
 
 
 def test_old_census_records_get_the_evidence_a_new_run_writes(tmp_path):
@@ -404,3 +416,20 @@ def test_checker_imports_nothing_of_the_toolkit():
                         ("check", 1, None, ["rederive"])
                 else:
                     assert node.module.split(".")[0] in allowed, (name, node.module)
+
+
+def test_a_split_missing_a_cube_is_not_called_complete(tmp_path):
+    """One cube dropped from the closed n = 5, P = 3 split: its orbit is missed, and no "no network" is said."""
+    records = lines(N5[1])
+    for dropped in (0, 100):
+        path = write(tmp_path / f"drop{dropped}.jsonl", records[:dropped] + records[dropped + 1:])
+        report, = check.check_files([str(path)])
+        assert report.failures == [] and report.exact["complete splits"] == 0
+        assert any("1 orbits of threshold patterns have no cube here" in line for line in report.unchecked)
+        assert not any(line.startswith("split ") for line in report.floating)
+    # a later "unknown" for a closed cube does not reopen it; an "unknown" cube keeps the split from closing
+    reopened = dict(records[5], status="unknown")
+    report, = check.check_files([str(write(tmp_path / "later.jsonl", records + [reopened]))])
+    assert any(line.startswith("split ") for line in report.floating)
+    report, = check.check_files([str(write(tmp_path / "open.jsonl", records[:5] + [reopened] + records[6:]))])
+    assert report.exact["complete splits"] == 1 and not any(line.startswith("split ") for line in report.floating)

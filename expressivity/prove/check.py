@@ -33,12 +33,16 @@ arithmetic:
   the record's.  Its face lemmas (restrictions needing three units) are
   re-derived there where the sandwich conditions suffice (parity of 3 and 4
   bits), and the width then counts as proven exactly; the others are listed
-  with the census rows of the files given that prove them.
+  with the census rows of the files given that prove them;
+* a file's cube splits (``n <= 5``): every threshold pattern of ``n`` inputs,
+  listed by ``rederive.py``, lies in the orbit of a listed cube, so the split
+  loses no network (:func:`check_splits`); a complete split whose cubes are all
+  closed then says "no network", resting on those closures.
 
 What the records alone cannot settle is listed, never passed: closures by
 HiGHS in floating point (with their dual bound), pattern-method refutations
-made by combinatorial pruning, the completeness of a list of cubes or
-combinations, named constructions without a network.
+made by combinatorial pruning, the completeness of a list of cubes at n = 6 or
+of combinations, named constructions without a network.
 
 Row ``k`` of a truth table is the input with ``x_i = (k >> i) & 1``; the hex
 holds row ``k`` in bit ``k`` (the last digit holds rows 0-3: 4-bit parity is
@@ -332,7 +336,8 @@ class Report:
 
     def __init__(self, path: str, census_rows: dict | None = None):
         self.path, self.records = path, 0
-        self.exact = {"networks": 0, "farkas": 0, "hulls": 0, "constructions": 0, "facets": 0, "rederived": 0}
+        self.exact = {"networks": 0, "farkas": 0, "hulls": 0, "constructions": 0, "facets": 0, "rederived": 0,
+                      "complete splits": 0}
         self.census_rows = census_rows      # --rederive: census rows of <= 4 bits by class, to cite; else None
         self.census_by_hex: dict = {}       # every census row of the files given by (n, hex), for facet citations
         self.floating: list[str] = []
@@ -641,6 +646,51 @@ def check_cube(report: Report, record, cubes: dict) -> None:
         report.nothing_claimed += 1
 
 
+_ORBITS: dict = {}
+
+
+def check_splits(report: Report, records) -> None:
+    """Whether each split's list of cubes is complete, and what a complete, closed split says.
+
+    A split ``(n, w, f, P, sign)`` loses no network when every threshold pattern
+    of ``n`` inputs (the fixed unit's) lies in the orbit of a listed cube under
+    the input transforms that keep ``f``: ``rederive.py`` lists the threshold
+    functions (recounted against OEIS A000609) and the orbits, for ``n <= 5``.
+    A complete split whose cubes are all closed has no network; that rests on the
+    closures, which are listed above with what they rest on.
+    """
+    splits: dict = {}
+    for record in records:
+        if "cube" not in record:
+            continue
+        try:
+            n, width, hex_, positive, sign, pattern = _cube_key(record)
+        except (KeyError, TypeError, BadRecord):
+            continue
+        statuses = splits.setdefault((n, width, hex_, positive, sign), {})
+        if statuses.get(pattern, "unknown") == "unknown":       # a later unknown does not undo a closure
+            statuses[pattern] = record.get("status")
+    for (n, width, hex_, positive, sign), statuses in splits.items():
+        label = f"split n={n} w={width} {hex_} (P={positive}, {sign:+d}): {len(statuses)} cubes"
+        if n >= len(rederive.COUNTS):
+            report.unchecked.append(f"{label}: the completeness of the list (n = {n}: its threshold patterns are "
+                                    f"not listed here)")
+            continue
+        bits = np.array(table_of(hex_, n), dtype=bool)
+        maps = rederive.preserving_maps(bits)
+        if (n, hex_) not in _ORBITS:
+            _ORBITS[(n, hex_)] = set(rederive.orbit_minima(rederive.threshold_functions(n), maps, n).tolist())
+        listed = set(rederive.orbit_minima(np.array(sorted(statuses), dtype=np.int64), maps, n).tolist())
+        missing = len(_ORBITS[(n, hex_)] - listed)
+        if missing:
+            report.unchecked.append(f"{label}: {missing} orbits of threshold patterns have no cube here")
+            continue
+        report.exact["complete splits"] += 1
+        if all(s == "proven-infeasible" for s in statuses.values()):
+            report.floating.append(f"{label}, the list complete (re-derived) and every cube closed: no network of "
+                                   f"width {width} with P = {positive}, resting on those closures")
+
+
 def _count(report: Report, label: str, why: str) -> None:
     if why:
         report.failures.append(f"{label}: {why}")
@@ -784,6 +834,7 @@ def check_files(paths, rederive_three: bool = False) -> list[Report]:
                     report.unchecked.append(f"record {number}: kind {record.get('kind')!r} not recognised")
             except (KeyError, TypeError, ValueError) as error:
                 report.failures.append(f"record {number}: malformed ({error!r})"[:200])
+        check_splits(report, records)
         reports.append(report)
     return reports
 
@@ -792,7 +843,8 @@ def summary_text(report: Report, brief: bool = False) -> str:
     exact = report.exact
     lines = [f"{report.path}: {report.records} records; checked exactly: {exact['networks']} networks, "
              f"{exact['farkas']} Farkas certificates, {exact['hulls']} hull certificates, {exact['constructions']} "
-             f"constructions, {exact['facets']} facet citations, {exact['rederived']} three-unit re-derivations; "
+             f"constructions, {exact['facets']} facet citations, {exact['rederived']} three-unit re-derivations, "
+             f"{exact['complete splits']} complete cube splits; "
              f"{len(report.floating)} closures resting on floating "
              f"point; {len(report.unchecked)} claims not checked; {report.nothing_claimed} claiming nothing; "
              f"{len(report.failures)} failures"]
