@@ -34,15 +34,16 @@ arithmetic:
   re-derived there where the sandwich conditions suffice (parity of 3 and 4
   bits), and the width then counts as proven exactly; the others are listed
   with the census rows of the files given that prove them;
-* a file's cube splits (``n <= 5``): every threshold pattern of ``n`` inputs,
-  listed by ``rederive.py``, lies in the orbit of a listed cube, so the split
-  loses no network (:func:`check_splits`); a complete split whose cubes are all
-  closed then says "no network", resting on those closures.
+* a file's cube splits (``n <= 6``): the sibling file ``split_cover.py``
+  counts that every threshold pattern of ``n`` inputs lies in the orbit of a
+  listed cube, so the split loses no network (:func:`check_splits`); a
+  complete split whose cubes are all closed then says "no network", resting on
+  those closures.
 
 What the records alone cannot settle is listed, never passed: closures by
 HiGHS in floating point (with their dual bound), pattern-method refutations
-made by combinatorial pruning, the completeness of a list of cubes at n = 6 or
-of combinations, named constructions without a network.
+made by combinatorial pruning, the completeness of a list of combinations,
+named constructions without a network.
 
 Row ``k`` of a truth table is the input with ``x_i = (k >> i) & 1``; the hex
 holds row ``k`` in bit ``k`` (the last digit holds rows 0-3: 4-bit parity is
@@ -81,10 +82,11 @@ from fractions import Fraction
 
 import numpy as np
 
-if __package__:                  # python -m expressivity.prove.check, or imported: the sibling module
-    from . import rederive
+if __package__:                  # python -m expressivity.prove.check, or imported: the sibling modules
+    from . import rederive, split_cover
 else:                            # python expressivity/prove/check.py: Python put this file's folder first on sys.path
     import rederive
+    import split_cover
 
 #: The largest records file read (bytes): checked before reading.
 MAX_FILE_BYTES = 1 << 30
@@ -646,18 +648,16 @@ def check_cube(report: Report, record, cubes: dict) -> None:
         report.nothing_claimed += 1
 
 
-_ORBITS: dict = {}
-
-
 def check_splits(report: Report, records) -> None:
     """Whether each split's list of cubes is complete, and what a complete, closed split says.
 
     A split ``(n, w, f, P, sign)`` loses no network when every threshold pattern
     of ``n`` inputs (the fixed unit's) lies in the orbit of a listed cube under
-    the input transforms that keep ``f``: ``rederive.py`` lists the threshold
-    functions (recounted against OEIS A000609) and the orbits, for ``n <= 5``.
-    A complete split whose cubes are all closed has no network; that rests on the
-    closures, which are listed above with what they rest on.
+    the input transforms that keep ``f``; ``split_cover.py`` counts it for
+    ``n <= 6`` (each listed pattern shown a threshold function, the orbits
+    distinct, their sizes adding up to OEIS A000609).  A complete split whose
+    cubes are all closed has no network; that rests on the closures, which are
+    listed above with what they rest on.
     """
     splits: dict = {}
     for record in records:
@@ -672,23 +672,20 @@ def check_splits(report: Report, records) -> None:
             statuses[pattern] = record.get("status")
     for (n, width, hex_, positive, sign), statuses in splits.items():
         label = f"split n={n} w={width} {hex_} (P={positive}, {sign:+d}): {len(statuses)} cubes"
-        if n >= len(rederive.COUNTS):
-            report.unchecked.append(f"{label}: the completeness of the list (n = {n}: its threshold patterns are "
-                                    f"not listed here)")
+        if n >= len(split_cover.THRESHOLD_COUNTS):
+            report.unchecked.append(f"{label}: the completeness of the list (n = {n}: no count of its threshold "
+                                    f"functions here)")
             continue
-        bits = np.array(table_of(hex_, n), dtype=bool)
-        maps = rederive.preserving_maps(bits)
-        if (n, hex_) not in _ORBITS:
-            _ORBITS[(n, hex_)] = set(rederive.orbit_minima(rederive.threshold_functions(n), maps, n).tolist())
-        listed = set(rederive.orbit_minima(np.array(sorted(statuses), dtype=np.int64), maps, n).tolist())
-        missing = len(_ORBITS[(n, hex_)] - listed)
-        if missing:
-            report.unchecked.append(f"{label}: {missing} orbits of threshold patterns have no cube here")
+        found = split_cover.cover(np.array(table_of(hex_, n), dtype=bool), list(statuses))
+        if not found.complete:
+            report.unchecked.append(f"{label}: not shown complete ({found.covered:,} of {found.expected:,} threshold "
+                                    f"patterns in its orbits, {found.not_threshold} not shown threshold, "
+                                    f"{found.repeated} orbits repeated)")
             continue
         report.exact["complete splits"] += 1
         if all(s == "proven-infeasible" for s in statuses.values()):
-            report.floating.append(f"{label}, the list complete (re-derived) and every cube closed: no network of "
-                                   f"width {width} with P = {positive}, resting on those closures")
+            report.floating.append(f"{label}, the list complete (counted exactly) and every cube closed: no network "
+                                   f"of width {width} with P = {positive}, resting on those closures")
 
 
 def _count(report: Report, label: str, why: str) -> None:
