@@ -29,8 +29,8 @@ from expressivity.verify.exhaustive import input_bits, table_reference, verify_e
 
 ROOT = Path(__file__).resolve().parents[1]
 CENSUS3 = ROOT / "tests/data/census3_evidence.jsonl"   # expressivity census --bits 3, with evidence
-N5 = [ROOT / f"benchmarks/restrictions/n5_w4_p{p}_cubes.jsonl" for p in (2, 3)]
-N6 = [ROOT / f"benchmarks/restrictions/n6_w4_p{p}_cubes.jsonl" for p in (2, 3)]
+N5 = [ROOT / f"benchmarks/restrictions/n5_w4_p{p}_cubes.jsonl" for p in (2, 3, 4)]
+N6 = [ROOT / f"benchmarks/restrictions/n6_w4_p{p}_cubes.jsonl" for p in (2, 3, 4)]
 SHIPPED = [ROOT / "benchmarks/census/symmetric5.jsonl", ROOT / "benchmarks/census/symmetric6.jsonl",
            ROOT / "benchmarks/census/symmetric7.jsonl", ROOT / "tests/data/census3_plain.jsonl",
            ROOT / "paper/records/parity.jsonl", CENSUS3, *N5]
@@ -79,6 +79,7 @@ def test_shipped_records_pass_and_say_what_rests_on_floating_point():
     closed = [line for line in by_name["n5_w4_p3_cubes.jsonl"].floating if line.startswith("split ")]
     assert len(closed) == 1 and "no network of width 4 with P = 3" in closed[0]
     assert not any(line.startswith("split ") for line in by_name["n5_w4_p2_cubes.jsonl"].floating)
+    assert any("no network of width 4 with P = 4" in line for line in by_name["n5_w4_p4_cubes.jsonl"].floating)
     # every feasible cube keeps its network now; where rounding moved the fixed unit's pattern (or left it at 0)
     # the network proves the width, not the cube, and that is listed: recount those here, in Fractions
     records = [json.loads(line) for line in (ROOT / "benchmarks/restrictions/n5_w4_p2_cubes.jsonl").read_text().splitlines()]
@@ -106,7 +107,7 @@ def test_n6_cubes_prefix_cite_closed_n5_cubes(tmp_path):
     prefixes = [write(tmp_path / p.name, lines(p, 300)) for p in N6]
     reports = check.check_files([str(p) for p in [*N5, *prefixes]])
     assert [f for r in reports for f in r.failures] == []
-    for report in reports[2:]:
+    for report in reports[len(N5):]:
         facets = sum(r.get("solver_status") == "facet" for r in lines(Path(report.path)))
         assert report.exact["facets"] == facets
         assert len(report.unchecked) == 1 and "not shown complete" in report.unchecked[0]    # a prefix of the list

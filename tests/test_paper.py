@@ -98,7 +98,7 @@ def test_six_bit_parity_is_settled_only_when_every_cube_is_closed_or_one_holds_a
 
     def write(folder, p2_status, p3_status, extra=()):
         folder.mkdir()
-        for positive, status in ((2, p2_status), (3, p3_status)):
+        for positive, status in ((2, p2_status), (3, p3_status), (4, p3_status)):
             records = [{"cube": {"index": i, "positive": positive, "sign": 1, "pattern": i},
                         "status": status(i), "solver_status": "facet" if i % 2 else "Optimal"}
                        for i in range(tables.SIX_BIT_CUBES)]
@@ -122,3 +122,7 @@ def test_six_bit_parity_is_settled_only_when_every_cube_is_closed_or_one_holds_a
     lines = (few / "n6_w4_p2_cubes.jsonl").read_text().splitlines(keepends=True)
     (few / "n6_w4_p2_cubes.jsonl").write_text("".join(lines[:-1]))
     assert tables.six_bit_parity(few) == "open"
+    # a split with no records file is open
+    gone = write(tmp_path / "gone", closed, closed)
+    (gone / "n6_w4_p4_cubes.jsonl").unlink()
+    assert tables.six_bit_parity(gone) == "open"
