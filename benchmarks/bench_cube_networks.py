@@ -289,6 +289,15 @@ def split_lines(text: str) -> list[str]:
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+def check_cube_records(rows: list[dict], label: str, needs: str = "") -> None:
+    """:class:`Refused` at the first record of ``rows`` that names no cube (``label``: the option and file)."""
+    for number, record in enumerate(rows, start=1):
+        try:
+            cube_key(record)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise Refused(f"{label}, record {number}: not a cube record{needs}") from None
+
+
 def read_input(records: str) -> tuple[list[dict], list[str]]:
     """The records of ``records`` and its raw lines; :class:`Refused` if it is missing or not cube records."""
     from expressivity.results.records import RecordsError, read_records
@@ -301,12 +310,7 @@ def read_input(records: str) -> tuple[list[dict], list[str]]:
         lines = split_lines(path.read_text(encoding="utf-8"))
     except (OSError, RecordsError) as error:
         raise Refused(f"cannot use --records {records}: {error}") from None
-    for number, record in enumerate(rows, start=1):
-        try:
-            cube_key(record)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise Refused(f"--records {records}, record {number}: not a cube record (n, width, function_hex, "
-                          f"cube {{positive, sign, pattern}})") from None
+    check_cube_records(rows, f"--records {records}", " (n, width, function_hex, cube {positive, sign, pattern})")
     return rows, lines
 
 
@@ -327,11 +331,7 @@ def read_output(out: str, records: str) -> list[dict]:
         rows = read_records(out, kind=KIND)
     except (OSError, RecordsError) as error:
         raise Refused(f"cannot use --out {out}: {error}") from None
-    for number, record in enumerate(rows, start=1):
-        try:
-            cube_key(record)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise Refused(f"--out {out}, record {number}: not a cube record") from None
+    check_cube_records(rows, f"--out {out}")
     return rows
 
 
