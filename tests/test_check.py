@@ -20,7 +20,7 @@ import pytest
 
 from expressivity.functions import function_from_hex
 from expressivity.networks.layered import LayeredNet
-from expressivity.prove import check
+from expressivity.prove import check, check_census
 from expressivity.prove.census.backing import farkas_evidence, hull_evidence
 from expressivity.prove.exact.duals import check_infeasibility, solve_combination
 from expressivity.prove.exact.patterns import Combination
@@ -297,7 +297,7 @@ def test_constructions_are_rebuilt_with_the_units_the_records_name(tmp_path):
             if re.search(r", (\d+) units?\)$", r["upper_source"])]
     assert len(rows) >= 60
     for row in rows:
-        net = check.construction_network(check.table_of(row["hex"], row["n"]), row["n"], row["upper_source"])
+        net = check_census.construction_network(check.table_of(row["hex"], row["n"]), row["n"], row["upper_source"])
         stated = int(re.search(r", (\d+) units?\)$", row["upper_source"]).group(1))
         assert len(net["biases"]) == stated, row["upper_source"]
     row = next(r for r in rows if "interpolation" in r["upper_source"])
@@ -342,7 +342,7 @@ def test_network_evaluation_matches_the_toolkit_on_random_networks():
         strict = LayeredNet.from_dense(weights[:-1] + [2 * weights[-1]], biases[:-1] + [2 * biases[-1] - 1])
         for table in (expected > 0, rng.integers(0, 2, size=1 << n)):    # its own sign table, then a random one
             verdict = verify_exhaustive(strict, table_reference(np.asarray(table, dtype=np.int64)), mode="sign")
-            assert (check._judge(values, scale, [int(v) for v in table], "sign") == "") == verdict.verified
+            assert (check.judge(values, scale, [int(v) for v in table], "sign") == "") == verdict.verified
 
 
 def test_float_weights_are_read_exactly():
@@ -350,7 +350,7 @@ def test_float_weights_are_read_exactly():
     values, scale = check.evaluate([([[0.1]], [0.0]), ([[1.0]], [-0.1])], 1)
     assert [Fraction(v, scale) for v in values] == [Fraction(-0.1), Fraction(0.1) - Fraction(0.1)]
     assert Fraction(values[1], scale) == 0      # a margin of exactly 0 is wrong in the sign variant
-    assert check._judge(values, scale, [0, 1], "sign") != ""
+    assert check.judge(values, scale, [0, 1], "sign") != ""
 
 
 def test_hull_evidence_round_trip():
@@ -401,24 +401,25 @@ def test_a_half_written_last_line_is_skipped(tmp_path):
 
 
 def test_checker_imports_nothing_of_the_toolkit():
-    """check.py, rederive.py and split_cover.py: the standard library, numpy, and check.py's siblings (by its own
-    folder)."""
+    """The checker's files: the standard library, numpy, and each other (by their own folder), nothing else."""
     import ast
     allowed = {"__future__", "argparse", "gc", "gzip", "itertools", "json", "math", "os", "re", "sys", "fractions", "numpy",
                "dataclasses", "functools"}
-    siblings = {"rederive", "split_cover"}
-    for name in ("check", *sorted(siblings)):
+    files = {"check", "check_evidence", "check_census", "check_cubes", "rederive", "split_cover"}
+    helpers = {"rederive", "split_cover"}          # these two import nothing of the others
+    for name in sorted(files):
         tree = ast.parse((ROOT / f"expressivity/prove/{name}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 roots = {alias.name.split(".")[0] for alias in node.names}
-                assert roots <= allowed | (siblings if name == "check" else set()), (name, roots)
+                assert roots <= allowed | (set() if name in helpers else files), (name, roots)
             elif isinstance(node, ast.ImportFrom):
-                if node.level:                      # only "from . import rederive, split_cover", in check.py
-                    assert (name, node.level, node.module, sorted(a.name for a in node.names)) == \
-                        ("check", 1, None, sorted(siblings))
+                if node.level:                      # "from . import rederive", "from .check_evidence import ..."
+                    assert name not in helpers and node.level == 1, name
+                    assert (node.module in files) if node.module else {a.name for a in node.names} <= files, name
                 else:
-                    assert node.module.split(".")[0] in allowed, (name, node.module)
+                    assert node.module.split(".")[0] in allowed | (set() if name in helpers else files), \
+                        (name, node.module)
 
 
 def test_a_split_missing_a_cube_is_not_called_complete(tmp_path):
