@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import time
 
 from expressivity.functions import parity
@@ -98,6 +99,42 @@ def split_rows(pairs: list[tuple[int, int]], time_limit: float) -> None:
                   f"{s.dual_bound} | {s.seconds:.1f} | {s.nodes} |", flush=True)
 
 
+def drop_cut_tail(path: str) -> int:
+    """Cut a last line left without its newline by a killed run; the bytes cut (0 when the file ends whole).
+
+    Each record is one line written by one ``write`` and flushed, so only a kill in the
+    middle of that write leaves a tail without its newline: a record that was never
+    finished (its cube is solved again).  Left in place, the next record would be appended
+    to it, and the merged line would make the whole file unreadable.  A tail that is a
+    whole JSON object lacks only its newline, and it is kept (the newline is added).
+    """
+    if not os.path.isfile(path):
+        return 0
+    with open(path, "rb+") as handle:
+        size = start = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return 0
+        while start > 0:                                 # back, a block at a time, to the last newline
+            block = max(0, start - (1 << 16))
+            handle.seek(block)
+            found = handle.read(start - block).rfind(b"\n")
+            start = block + found + 1 if found >= 0 else block
+            if found >= 0:
+                break
+        handle.seek(start)
+        try:
+            if isinstance(json.loads(handle.read()), dict):
+                handle.write(b"\n")
+                return 0
+        except ValueError:
+            pass
+        handle.truncate(start)
+        return size - start
+
+
 def cube_split(n: int, width: int, positive: int, time_limit: float, workers: int, records: str,
                every: bool = False, below: list[str] = (), address: str | None = None, prune: str = "",
                skip: list[str] = ()) -> None:
@@ -117,6 +154,9 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
     if prune in ("counts", "both") and not below:
         raise ValueError(f"prune {prune!r} needs the record files of n - 1 bits (below)")
     f = parity(n)
+    if cut := drop_cut_tail(records):
+        print(f"# {records}: cut {cut} bytes of an unfinished last record (a killed run); its cube is solved again",
+              flush=True)
     settled = {Cube.from_dict(r["cube"]).key for path in [records, *skip] for r in read_records(path)
                if "cube" in r and (r.get("n"), r.get("width")) == (n, width) and r["status"] != "unknown"}
     todo = [c for c in cubes(f, width) if c.positive == positive and c.key not in settled]
@@ -126,8 +166,9 @@ def cube_split(n: int, width: int, positive: int, time_limit: float, workers: in
     started, counts = time.perf_counter(), {}
 
     def record(out, r):
-        out.write(json.dumps(r.to_dict()) + "\n")
+        out.write(json.dumps(r.to_dict()) + "\n")        # one line, one write: at most a cut tail on a kill
         out.flush()
+        os.fsync(out.fileno())                           # on disk before the next cube (minutes apart)
         counts[r.status] = counts.get(r.status, 0) + 1
 
     with open(records, "a") as out:
