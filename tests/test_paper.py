@@ -93,6 +93,17 @@ def test_the_pdf_builds(tmp_path):
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
 
 
+def test_the_readme_and_the_theory_page_say_what_the_records_settle_for_six_bits():
+    """Written by hand, read against the records: the minimum width of 6-bit parity in the README's summary and in
+    the theory page's table is the one the n = 6 cube records give (paper/tables.py: six_bit_parity)."""
+    tables = _load("tables")
+    expected = {"open": "4 or 5", "5": "5", "4": "4"}[tables.six_bit_parity()]
+    readme = (PAPER.parent / "README.md").read_text()
+    assert re.findall(r"for n = 6 it is (\d(?: or \d)?)\b", readme) == [expected]
+    theory = (PAPER.parent / "docs/theory.md").read_text()
+    assert re.findall(r"^\| minimum width \| 2 \| 3 \| 3 \| 4 \| ([^|]+?) \|$", theory, re.M) == [expected]
+
+
 def test_six_bit_parity_is_settled_only_when_every_cube_is_closed_or_one_holds_a_network(tmp_path):
     tables = _load("tables")
 
