@@ -42,6 +42,10 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
               help="Census records of n - 1 bits (the same kind): a class whose restriction to a facet has a higher "
                    "lower bound there gets it, exactly (a network for f, with one input fixed, is one for the "
                    "restriction).")
+@click.option("--cube-records", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
+              help="Cube records of n bits (prove-width --cubes, the cube splits of bench_restrictions.py; repeatable): a "
+                   "class with a function whose every cube of width w is closed there gets the lower bound w + 1, "
+                   "on HiGHS's word per cube.")
 @backend_options
 @records_option("class (n, kind, representative table), with its width proofs and certificates")
 @resume_option("classes")
@@ -49,7 +53,7 @@ _WHY = {"npn": "n = 5 has 2^32 functions in 616,126 NPN classes",
 @json_option()
 @progress_option()
 @click.pass_context
-def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, backend, address, workers, records, resume,
+def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, cube_records, backend, address, workers, records, resume,
                    plot, as_json, progress):
     """Prove the minimum width of one hidden ReLU layer (sign variant) for every class of n-bit functions.
 
@@ -72,6 +76,7 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, backe
         fail(f"--pattern-time-limit must be 0 (off) or a positive number of seconds, got {pattern_time_limit}")
     check_output_paths(records=records, plot=plot)
     below_rows = _below_rows(below, n, kind)
+    closed = _cube_bounds(cube_records, n, kind)
     if resume and not records:
         fail("--resume needs --records FILE")
     if plot is not None:
@@ -99,7 +104,8 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, backe
     try:
         with runner:
             rows = census(n, kind, time_limit=time_limit, formulation=STRONG, records_path=records, resume=resume,
-                          progress=progress, pattern_time_limit=pattern_time_limit, backend=runner, below=below_rows)
+                          progress=progress, pattern_time_limit=pattern_time_limit, backend=runner, below=below_rows,
+                          cube_bounds=closed)
     except LowerBoundDisagreement as error:
         fail(f"the census disagrees with itself: {error}")
     seconds = time.perf_counter() - started
@@ -131,7 +137,8 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, backe
     click.echo("lower from: HiGHS (the solver's word), hull (width 1: a point in both convex hulls, checked in "
                "Fractions), patterns W (width W: every activation-pattern combination infeasible by a Farkas "
                "certificate checked in integers), trivial, facet: the bound of a restriction to a facet (--below) "
-               "and its method; * a lower bound resting on HiGHS alone.")
+               "and its method; cubes: every cube of the width below closed (--cube-records, HiGHS's word per cube); "
+               "* a lower bound resting on HiGHS alone.")
     if plot is not None:
         click.echo(f"plot: {plot}")
 
@@ -155,3 +162,27 @@ def _below_rows(below: str | None, n: int, kind: str) -> list:
     if not rows:
         fail(f"--below {below}: no {kind} census rows of {n - 1} bits in it")
     return list(rows.values())
+
+
+def _cube_bounds(paths, n: int, kind: str) -> dict:
+    """The closed cube splits of ``--cube-records`` by class (none without it); one line and exit 2 if unusable."""
+    from expressivity.prove.census.by_cubes import cube_bounds
+    from expressivity.results.records import RecordsError, read_records
+
+    records = []
+    for path in paths:
+        if not Path(path).is_file():
+            fail(f"--cube-records {path}: no such file" if not Path(path).exists() else f"--cube-records {path}: not a file")
+        if Path(path).stat().st_size > MAX_BELOW_BYTES:
+            fail(f"--cube-records {path}: larger than {MAX_BELOW_BYTES:,} bytes")
+        try:
+            found = [r for r in read_records(path) if "cube" in r]
+        except (OSError, RecordsError) as error:
+            fail(f"cannot use --cube-records {path}: {error}")
+        if not any(r.get("n") == n for r in found):
+            fail(f"--cube-records {path}: no cube records of {n} bits in it")
+        records += found
+    try:
+        return cube_bounds(records, n, kind) if records else {}
+    except (KeyError, TypeError, ValueError) as error:
+        fail(f"cannot use --cube-records: a malformed cube record or an unusable function ({error})")

@@ -171,7 +171,7 @@ def check_files(paths, rederive_three: bool = False) -> list[Report]:
     reports = []
     for path, records in files:
         report = Report(path, census_rows)
-        report.census_by_hex = by_hex
+        report.census_by_hex, report.cubes = by_hex, cubes
         for number, record in enumerate(records, 1):
             report.records += 1
             try:

@@ -16,11 +16,14 @@ import re
 import numpy as np
 
 if __package__:                  # imported, or python -m expressivity.prove.check: the sibling modules
-    from . import rederive
+    from . import rederive, split_cover
+    from .check_cubes import MAX_SPLIT_BITS, split_statuses
     from .check_evidence import (MAX_FACET_BITS, BadRecord, Report, as_int, check_certificate, check_farkas,
                                  check_hull, check_rational_network, count, restrict, table_of, transforms)
 else:                            # python expressivity/prove/check.py: that file's folder is first on sys.path
     import rederive
+    import split_cover
+    from check_cubes import MAX_SPLIT_BITS, split_statuses
     from check_evidence import (MAX_FACET_BITS, BadRecord, Report, as_int, check_certificate, check_farkas,
                                 check_hull, check_rational_network, count, restrict, table_of, transforms)
 
@@ -114,8 +117,9 @@ def check_census(report: Report, record) -> None:
         else:
             report.exact["networks"] += 1
             networks.add(second.get("width"))
-    restriction = evidence.get("restriction")
+    restriction, split = evidence.get("restriction"), evidence.get("cubes")
     through_facet = restriction is not None and _restriction(report, label, restriction, hex_, n, lower)
+    through_cubes = split is not None and _cube_split(report, label, split, hex_, n, lower)
     rederived = _pattern_proof(report, label, second, table) if second.get("status") == "proven-infeasible" else ""
     if rederived == "exact":                      # --rederive: the pruning and its face lemmas re-derived here
         exact_infeasible.add(second.get("width"))
@@ -128,7 +132,7 @@ def check_census(report: Report, record) -> None:
     if lower == 1 and constant or upper == 0 and not constant:
         report.failures.append(f"{label}: bounds {lower}..{upper} but the function is "
                                f"{'' if constant else 'not '}constant")
-    elif lower >= 2 and lower - 1 not in exact_infeasible and not through_facet:
+    elif lower >= 2 and lower - 1 not in exact_infeasible and not through_facet and not through_cubes:
         rests = ["HiGHS, floating point"] if lower - 1 in infeasible else []
         if second.get("status") == "proven-infeasible" and second.get("width") == lower - 1:
             rests.append("the pattern method, " + ("its pruning re-derived, resting on face lemmas" if rederived
@@ -173,6 +177,60 @@ def _restriction(report: Report, label: str, citation, hex_: str, n: int, lower:
     report.exact["facets"] += 1
     report.floating.append(f"{label}: lower bound {bound} through facet x{bit}={value}, resting on census "
                            f"hex:{cited} ({m} bits, {row[0]}): {', '.join(row[2]) or 'no method named'}")
+    return True
+
+
+def _cube_split(report: Report, label: str, citation, hex_: str, n: int, lower: int) -> bool:
+    """A lower bound ``w + 1`` from a closed cube split of width ``w`` (``expressivity/prove/census/by_cubes.py``).
+
+    Recomputed here: the cited function is in the row's class (an input transform,
+    with or without negating the output); the counts ``P`` cover every network (all
+    of ``0..w``, or ``ceil(w/2)..w`` where an input transform negates the function:
+    S1); each split's list is complete (``split_cover.py``) and each of its cubes
+    closed in the files given.  The bound then rests on those closures, which are
+    checked as records of their own.
+    """
+    try:
+        m, width, count = (as_int(citation[k]) for k in ("n", "width", "cubes"))
+        cited = str(citation["hex"])
+        target = np.array(table_of(cited, m))
+        positive = sorted(as_int(p) for p in citation["positive"])
+    except (KeyError, TypeError, BadRecord) as error:
+        report.failures.append(f"{label}: a malformed cube citation ({error})"[:200])
+        return False
+    if m != n or lower != width + 1 or not 1 <= n <= MAX_SPLIT_BITS:
+        report.failures.append(f"{label}: the cube citation does not match the row (n or width)")
+        return False
+    maps = transforms(n)
+    moved = np.array(table_of(hex_, n))[maps]
+    if not ((moved == target).all(1) | (moved != target).all(1)).any():
+        report.failures.append(f"{label}: the cubes' function hex:{cited} is not in the row's class")
+        return False
+    negating = bool((target[maps] != target).all(1).any())
+    needed = list(range(-(-width // 2) if negating else 0, width + 1))
+    if positive != needed:
+        report.failures.append(f"{label}: the cube splits P = {positive}, but P = {needed} are needed")
+        return False
+    if not any(key[:3] == (n, width, cited) for key in report.cubes):
+        report.unchecked.append(f"{label}: lower bound {lower} from the cubes of width {width} of hex:{cited}, "
+                                f"not in the files given")
+        return True
+    listed = 0
+    for p in needed:
+        statuses = split_statuses(report.cubes, n, width, cited, p)
+        found = split_cover.cover(target.astype(bool), list(statuses))
+        open_ = sum(s != "proven-infeasible" for s in statuses.values())
+        if not found.complete or open_:
+            report.failures.append(f"{label}: cites the cubes of width {width}, P = {p}, but "
+                                   + ("the list is not complete" if not found.complete else f"{open_} are not closed"))
+            return False
+        listed += len(statuses)
+    if listed != count:
+        report.failures.append(f"{label}: cites {count} cubes of width {width}, the files hold {listed}")
+        return False
+    report.exact["complete splits"] += len(needed)
+    report.floating.append(f"{label}: lower bound {lower}: every cube of width {width} of hex:{cited} is closed "
+                           f"({listed} cubes, P = {needed}, each list counted complete), resting on those closures")
     return True
 
 

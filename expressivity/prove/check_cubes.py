@@ -31,6 +31,21 @@ def cube_key(record) -> tuple:
             as_int(cube["sign"]), as_int(cube["pattern"]))
 
 
+#: The largest n whose cube splits are counted complete here (split_cover.py's counts, and a transform table of 46,080 rows).
+MAX_SPLIT_BITS = 6
+
+
+def fixed_sign(width: int, positive: int) -> int:
+    """The output sign of a cube's fixed unit: that of the smaller non-empty sign group, +1 on a tie."""
+    return 1 if positive >= 1 and (width == positive or positive <= width - positive) else -1
+
+
+def split_statuses(cubes: dict, n: int, width: int, hex_: str, positive: int) -> dict:
+    """The cubes of one split in a :func:`cube_index`: ``{pattern: status}``."""
+    sign = fixed_sign(width, positive)
+    return {key[5]: value[0] for key, value in cubes.items() if key[:5] == (n, width, hex_, positive, sign)}
+
+
 def cube_index(files) -> dict:
     """Every cube of the files by :func:`cube_key`: ``(status, what a closure rests on)``; a later unknown does not
     undo a closure."""

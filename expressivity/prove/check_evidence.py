@@ -267,6 +267,7 @@ class Report:
                       "complete splits": 0}
         self.census_rows = census_rows      # --rederive: census rows of <= 4 bits by class, to cite; else None
         self.census_by_hex: dict = {}       # every census row of the files given by (n, hex), for facet citations
+        self.cubes: dict = {}               # every cube of the files given (check_cubes.cube_index), for cube citations
         self.floating: list[str] = []
         self.unchecked: list[str] = []
         self.failures: list[str] = []

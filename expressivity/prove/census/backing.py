@@ -66,6 +66,8 @@ TRIVIAL_METHOD = "trivial"
 EXACT_METHOD = "exact LP dual (width 1)"
 #: The prefix of a bound carried over from a restriction to a facet (expressivity.prove.census.restriction).
 RESTRICTION_METHOD = "restriction to a facet"
+#: The prefix of a bound from a closed cube split (expressivity.prove.census.by_cubes): HiGHS's word per cube.
+CUBES_METHOD = "cube split, HiGHS (floating point)"
 #: Seconds the pattern method may take per class in the census (past it: "undecided", nothing added).
 PATTERN_TIME_LIMIT = 600.0
 
@@ -98,9 +100,13 @@ def short_method(method: str) -> str:
     ['HiGHS', 'hull', 'patterns 2', 'trivial']
     >>> short_method(f"{RESTRICTION_METHOD} (5 bits, hex:69969669): {pattern_method(3)}")
     'facet: patterns 3'
+    >>> short_method(f"{CUBES_METHOD}: 6321 cubes of width 4, hex:69969669")
+    'cubes'
     """
     if method.startswith(RESTRICTION_METHOD) and "): " in method:
         return "facet: " + short_method(method.split("): ", 1)[1])
+    if method.startswith(CUBES_METHOD):
+        return "cubes"
     if method.startswith(PATTERN_METHOD):
         return "patterns " + method.rsplit(" ", 1)[-1].rstrip(")")
     return {HIGHS_METHOD: "HiGHS", EXACT_METHOD: "hull"}.get(method, method)
@@ -237,6 +243,6 @@ def _with_patterns(row: CensusRow, time_limit: float | None) -> CensusRow:
 THREE_UNIT_WIDTH = 3
 
 __all__ = [
-    "THREE_UNIT_WIDTH", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "RESTRICTION_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
+    "THREE_UNIT_WIDTH", "HIGHS_METHOD", "TRIVIAL_METHOD", "EXACT_METHOD", "RESTRICTION_METHOD", "CUBES_METHOD", "PATTERN_TIME_LIMIT", "pattern_method", "short_method",
     "LowerBoundDisagreement", "lower_methods", "with_exact_methods", "hull_evidence", "farkas_evidence",
 ]

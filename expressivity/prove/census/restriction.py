@@ -119,7 +119,7 @@ def with_restriction_bound(row: "CensusRow", below: Mapping[str, "CensusRow"]) -
                                      f"hex:{cited_hex} ({row.n - 1} bits), whose lower bound {lower} is above "
                                      f"the certified width {row.upper}")
     methods = tuple(restriction_method(row.n - 1, cited_hex, m) for m in cited.lower_methods)
-    evidence = dict(row.evidence or {}) | {"restriction": {
+    evidence = {k: v for k, v in (row.evidence or {}).items() if k != "cubes"} | {"restriction": {   # one citation
         "bit": bit, "value": value, "n": row.n - 1, "hex": cited_hex, "lower_bound": lower}}
     status = "exact" if lower == row.upper else row.status
     return replace(row, lower=lower, status=status, lower_methods=methods, evidence=evidence)

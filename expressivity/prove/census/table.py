@@ -43,6 +43,7 @@ from expressivity.prove.census.backing import (  # noqa: F401  (re-exported: wha
     EXACT_METHOD, HIGHS_METHOD, PATTERN_TIME_LIMIT, TRIVIAL_METHOD, LowerBoundDisagreement, lower_methods,
     pattern_method, short_method, with_exact_methods,
 )
+from expressivity.prove.census.by_cubes import CubeBound, with_cube_bound
 from expressivity.prove.census.restriction import rows_by_hex, with_restriction_bound
 from expressivity.prove.milp.formulation import STRONG, Formulation
 from expressivity.prove.milp.summary import prove_minimum_width
@@ -215,6 +216,7 @@ def census(
     pattern_time_limit: float | None = PATTERN_TIME_LIMIT,
     backend=None,
     below: Iterable[CensusRow] = (),
+    cube_bounds: Mapping[str, CubeBound] | None = None,
 ) -> list[CensusRow]:
     """Prove the minimum width (sign variant) of every class of ``kind`` on ``n`` bits; one row per class.
 
@@ -231,7 +233,9 @@ def census(
     record says which backend and how many workers.  ``below``: rows of the
     census of ``n - 1`` bits (same kind); a class whose restriction to a facet
     has a higher lower bound there gets it (:mod:`~expressivity.prove.census.restriction`),
-    and a row read back that this raises is written again.
+    and a row read back that this raises is written again.  ``cube_bounds``: closed cube
+    splits by class (:func:`~expressivity.prove.census.by_cubes.cube_bounds`); a class
+    whose every cube of width ``w`` is closed gets the lower bound ``w + 1``, the same way.
 
     Examples
     --------
@@ -256,7 +260,8 @@ def census(
     for cls in classes:
         old = reuse.get(cls.hex)
         if old is not None and (old.status == "exact" or _had_enough(old.time_limit, time_limit)):
-            row = with_restriction_bound(with_exact_methods(old, pattern_time_limit), lower_rows)
+            row = with_cube_bound(with_restriction_bound(with_exact_methods(old, pattern_time_limit), lower_rows),
+                                  cube_bounds or {})
             if row.lower != old.lower and records_path is not None:
                 append_records(records_path, [row.to_dict() | backend.describe()])
             ready[cls.hex] = row
@@ -281,7 +286,7 @@ def census(
         for _, answer in backend.map_unordered(_prove_class, tasks):
             if answer[0] == "disagreement":
                 raise LowerBoundDisagreement(*answer[1:])
-            row = with_restriction_bound(answer[1], lower_rows)
+            row = with_cube_bound(with_restriction_bound(answer[1], lower_rows), cube_bounds or {})
             if records_path is not None:
                 append_records(records_path, [row.to_dict() | backend.describe()])
             if progress:
