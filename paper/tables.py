@@ -265,7 +265,8 @@ def sawtooth() -> str:
 
 #: The records files behind the paper's claims, in the order the paper uses them.
 CHECKED_FILES = [RECORDS / "parity.jsonl", CENSUS_EVIDENCE / "census3.jsonl", CENSUS_EVIDENCE / "census4.jsonl.gz",
-                 CENSUS_EVIDENCE / "census_symmetric5.jsonl", BENCH / "restrictions" / "n5_w4_p3_cubes.jsonl",
+                 CENSUS_EVIDENCE / "census_symmetric5.jsonl", CENSUS_EVIDENCE / "census_symmetric6.jsonl",
+                 CENSUS_EVIDENCE / "census_symmetric7.jsonl", BENCH / "restrictions" / "n5_w4_p3_cubes.jsonl",
                  BENCH / "restrictions" / "n5_w4_p2_cubes.jsonl", BENCH / "restrictions" / "n5_w4_p4_cubes.jsonl",
                  BENCH / "restrictions" / "n6_w4_p4_cubes.jsonl", BENCH / "restrictions" / "n6_w4_p3_cubes.jsonl",
                  BENCH / "restrictions" / "n6_w4_p2_cubes.jsonl"]
