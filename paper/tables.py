@@ -320,6 +320,9 @@ def numbers() -> str:
     for n in (3, 4):
         records = read_jsonl(census_file(n))
         macros[f"Census{'Three' if n == 3 else 'Four'}Classes"] = len(records)
+    seven = {r["hex"]: r for r in read_jsonl(BENCH / "census" / "symmetric7.jsonl")}     # a later row wins
+    parity7 = next(r for r in seven.values() if r.get("name") == "parity of 7")
+    macros["SevenParityLower"], macros["SevenParityUpper"] = parity7["lower_bound"], parity7["upper_bound"]
     lines = [f"\\newcommand{{\\{name}}}{{{value:,}}}".replace(",", "{,}") if isinstance(value, int)
              else f"\\newcommand{{\\{name}}}{{{value}}}" for name, value in macros.items()]
     return "\n".join(lines) + "\n"
