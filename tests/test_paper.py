@@ -74,7 +74,8 @@ def test_parity_table_matches_the_proofs(fresh):
     summary = json.loads((PAPER / "records" / "parity.json").read_text())
     bounds = {s["n"]: (s["lower_bound"], s["upper_bound"]) for s in summary["summaries"]}
     assert {n: bounds[n] for n in (2, 3, 4, 5)} == {2: (2, 2), 3: (3, 3), 4: (3, 3), 5: (4, 4)}
-    assert bounds[6] == (4, 5)
+    assert bounds[6] == (4, 5)                  # the single program's; the cube records settle the rest
+    bounds[6] = {"5": (5, 5), "4": (4, 4), "open": (4, 5)}[_load("tables").six_bit_parity()]
     for n, (lower, upper) in bounds.items():
         assert re.search(rf"^{n} & {lower} & {upper} & ", fresh["parity_widths.tex"], flags=re.M)
 
