@@ -143,6 +143,14 @@ def census_command(ctx, bits, kind, time_limit, pattern_time_limit, below, cube_
         click.echo(f"plot: {plot}")
 
 
+def _check_file(option: str, path: str, why: str) -> None:
+    """A records file an option reads: present, a regular file, at most MAX_BELOW_BYTES; one line and exit 2 if not."""
+    if not Path(path).is_file():
+        fail(f"{option} {path}: no such file" if not Path(path).exists() else f"{option} {path}: not a file")
+    if Path(path).stat().st_size > MAX_BELOW_BYTES:
+        fail(f"{option} {path}: larger than {MAX_BELOW_BYTES:,} bytes; {why}")
+
+
 def _below_rows(below: str | None, n: int, kind: str) -> list:
     """The census rows of ``n - 1`` bits and ``kind`` in ``--below`` (none without it); one line and exit 2 if unusable."""
     from expressivity.results.records import RecordsError, read_records
@@ -151,10 +159,7 @@ def _below_rows(below: str | None, n: int, kind: str) -> list:
         return []
     if n < 2:
         fail("--below: a census of 1 bit has no facets to restrict to")
-    if not Path(below).is_file():
-        fail(f"--below {below}: no such file" if not Path(below).exists() else f"--below {below}: not a file")
-    if Path(below).stat().st_size > MAX_BELOW_BYTES:
-        fail(f"--below {below}: larger than {MAX_BELOW_BYTES:,} bytes; census records of n - 1 bits are far smaller")
+    _check_file("--below", below, "census records of n - 1 bits are far smaller")
     try:
         rows = reusable_rows(read_records(below, kind="census"), n - 1, kind, STRONG.name)
     except (OSError, RecordsError, ValueError) as error:
@@ -171,10 +176,7 @@ def _cube_bounds(paths, n: int, kind: str) -> dict:
 
     records = []
     for path in paths:
-        if not Path(path).is_file():
-            fail(f"--cube-records {path}: no such file" if not Path(path).exists() else f"--cube-records {path}: not a file")
-        if Path(path).stat().st_size > MAX_BELOW_BYTES:
-            fail(f"--cube-records {path}: larger than {MAX_BELOW_BYTES:,} bytes")
+        _check_file("--cube-records", path, "the n = 6 cube records are about 1 MB")
         try:
             found = [r for r in read_records(path) if "cube" in r]
         except (OSError, RecordsError) as error:
